@@ -1,0 +1,283 @@
+//! The diagnostics of the checking stage.
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::source::Span;
+
+/// Errors and warnings of `check`. Each has a stable code, a label on the
+/// clause it blames and a help line that says what to do.
+#[derive(Debug, Error, Diagnostic)]
+pub enum CheckError {
+    #[error("unknown category `{name}`")]
+    #[diagnostic(code(pledge::check::unknown_category), help("{help}"))]
+    UnknownCategory {
+        name: String,
+        help: String,
+        #[label("no category of this name")]
+        span: Span,
+    },
+    #[error("unknown name `{name}`")]
+    #[diagnostic(code(pledge::check::unknown_name), help("{help}"))]
+    UnknownName {
+        name: String,
+        help: String,
+        #[label("not a category, parameter or data series")]
+        span: Span,
+    },
+    #[error("unknown parameter `{name}`")]
+    #[diagnostic(code(pledge::check::unknown_param), help("{help}"))]
+    UnknownParam {
+        name: String,
+        help: String,
+        #[label("no parameter of this name")]
+        span: Span,
+    },
+    #[error("unknown requirement `{name}`")]
+    #[diagnostic(code(pledge::check::unknown_requirement), help("{help}"))]
+    UnknownRequirement {
+        name: String,
+        help: String,
+        #[label("no requirement with this id")]
+        span: Span,
+    },
+    #[error("unknown group `{name}`")]
+    #[diagnostic(code(pledge::check::unknown_group), help("{help}"))]
+    UnknownGroup {
+        name: String,
+        help: String,
+        #[label("not a group or a country code")]
+        span: Span,
+    },
+    #[error("unknown country code `{name}`")]
+    #[diagnostic(code(pledge::check::unknown_country), help("{help}"))]
+    UnknownCountry {
+        name: String,
+        help: String,
+        #[label("not a NATO ally or a country of the dataset")]
+        span: Span,
+    },
+    #[error("the dataset has no field `{name}`")]
+    #[diagnostic(code(pledge::check::unknown_field), help("{help}"))]
+    UnknownField {
+        name: String,
+        help: String,
+        #[label("unknown field")]
+        span: Span,
+    },
+    #[error("the field `{field}` never has the value `{value}` in the dataset")]
+    #[diagnostic(code(pledge::check::unknown_value), help("{help}"))]
+    UnknownValue {
+        field: String,
+        value: String,
+        help: String,
+        #[label("not an allowed value of `{field}`")]
+        span: Span,
+    },
+    #[error("the dataset has no tag `{name}`")]
+    #[diagnostic(code(pledge::check::unknown_tag), help("{help}"))]
+    UnknownTag {
+        name: String,
+        help: String,
+        #[label("unknown tag")]
+        span: Span,
+    },
+    #[error("the field `{field}` holds {field_type}, but this value is {value_type}")]
+    #[diagnostic(
+        code(pledge::check::field_type),
+        help("compare the field with a value of its kind, or use `==` / `in` for text fields")
+    )]
+    FieldType {
+        field: String,
+        field_type: String,
+        value_type: String,
+        #[label("wrong kind of value")]
+        span: Span,
+    },
+    #[error("cannot compare {left} with {right}")]
+    #[diagnostic(code(pledge::check::unit_mismatch), help("{help}"))]
+    UnitMismatch {
+        left: String,
+        right: String,
+        help: String,
+        #[label("{left} on one side, {right} on the other")]
+        span: Span,
+    },
+    #[error("cannot {operation} {left} and {right}")]
+    #[diagnostic(code(pledge::check::type_mismatch), help("{help}"))]
+    TypeMismatch {
+        operation: String,
+        left: String,
+        right: String,
+        help: String,
+        #[label("here")]
+        span: Span,
+    },
+    #[error("`of` needs a share on its left, but this is {found}")]
+    #[diagnostic(
+        code(pledge::check::not_a_share),
+        help("write a percentage or a share parameter before `of`, as in `3.5% of gdp`")
+    )]
+    NotAShare {
+        found: String,
+        #[label("not a share")]
+        span: Span,
+    },
+    #[error("{message}")]
+    #[diagnostic(code(pledge::check::bad_call), help("{help}"))]
+    BadCall {
+        message: String,
+        help: String,
+        #[label("here")]
+        span: Span,
+    },
+    #[error("{what} `{name}` is defined twice")]
+    #[diagnostic(code(pledge::check::duplicate), help("{help}"))]
+    Duplicate {
+        what: String,
+        name: String,
+        help: String,
+        #[label("defined again here")]
+        again: Span,
+        #[label("first defined here")]
+        first: Option<Span>,
+    },
+    #[error("{what} `{name}` is already defined in the base pledge")]
+    #[diagnostic(code(pledge::check::already_in_base), help("{help}"))]
+    AlreadyInBase {
+        what: String,
+        name: String,
+        help: String,
+        #[label("defined again here")]
+        span: Span,
+    },
+    #[error("the parameter `{name}` is never used")]
+    #[diagnostic(
+        code(pledge::check::unused_param),
+        severity(Warning),
+        help("use it in a requirement or a cap, or remove it")
+    )]
+    UnusedParam {
+        name: String,
+        #[label("defined here, used nowhere")]
+        span: Span,
+    },
+    #[error("the category `{name}` is never used")]
+    #[diagnostic(
+        code(pledge::check::unused_category),
+        severity(Warning),
+        help("use it in a requirement, or make it a breakdown of another category with `within`")
+    )]
+    UnusedCategory {
+        name: String,
+        #[label("defined here, used nowhere")]
+        span: Span,
+    },
+    #[error("categories depend on each other in a circle: {chain}")]
+    #[diagnostic(
+        code(pledge::check::category_cycle),
+        help("`within`, `exclude counted in` and caps must not lead back to the same category; remove one link")
+    )]
+    CategoryCycle {
+        chain: String,
+        #[label("this category is part of the circle")]
+        span: Span,
+    },
+    #[error("categories `{first}` and `{second}` can both count the same item, for example {example}")]
+    #[diagnostic(
+        code(pledge::check::overlap),
+        severity(Warning),
+        help("declare which one takes precedence with `exclude counted in {first}` in `{second}` (or the reverse), or narrow one condition")
+    )]
+    Overlap {
+        first: String,
+        second: String,
+        example: String,
+        #[label("this clause of `{second}`")]
+        span: Span,
+        #[label("matches the same items as this clause of `{first}`")]
+        other: Option<Span>,
+    },
+    #[error("a parameter value must be a fixed number, share or amount, not {found}")]
+    #[diagnostic(
+        code(pledge::check::param_not_constant),
+        help("write a literal such as `3.5%`, `2035` or `money(500)`; to depend on the data, use a requirement")
+    )]
+    ParamNotConstant {
+        found: String,
+        #[label("not a fixed value")]
+        span: Span,
+    },
+    #[error("the parameter `{name}` is used as a year but its value is {value}")]
+    #[diagnostic(
+        code(pledge::check::not_a_year),
+        help("a year parameter holds a whole number such as `2035`")
+    )]
+    NotAYear {
+        name: String,
+        value: String,
+        #[label("used as a year here")]
+        span: Span,
+    },
+    #[error("the values of `{name}` overlap in {year}")]
+    #[diagnostic(
+        code(pledge::check::overlapping_values),
+        help("give each value its own years with `from` and `until`, so that each year has one value")
+    )]
+    OverlappingValues {
+        name: String,
+        year: i32,
+        #[label("this value also covers {year}")]
+        span: Span,
+    },
+    #[error("the parameter `{name}` has {found}, but {expected} is needed here")]
+    #[diagnostic(code(pledge::check::param_type), help("{help}"))]
+    ParamType {
+        name: String,
+        found: String,
+        expected: String,
+        help: String,
+        #[label("here")]
+        span: Span,
+    },
+    #[error("a weight must be between 0% and 100%, not {value}%")]
+    #[diagnostic(
+        code(pledge::check::bad_weight),
+        help("partial credit is written `include 50% of <condition>`")
+    )]
+    BadWeight {
+        value: String,
+        #[label("out of range")]
+        span: Span,
+    },
+    #[error("`{word}` is not an outcome")]
+    #[diagnostic(
+        code(pledge::check::unknown_outcome),
+        help("expect one of `met`, `not_met`, `not_yet_due`, `not_applicable`, `no_data`")
+    )]
+    UnknownOutcome {
+        word: String,
+        #[label("unknown outcome")]
+        span: Span,
+    },
+    #[error("a requirement must compare two values, but `{op}` is not a comparison of amounts here")]
+    #[diagnostic(
+        code(pledge::check::bad_comparison),
+        help("requirements compare amounts or shares with `>=`, `>`, `<=` or `<`")
+    )]
+    BadComparison {
+        op: String,
+        #[label("here")]
+        span: Span,
+    },
+    #[error("a pledge named `{name}` already exists in this file")]
+    #[diagnostic(
+        code(pledge::check::duplicate_pledge),
+        help("give each pledge of a file its own name")
+    )]
+    DuplicatePledge {
+        name: String,
+        #[label("second pledge of this name")]
+        span: Span,
+    },
+}

@@ -1,0 +1,446 @@
+//! Stage 2: `Workspace` (parsed files) → `Checked`. Applies `extends`,
+//! `amend`, `replace` and `for` scopes to build one draft per pledge, then
+//! resolves and types it (`lower`) and looks for overlaps between categories
+//! (`overlap`). Every problem is collected; a `Checked` is returned only when
+//! there are no errors. Warnings never stop a run.
+
+mod errors;
+mod lower;
+mod overlap;
+
+use std::collections::BTreeSet;
+
+pub use errors::CheckError;
+
+use crate::ast::{self, Clause, Ident, Item, ReplaceDecl};
+use crate::data::schema::Manifest;
+use crate::diagnostics::{did_you_mean, Problem};
+use crate::program::Checked;
+use crate::source::Span;
+use crate::workspace::{LoadedFile, Workspace};
+
+/// How many `extends` may be chained.
+const MAX_EXTENDS_DEPTH: usize = 16;
+
+/// Checks the root file of a workspace (and, through it, its bases) against
+/// an optional dataset schema.
+pub fn check(workspace: &Workspace, schema: Option<&Manifest>) -> (Option<Checked>, Vec<Problem>) {
+    let mut checker = Checker {
+        workspace,
+        schema,
+        problems: Vec::new(),
+    };
+    let mut programs = Vec::new();
+    if let Some(root) = workspace.root() {
+        let mut names: Vec<&ast::Text> = Vec::new();
+        for pledge in &root.ast.pledges {
+            if names.iter().any(|n| n.value == pledge.name.value) {
+                checker.push(CheckError::DuplicatePledge {
+                    name: pledge.name.value.clone(),
+                    span: pledge.name.span,
+                });
+            }
+            names.push(&pledge.name);
+            let draft = checker.draft(root, pledge, 0);
+            if let Some(program) = lower::lower(&mut checker, draft) {
+                programs.push(program);
+            }
+        }
+    }
+    let has_errors = checker.problems.iter().any(Problem::is_error);
+    let checked = (!has_errors).then(|| Checked::new(programs));
+    (checked, checker.problems)
+}
+
+pub(crate) struct Checker<'a> {
+    pub(crate) workspace: &'a Workspace,
+    pub(crate) schema: Option<&'a Manifest>,
+    pub(crate) problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    pub(crate) fn push(&mut self, error: CheckError) {
+        let file = error_file(&error);
+        self.problems
+            .push(Problem::new(error, &self.workspace.sources, file));
+    }
+}
+
+fn error_file(error: &CheckError) -> crate::source::FileId {
+    use CheckError::*;
+    let span = match error {
+        UnknownCategory { span, .. }
+        | UnknownName { span, .. }
+        | UnknownParam { span, .. }
+        | UnknownRequirement { span, .. }
+        | UnknownGroup { span, .. }
+        | UnknownCountry { span, .. }
+        | UnknownField { span, .. }
+        | UnknownValue { span, .. }
+        | UnknownTag { span, .. }
+        | FieldType { span, .. }
+        | UnitMismatch { span, .. }
+        | TypeMismatch { span, .. }
+        | NotAShare { span, .. }
+        | BadCall { span, .. }
+        | AlreadyInBase { span, .. }
+        | UnusedParam { span, .. }
+        | UnusedCategory { span, .. }
+        | CategoryCycle { span, .. }
+        | Overlap { span, .. }
+        | ParamNotConstant { span, .. }
+        | NotAYear { span, .. }
+        | OverlappingValues { span, .. }
+        | ParamType { span, .. }
+        | BadWeight { span, .. }
+        | UnknownOutcome { span, .. }
+        | BadComparison { span, .. }
+        | DuplicatePledge { span, .. } => span,
+        Duplicate { again, .. } => again,
+    };
+    span.file
+}
+
+/// A pledge with its bases applied, still in syntax form.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Draft {
+    pub(crate) name: String,
+    pub(crate) span: Span,
+    pub(crate) source: Option<String>,
+    pub(crate) status: Option<String>,
+    pub(crate) meta: Vec<(String, String)>,
+    pub(crate) bases: Vec<String>,
+    pub(crate) params: Vec<DraftParam>,
+    pub(crate) groups: Vec<(Ident, Vec<Ident>)>,
+    pub(crate) categories: Vec<DraftCategory>,
+    pub(crate) requirements: Vec<DraftRequirement>,
+    pub(crate) examples: Vec<ast::ExampleDecl>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct DraftParam {
+    pub(crate) name: Ident,
+    pub(crate) values: Vec<ast::ParamValue>,
+    pub(crate) overrides: Vec<(Vec<Ident>, Vec<ast::ParamValue>)>,
+    pub(crate) span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct DraftCategory {
+    pub(crate) id: Ident,
+    pub(crate) label: Option<String>,
+    pub(crate) within: Option<Ident>,
+    pub(crate) clauses: Vec<Clause>,
+    /// (countries, replace?, clauses)
+    pub(crate) scoped: Vec<(Vec<Ident>, bool, Vec<Clause>)>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct DraftRequirement {
+    pub(crate) id: Ident,
+    pub(crate) body: Option<ast::RequireDecl>,
+    pub(crate) scoped: Vec<(Vec<Ident>, ast::RequireDecl)>,
+}
+
+/// What a pledge defines itself (as opposed to what it inherits).
+#[derive(Default)]
+struct Own {
+    params: BTreeSet<String>,
+    categories: BTreeSet<String>,
+    requirements: BTreeSet<String>,
+    groups: BTreeSet<String>,
+    examples: BTreeSet<String>,
+}
+
+impl Checker<'_> {
+    fn draft(&mut self, file: &LoadedFile, pledge: &ast::Pledge, depth: usize) -> Draft {
+        let mut draft = Draft::default();
+        if let Some(base) = &pledge.extends {
+            let base_pledge = self
+                .workspace
+                .base_of(file.id, &base.value)
+                .and_then(|f| f.ast.pledges.first().map(|p| (f, p)));
+            // Missing and ambiguous bases, and cycles, are reported by the loader.
+            if let Some((base_file, base_pledge)) = base_pledge {
+                if depth < MAX_EXTENDS_DEPTH {
+                    draft = self.draft(base_file, base_pledge, depth + 1);
+                    draft.bases.insert(0, base_pledge.name.value.clone());
+                    // Examples test the base text; they are not inherited.
+                    draft.examples.clear();
+                }
+            }
+        }
+        draft.name = pledge.name.value.clone();
+        draft.span = pledge.name.span;
+        let mut own = Own::default();
+        for item in &pledge.items {
+            self.apply(&mut draft, &mut own, item, None);
+        }
+        draft
+    }
+
+    fn apply(&mut self, draft: &mut Draft, own: &mut Own, item: &Item, scope: Option<&Vec<Ident>>) {
+        match item {
+            Item::Source(text) => draft.source = Some(text.value.clone()),
+            Item::Status(status) => draft.status = Some(status.name.clone()),
+            Item::Meta { key, value } => {
+                draft.meta.retain(|(k, _)| *k != key.name);
+                draft.meta.push((key.name.clone(), value.value.clone()));
+            }
+            Item::Param(param) => self.apply_param(draft, own, param, scope),
+            Item::Group(group) => {
+                if own.groups.contains(&group.name.name) {
+                    let first = draft.groups.iter().find(|(n, _)| n.name == group.name.name).map(|(n, _)| n.span);
+                    self.duplicate("group", &group.name, first, "give the second group another name");
+                    return;
+                }
+                own.groups.insert(group.name.name.clone());
+                draft.groups.retain(|(n, _)| n.name != group.name.name);
+                draft.groups.push((group.name.clone(), group.members.clone()));
+            }
+            Item::Category(category) => {
+                let name = &category.id.name;
+                if let Some(existing) = draft.categories.iter().find(|c| c.id.name == *name) {
+                    let first = existing.id.span;
+                    if own.categories.contains(name) {
+                        self.duplicate(
+                            "category",
+                            &category.id,
+                            Some(first),
+                            "give the second category another name, or merge their clauses",
+                        );
+                    } else {
+                        self.push(CheckError::AlreadyInBase {
+                            what: "category".into(),
+                            name: name.clone(),
+                            help: format!("use `amend category {name} {{ ... }}` to add clauses or `replace category {name} {{ ... }}` to swap it"),
+                            span: category.id.span,
+                        });
+                    }
+                    return;
+                }
+                own.categories.insert(name.clone());
+                draft.categories.push(DraftCategory {
+                    id: category.id.clone(),
+                    label: category.label.as_ref().map(|l| l.value.clone()),
+                    within: category.within.clone(),
+                    clauses: category.clauses.clone(),
+                    scoped: Vec::new(),
+                });
+            }
+            Item::Amend(amend) => {
+                let Some(index) = self.find_category(draft, &amend.category, "amend") else {
+                    return;
+                };
+                if let Some(target) = draft.categories.get_mut(index) {
+                    match scope {
+                        Some(targets) => target.scoped.push((targets.clone(), false, amend.clauses.clone())),
+                        None => target.clauses.extend(amend.clauses.iter().cloned()),
+                    }
+                }
+            }
+            Item::Replace(ReplaceDecl::Category(category)) => {
+                let Some(index) = self.find_category(draft, &category.id, "replace") else {
+                    return;
+                };
+                if let Some(target) = draft.categories.get_mut(index) {
+                    match scope {
+                        Some(targets) => target.scoped.push((targets.clone(), true, category.clauses.clone())),
+                        None => {
+                            target.clauses = category.clauses.clone();
+                            if let Some(label) = &category.label {
+                                target.label = Some(label.value.clone());
+                            }
+                            if category.within.is_some() {
+                                target.within = category.within.clone();
+                            }
+                        }
+                    }
+                }
+            }
+            Item::Replace(ReplaceDecl::Require(require)) => {
+                let Some(existing) = draft.requirements.iter_mut().find(|r| r.id.name == require.id.name) else {
+                    let candidates: Vec<String> = draft.requirements.iter().map(|r| r.id.name.clone()).collect();
+                    self.push(CheckError::UnknownRequirement {
+                        name: require.id.name.clone(),
+                        help: unknown_help(
+                            &require.id.name,
+                            &candidates,
+                            "`replace require` swaps a requirement the pledge or its base defines; to add one, write `require`",
+                        ),
+                        span: require.id.span,
+                    });
+                    return;
+                };
+                match scope {
+                    Some(targets) => existing.scoped.push((targets.clone(), require.clone())),
+                    None => existing.body = Some(require.clone()),
+                }
+            }
+            Item::Require(require) => {
+                let name = &require.id.name;
+                if let Some(existing) = draft.requirements.iter().find(|r| r.id.name == *name) {
+                    if own.requirements.contains(name) {
+                        let first = existing
+                            .body
+                            .as_ref()
+                            .map(|b| b.id.span)
+                            .or_else(|| existing.scoped.first().map(|(_, b)| b.id.span));
+                        self.duplicate(
+                            "requirement",
+                            &require.id,
+                            first,
+                            "requirement ids must be unique; rename one, or use `replace require` inside `for` for country exceptions",
+                        );
+                    } else {
+                        self.push(CheckError::AlreadyInBase {
+                            what: "requirement".into(),
+                            name: name.clone(),
+                            help: format!("use `replace require {name}: ...` to change it"),
+                            span: require.id.span,
+                        });
+                    }
+                    return;
+                }
+                own.requirements.insert(name.clone());
+                let (body, scoped) = match scope {
+                    Some(targets) => (None, vec![(targets.clone(), require.clone())]),
+                    None => (Some(require.clone()), Vec::new()),
+                };
+                draft.requirements.push(DraftRequirement {
+                    id: require.id.clone(),
+                    body,
+                    scoped,
+                });
+            }
+            Item::Scope(block) => {
+                for inner in &block.items {
+                    self.apply(draft, own, inner, Some(&block.targets));
+                }
+            }
+            Item::Example(example) => {
+                if own.examples.contains(&example.name.value) {
+                    let first = draft
+                        .examples
+                        .iter()
+                        .find(|e| e.name.value == example.name.value)
+                        .map(|e| e.name.span);
+                    let ident = Ident {
+                        name: example.name.value.clone(),
+                        span: example.name.span,
+                    };
+                    self.duplicate("example", &ident, first, "give each example its own name");
+                    return;
+                }
+                own.examples.insert(example.name.value.clone());
+                draft.examples.push(example.clone());
+            }
+        }
+    }
+
+    fn apply_param(&mut self, draft: &mut Draft, own: &mut Own, param: &ast::ParamDecl, scope: Option<&Vec<Ident>>) {
+        let name = &param.name.name;
+        let existing = draft.params.iter().position(|p| p.name.name == *name);
+        match (scope, existing) {
+            (Some(targets), Some(index)) => {
+                if let Some(target) = draft.params.get_mut(index) {
+                    target.overrides.push((targets.clone(), param.values.clone()));
+                }
+            }
+            (Some(_), None) => {
+                let candidates: Vec<String> = draft.params.iter().map(|p| p.name.name.clone()).collect();
+                self.push(CheckError::UnknownParam {
+                    name: name.clone(),
+                    help: unknown_help(
+                        name,
+                        &candidates,
+                        "a `for` block can only change a parameter defined for everyone; add `param` outside the block first",
+                    ),
+                    span: param.name.span,
+                });
+            }
+            (None, Some(index)) => {
+                if own.params.contains(name) {
+                    let first = draft.params.get(index).map(|p| p.name.span);
+                    self.duplicate(
+                        "parameter",
+                        &param.name,
+                        first,
+                        "a parameter has one definition; give dated values in one line: `param x = 2% until 2029, 3% from 2030`",
+                    );
+                    return;
+                }
+                // An extension overrides the base value.
+                own.params.insert(name.clone());
+                if let Some(target) = draft.params.get_mut(index) {
+                    target.values = param.values.clone();
+                    target.span = param.span;
+                    target.name = param.name.clone();
+                }
+            }
+            (None, None) => {
+                own.params.insert(name.clone());
+                draft.params.push(DraftParam {
+                    name: param.name.clone(),
+                    values: param.values.clone(),
+                    overrides: Vec::new(),
+                    span: param.span,
+                });
+            }
+        }
+    }
+
+    fn find_category(&mut self, draft: &Draft, id: &Ident, verb: &str) -> Option<usize> {
+        let found = draft.categories.iter().position(|c| c.id.name == id.name);
+        if found.is_none() {
+            let candidates: Vec<String> = draft.categories.iter().map(|c| c.id.name.clone()).collect();
+            self.push(CheckError::UnknownCategory {
+                name: id.name.clone(),
+                help: unknown_help(
+                    &id.name,
+                    &candidates,
+                    &format!("`{verb}` works on a category the pledge or its base defines; define it with `category`"),
+                ),
+                span: id.span,
+            });
+        }
+        found
+    }
+
+    fn duplicate(&mut self, what: &str, again: &Ident, first: Option<Span>, help: &str) {
+        let (first_label, help) = match first {
+            Some(span) if span.file == again.span.file => (Some(span), help.to_string()),
+            Some(span) => (
+                None,
+                format!("first defined at {}; {help}", self.workspace.sources.location(span)),
+            ),
+            None => (None, help.to_string()),
+        };
+        self.push(CheckError::Duplicate {
+            what: what.to_string(),
+            name: again.name.clone(),
+            help,
+            again: again.span,
+            first: first_label,
+        });
+    }
+}
+
+/// "did you mean `x`?" followed by a general hint, or the hint alone.
+pub(crate) fn unknown_help(name: &str, candidates: &[String], hint: &str) -> String {
+    match did_you_mean(name, candidates.iter().map(String::as_str)) {
+        Some(suggestion) => format!("did you mean `{suggestion}`? {hint}"),
+        None if candidates.is_empty() => hint.to_string(),
+        None => format!("{hint}; known: {}", list_names(candidates)),
+    }
+}
+
+/// `a`, `b`, `c` (at most eight, then "and N more").
+pub(crate) fn list_names(names: &[String]) -> String {
+    let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
+    let mut out = shown.join(", ");
+    if names.len() > 8 {
+        out.push_str(&format!(" and {} more", names.len() - 8));
+    }
+    out
+}

@@ -1,0 +1,35 @@
+//! The datasets bundled into the binary, so that `pledge eval FILE` works with
+//! no `--data`. The files are the ones under `data/` in the repository.
+
+use super::load::DataSource;
+
+/// The default dataset: NATO's published defence expenditure.
+pub const DEFAULT: &str = "nato";
+
+/// The names of the bundled datasets.
+pub const NAMES: [&str; 3] = ["nato", "sample", "cofog"];
+
+/// A bundled dataset by name.
+pub fn source(name: &str) -> Option<DataSource> {
+    match name {
+        "nato" => Some(DataSource::Embedded {
+            dir: "data/nato",
+            manifest: include_str!("../../data/nato/dataset.json"),
+            items: include_str!("../../data/nato/line_items.csv"),
+            indicators: include_str!("../../data/nato/indicators.csv"),
+        }),
+        "sample" => Some(DataSource::Embedded {
+            dir: "data/sample",
+            manifest: include_str!("../../data/sample/dataset.json"),
+            items: include_str!("../../data/sample/line_items.csv"),
+            indicators: include_str!("../../data/sample/indicators.csv"),
+        }),
+        "cofog" => Some(DataSource::Embedded {
+            dir: "data/cofog",
+            manifest: include_str!("../../data/cofog/dataset.json"),
+            items: include_str!("../../data/cofog/line_items.csv"),
+            indicators: include_str!("../../data/cofog/indicators.csv"),
+        }),
+        _ => None,
+    }
+}

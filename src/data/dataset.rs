@@ -1,0 +1,229 @@
+//! A loaded dataset, stored by column so that a million line items fit in
+//! little memory: amounts as exact decimals, text fields as interned symbols,
+//! tags as a bit set, and each item's place in its file for traces.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rust_decimal::Decimal;
+
+use super::schema::Manifest;
+
+/// An interned text value; `NONE` means the item has no value.
+pub type Symbol = u32;
+pub const NONE: Symbol = u32::MAX;
+
+/// One field of every line item.
+#[derive(Debug, Clone)]
+pub enum Column {
+    Text(Vec<Symbol>),
+    Number(Vec<Option<Decimal>>),
+    Bool(Vec<Option<bool>>),
+}
+
+/// Where an item came from, for traces (`file:line`).
+#[derive(Debug, Clone)]
+pub struct ItemOrigin {
+    pub file: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub manifest: Manifest,
+    /// Shown in traces, such as `data/nato/line_items.csv`.
+    pub items_file: String,
+    pub indicators_file: String,
+    pub symbols: Vec<String>,
+    symbol_index: HashMap<String, Symbol>,
+    /// Country index into `manifest.countries`.
+    pub country: Vec<u16>,
+    pub year: Vec<i32>,
+    pub amount: Vec<Decimal>,
+    /// 1-based line in the items file (CSV) or element number (JSON).
+    pub line: Vec<u32>,
+    /// The `id` column, concatenated; `id_end[i]` is where item i's id ends.
+    ids: String,
+    id_end: Vec<u32>,
+    /// One column per manifest field, in manifest order.
+    pub columns: Vec<Column>,
+    /// Bit i set when the item has tag `manifest.tags[i]`.
+    pub tags: Vec<u64>,
+    /// Indicator values by (country, year), one slot per manifest series.
+    /// Percent series are stored as fractions (2% as 0.02).
+    pub indicators: BTreeMap<(u16, i32), Vec<Option<Decimal>>>,
+    /// Line of each indicator row, for traces.
+    pub indicator_lines: BTreeMap<(u16, i32), u32>,
+    /// Items of each (country, year), as indices into the columns.
+    pub by_country_year: BTreeMap<(u16, i32), Vec<u32>>,
+}
+
+impl Dataset {
+    pub fn new(manifest: Manifest, items_file: String, indicators_file: String) -> Dataset {
+        let columns = manifest
+            .fields
+            .iter()
+            .map(|f| match f.ty {
+                super::schema::FieldType::Text => Column::Text(Vec::new()),
+                super::schema::FieldType::Number => Column::Number(Vec::new()),
+                super::schema::FieldType::Bool => Column::Bool(Vec::new()),
+            })
+            .collect();
+        Dataset {
+            manifest,
+            items_file,
+            indicators_file,
+            symbols: Vec::new(),
+            symbol_index: HashMap::new(),
+            country: Vec::new(),
+            year: Vec::new(),
+            amount: Vec::new(),
+            line: Vec::new(),
+            ids: String::new(),
+            id_end: Vec::new(),
+            columns,
+            tags: Vec::new(),
+            indicators: BTreeMap::new(),
+            indicator_lines: BTreeMap::new(),
+            by_country_year: BTreeMap::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.amount.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.amount.is_empty()
+    }
+
+    pub fn intern(&mut self, text: &str) -> Symbol {
+        if let Some(&symbol) = self.symbol_index.get(text) {
+            return symbol;
+        }
+        let symbol = u32::try_from(self.symbols.len()).unwrap_or(NONE - 1);
+        self.symbols.push(text.to_string());
+        self.symbol_index.insert(text.to_string(), symbol);
+        symbol
+    }
+
+    /// The symbol of a text, if any item has it.
+    pub fn symbol(&self, text: &str) -> Symbol {
+        self.symbol_index.get(text).copied().unwrap_or(NONE)
+    }
+
+    pub fn symbol_text(&self, symbol: Symbol) -> &str {
+        self.symbols.get(symbol as usize).map_or("", String::as_str)
+    }
+
+    pub(crate) fn push_id(&mut self, id: &str) {
+        self.ids.push_str(id);
+        self.id_end.push(u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
+    }
+
+    /// The `id` of an item (empty when the file has no id column).
+    pub fn id(&self, item: usize) -> &str {
+        let start = if item == 0 {
+            0
+        } else {
+            self.id_end.get(item - 1).copied().unwrap_or(0) as usize
+        };
+        let end = self.id_end.get(item).copied().unwrap_or(0) as usize;
+        self.ids.get(start..end).unwrap_or("")
+    }
+
+    pub fn country_index(&self, code: &str) -> Option<u16> {
+        self.manifest
+            .countries
+            .iter()
+            .position(|c| c.code == code)
+            .and_then(|i| u16::try_from(i).ok())
+    }
+
+    pub fn country_code(&self, index: u16) -> &str {
+        self.manifest
+            .countries
+            .get(index as usize)
+            .map_or("", |c| c.code.as_str())
+    }
+
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.manifest.fields.iter().position(|f| f.name == name)
+    }
+
+    pub fn tag_bit(&self, tag: &str) -> Option<u64> {
+        self.manifest
+            .tags
+            .iter()
+            .position(|t| t == tag)
+            .and_then(|i| 1u64.checked_shl(u32::try_from(i).ok()?))
+    }
+
+    /// An indicator value; `None` when not published.
+    pub fn indicator(&self, country: u16, year: i32, series: &str) -> Option<Decimal> {
+        let index = self.manifest.indicator_series.iter().position(|s| s.name == series)?;
+        self.indicators
+            .get(&(country, year))
+            .and_then(|values| values.get(index).copied().flatten())
+    }
+
+    /// Every year that has line items or indicators.
+    pub fn years(&self) -> Vec<i32> {
+        let mut years: Vec<i32> = self
+            .by_country_year
+            .keys()
+            .chain(self.indicators.keys())
+            .map(|&(_, y)| y)
+            .collect();
+        years.sort_unstable();
+        years.dedup();
+        years
+    }
+
+    /// Whether the dataset has any line item for a country in a year.
+    pub fn has_items(&self, country: u16, year: i32) -> bool {
+        self.by_country_year.contains_key(&(country, year))
+    }
+
+    /// A field value of an item as text, for traces.
+    pub fn field_text(&self, item: usize, field: usize) -> Option<String> {
+        match self.columns.get(field)? {
+            Column::Text(values) => {
+                let symbol = *values.get(item)?;
+                (symbol != NONE).then(|| self.symbol_text(symbol).to_string())
+            }
+            Column::Number(values) => values.get(item).copied().flatten().map(|n| n.to_string()),
+            Column::Bool(values) => values.get(item).copied().flatten().map(|b| b.to_string()),
+        }
+    }
+
+    /// The tags of an item.
+    pub fn tag_names(&self, item: usize) -> Vec<&str> {
+        let bits = self.tags.get(item).copied().unwrap_or(0);
+        self.manifest
+            .tags
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| bits & (1u64 << (*i as u32 % 64)) != 0)
+            .map(|(_, t)| t.as_str())
+            .collect()
+    }
+
+    /// Groups items by country and year; called once after loading.
+    pub(crate) fn index(&mut self) {
+        let mut map: BTreeMap<(u16, i32), Vec<u32>> = BTreeMap::new();
+        for (i, (&c, &y)) in self.country.iter().zip(&self.year).enumerate() {
+            map.entry((c, y)).or_default().push(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        self.by_country_year = map;
+    }
+
+    /// A one-line description of an item: `id (file:line)`.
+    pub fn describe_item(&self, item: usize) -> String {
+        let line = self.line.get(item).copied().unwrap_or(0);
+        let id = self.id(item);
+        if id.is_empty() {
+            format!("{}:{}", self.items_file, line)
+        } else {
+            format!("{} ({}:{})", id, self.items_file, line)
+        }
+    }
+}

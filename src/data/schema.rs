@@ -1,0 +1,97 @@
+//! The manifest of a dataset (`dataset.json`): what it is, its money unit,
+//! its countries and memberships, and the schema of its line items and
+//! indicators. The checker reads the schema to validate field names and
+//! values in rule files.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub name: String,
+    pub source: String,
+    pub edition: String,
+    pub money_unit: String,
+    /// Path of the line-items file, relative to the manifest.
+    pub line_items: String,
+    /// Path of the indicators file, relative to the manifest.
+    pub indicators: String,
+    pub countries: Vec<CountrySpec>,
+    #[serde(default)]
+    pub fields: Vec<FieldSpec>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub indicator_series: Vec<IndicatorSpec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CountrySpec {
+    pub code: String,
+    pub name: String,
+    /// The year the country joined; absent for a non-member.
+    #[serde(default)]
+    pub member_from: Option<i32>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    Text,
+    Number,
+    Bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    /// Allowed values of a text field; any text when absent.
+    #[serde(default)]
+    pub values: Option<Vec<String>>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum IndicatorUnit {
+    /// In the dataset's money unit.
+    Money,
+    /// Stored as a percentage (2.0 means 2%), read as a share.
+    Percent,
+    Number,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorSpec {
+    pub name: String,
+    pub unit: IndicatorUnit,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+impl Manifest {
+    pub fn field(&self, name: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    pub fn indicator(&self, name: &str) -> Option<&IndicatorSpec> {
+        self.indicator_series.iter().find(|i| i.name == name)
+    }
+
+    pub fn country(&self, code: &str) -> Option<&CountrySpec> {
+        self.countries.iter().find(|c| c.code == code)
+    }
+}
+
+/// The 32 NATO allies, known to the checker whatever the dataset.
+pub const NATO_ALLIES: [&str; 32] = [
+    "ALB", "BEL", "BGR", "CAN", "CZE", "DEU", "DNK", "ESP", "EST", "FIN", "FRA", "GBR", "GRC",
+    "HRV", "HUN", "ISL", "ITA", "LTU", "LUX", "LVA", "MKD", "MNE", "NLD", "NOR", "POL", "PRT",
+    "ROU", "SVK", "SVN", "SWE", "TUR", "USA",
+];

@@ -1,0 +1,167 @@
+//! Rendering of diagnostics from every stage. Each stage has its own error
+//! enum (`SyntaxError`, `CheckError`, `DataError`, `EvalError`); this module
+//! attaches the source text they point at and renders them as a human
+//! (graphical), plain (narrated) or JSON report.
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, JSONReportHandler, Report};
+use miette::{NarratableReportHandler, Severity};
+
+use crate::source::{FileId, Sources};
+
+/// How diagnostics are printed (`--error-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ErrorFormat {
+    /// Boxes and arrows pointing into the file.
+    #[default]
+    Human,
+    /// The same content as plain sentences, for screen readers and logs.
+    Plain,
+    /// One JSON object per diagnostic, one per line.
+    Json,
+}
+
+/// One diagnostic with the source text it points at.
+pub struct Problem {
+    report: Report,
+}
+
+impl std::fmt::Debug for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.report)
+    }
+}
+
+impl Problem {
+    /// A diagnostic whose labels point into `file`.
+    pub fn new<E>(error: E, sources: &Sources, file: FileId) -> Problem
+    where
+        E: Diagnostic + Send + Sync + 'static,
+    {
+        Problem {
+            report: Report::new(error).with_source_code(sources.named(file)),
+        }
+    }
+
+    /// A diagnostic with no source text (for example a missing file).
+    pub fn bare<E>(error: E) -> Problem
+    where
+        E: Diagnostic + Send + Sync + 'static,
+    {
+        Problem {
+            report: Report::new(error),
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        !matches!(
+            self.report.severity(),
+            Some(Severity::Warning) | Some(Severity::Advice)
+        )
+    }
+
+    /// The stable code, such as `pledge::check::unknown_category`.
+    pub fn code(&self) -> String {
+        self.report
+            .code()
+            .map(|code| code.to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn message(&self) -> String {
+        self.report.to_string()
+    }
+
+    /// Renders without colour at a fixed width, as the snapshots show it.
+    pub fn render(&self, format: ErrorFormat, colour: bool) -> String {
+        let mut out = String::new();
+        let diagnostic: &dyn Diagnostic = self.report.as_ref();
+        let result = match format {
+            ErrorFormat::Human => {
+                let theme = if colour {
+                    GraphicalTheme::unicode()
+                } else {
+                    GraphicalTheme::unicode_nocolor()
+                };
+                GraphicalReportHandler::new_themed(theme)
+                    .with_width(100)
+                    .with_links(false)
+                    .render_report(&mut out, diagnostic)
+            }
+            ErrorFormat::Plain => NarratableReportHandler::new().render_report(&mut out, diagnostic),
+            ErrorFormat::Json => JSONReportHandler::new().render_report(&mut out, diagnostic),
+        };
+        if result.is_err() {
+            out = format!("{}: {}\n", self.code(), self.message());
+        }
+        out
+    }
+}
+
+/// Renders a list of problems, errors and warnings in order.
+pub fn render_all(problems: &[Problem], format: ErrorFormat, colour: bool) -> String {
+    let mut out = String::new();
+    for problem in problems {
+        out.push_str(&problem.render(format, colour));
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Counts errors and warnings for a summary line.
+pub fn summary(problems: &[Problem]) -> (usize, usize) {
+    let errors = problems.iter().filter(|p| p.is_error()).count();
+    (errors, problems.len() - errors)
+}
+
+/// Closest candidate within a small edit distance, for "did you mean".
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let lowered = name.to_lowercase();
+    let mut best: Option<(usize, &str)> = None;
+    for candidate in candidates {
+        let distance = edit_distance(&lowered, &candidate.to_lowercase());
+        let limit = (name.chars().count().max(3) / 3).max(1);
+        if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate.to_string())
+}
+
+/// "; did you mean `x`?" or nothing.
+pub fn suggestion_suffix(suggestion: &Option<String>) -> String {
+    match suggestion {
+        Some(s) => format!("did you mean `{s}`? "),
+        None => String::new(),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+            let insertion = current.get(j).copied().unwrap_or(0) + 1;
+            let deletion = previous.get(j + 1).copied().unwrap_or(0) + 1;
+            current.push(substitution.min(insertion).min(deletion));
+        }
+        previous = current;
+    }
+    previous.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        let names = ["core", "related", "equipment"];
+        assert_eq!(did_you_mean("cor", names), Some("core".to_string()));
+        assert_eq!(did_you_mean("equipmnet", names), Some("equipment".to_string()));
+        assert_eq!(did_you_mean("pensions", names), None);
+    }
+}

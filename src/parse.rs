@@ -1,0 +1,1083 @@
+//! Stage 1: rule text → `ast::File`. Runs the pest grammar, lowers its pairs
+//! into the typed tree (operator precedence from one Pratt table), and turns
+//! pest's errors into `SyntaxError`s that say in words what was expected.
+//! Guards against hostile input: nesting and expression size are bounded, so
+//! no input can overflow the stack.
+
+use std::str::FromStr;
+
+use miette::Diagnostic;
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::Parser;
+use rust_decimal::Decimal;
+use thiserror::Error;
+
+use crate::ast::*;
+use crate::source::{FileId, Span};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/pledge.pest"]
+struct PledgeParser;
+
+/// How deeply brackets may nest, and how many `-`/`not` may follow each other.
+pub const MAX_NESTING: usize = 64;
+/// How deep an expression or condition tree may grow.
+pub const MAX_EXPRESSION_DEPTH: u32 = 256;
+
+/// Errors of the parsing stage.
+#[derive(Debug, Error, Diagnostic, Clone, PartialEq, Eq)]
+pub enum SyntaxError {
+    #[error("expected {expected}, found {found}")]
+    #[diagnostic(code(pledge::syntax::unexpected), help("{help}"))]
+    Unexpected {
+        expected: String,
+        found: String,
+        help: String,
+        #[label("expected {expected} here")]
+        span: Span,
+    },
+    #[error("brackets or `not`/`-` are nested more than {MAX_NESTING} deep")]
+    #[diagnostic(
+        code(pledge::syntax::too_deep),
+        help("split the clause into parameters or smaller categories")
+    )]
+    TooDeep {
+        #[label("nesting exceeds the limit here")]
+        span: Span,
+    },
+    #[error("this expression or condition is too long ({depth} levels; the limit is {MAX_EXPRESSION_DEPTH})")]
+    #[diagnostic(
+        code(pledge::syntax::too_long),
+        help("split it: give parts of it their own `param` or `category`")
+    )]
+    TooLong {
+        depth: u32,
+        #[label("this expression")]
+        span: Span,
+    },
+    #[error("the number `{text}` is too large or too precise")]
+    #[diagnostic(
+        code(pledge::syntax::bad_number),
+        help("numbers may have at most 28 significant digits; write amounts in the dataset's money unit")
+    )]
+    BadNumber {
+        text: String,
+        #[label("cannot be represented exactly")]
+        span: Span,
+    },
+    #[error("the year `{text}` is not a valid year")]
+    #[diagnostic(
+        code(pledge::syntax::bad_year),
+        help("write a four-digit year such as `2035`, or an offset such as `year - 1`")
+    )]
+    BadYear {
+        text: String,
+        #[label("not a year")]
+        span: Span,
+    },
+}
+
+impl SyntaxError {
+    pub fn span(&self) -> Span {
+        match self {
+            SyntaxError::Unexpected { span, .. }
+            | SyntaxError::TooDeep { span }
+            | SyntaxError::TooLong { span, .. }
+            | SyntaxError::BadNumber { span, .. }
+            | SyntaxError::BadYear { span, .. } => *span,
+        }
+    }
+}
+
+/// Parses one rule file.
+pub fn parse(text: &str, file: FileId) -> Result<File, SyntaxError> {
+    guard_nesting(text, file)?;
+    let mut pairs = PledgeParser::parse(Rule::file, text).map_err(|e| convert(e, text, file))?;
+    let lower = Lower::new(file);
+    let root = pairs.next().map(|p| p.into_inner());
+    let mut pledges = Vec::new();
+    for pair in root.into_iter().flatten() {
+        if pair.as_rule() == Rule::pledge {
+            pledges.push(lower.pledge(pair)?);
+        }
+    }
+    Ok(File { pledges })
+}
+
+/// Parses a standalone expression, as given to `--set name=value`.
+pub fn parse_expression(text: &str, file: FileId) -> Result<Expr, SyntaxError> {
+    guard_nesting(text, file)?;
+    let mut pairs =
+        PledgeParser::parse(Rule::standalone_expr, text).map_err(|e| convert(e, text, file))?;
+    let lower = Lower::new(file);
+    let expr = pairs
+        .next()
+        .and_then(|p| p.into_inner().next())
+        .ok_or_else(|| internal(file, text.len()))?;
+    lower.expr(expr)
+}
+
+/// Rejects input nested so deeply that parsing it would exhaust the stack.
+fn guard_nesting(text: &str, file: FileId) -> Result<(), SyntaxError> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut prefix_run = 0usize;
+    let mut i = 0usize;
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
+            b'"' => {
+                i += 1;
+                while let Some(&b) = bytes.get(i) {
+                    if b == b'\\' {
+                        i += 1;
+                    } else if b == b'"' || b == b'\n' {
+                        break;
+                    }
+                    i += 1;
+                }
+                prefix_run = 0;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while bytes.get(i).is_some_and(|&b| b != b'\n') {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < bytes.len() && !(bytes.get(i) == Some(&b'*') && bytes.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                prefix_run = 0;
+                if depth > MAX_NESTING {
+                    return Err(SyntaxError::TooDeep {
+                        span: Span::new(file, i, i + 1),
+                    });
+                }
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                prefix_run = 0;
+            }
+            b'-' => {
+                prefix_run += 1;
+            }
+            b'n' if text.get(i..i + 3) == Some("not")
+                && !bytes.get(i + 3).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                && !(i > 0 && bytes.get(i - 1).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')) =>
+            {
+                prefix_run += 1;
+                i += 2;
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            _ => prefix_run = 0,
+        }
+        if prefix_run > MAX_NESTING {
+            return Err(SyntaxError::TooDeep {
+                span: Span::new(file, i, i + 1),
+            });
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+fn internal(file: FileId, at: usize) -> SyntaxError {
+    SyntaxError::Unexpected {
+        expected: "a complete clause".to_string(),
+        found: "something the parser could not read".to_string(),
+        help: "check the clause against docs/language.md".to_string(),
+        span: Span::new(file, at, at),
+    }
+}
+
+/// Converts a pest error into words a negotiator understands.
+fn convert(error: pest::error::Error<Rule>, text: &str, file: FileId) -> SyntaxError {
+    let position = match error.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    };
+    let mut expected: Vec<&'static str> = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            positives.iter().map(|rule| describe(*rule)).collect()
+        }
+        pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    expected.sort_unstable();
+    expected.dedup();
+    if expected.is_empty() {
+        expected.push("a complete clause");
+    }
+    let expected_text = join_alternatives(&expected);
+    let (found, length) = describe_found(text, position);
+    let help = help_for(&expected, text, position);
+    SyntaxError::Unexpected {
+        expected: expected_text,
+        found,
+        help,
+        span: Span::new(file, position, position + length),
+    }
+}
+
+fn join_alternatives(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+/// What is at the error position, in words, and how many bytes to underline.
+fn describe_found(text: &str, position: usize) -> (String, usize) {
+    let rest = text.get(position..).unwrap_or("");
+    let Some(first) = rest.chars().next() else {
+        return ("the end of the file".to_string(), 0);
+    };
+    if first.is_alphanumeric() || first == '_' {
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.' || *c == '%')
+            .collect();
+        let length = word.len();
+        return (format!("`{word}`"), length);
+    }
+    if first == '"' {
+        return ("a quoted text".to_string(), 1);
+    }
+    (format!("`{first}`"), first.len_utf8())
+}
+
+fn help_for(expected: &[&str], text: &str, position: usize) -> String {
+    let rest = text.get(position..).unwrap_or("");
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    if is_keyword(&word) && expected.iter().any(|e| e.contains("name")) {
+        return format!("`{word}` is a reserved word of the language; choose another name, for example `{word}_total`");
+    }
+    if expected.contains(&"`}` to close the block") && rest.starts_with('"') {
+        return "texts must be attached to a clause such as `source \"...\"`".to_string();
+    }
+    if rest.is_empty() {
+        return "the file ends too early: a block opened with `{` may be missing its `}`".to_string();
+    }
+    "see docs/language.md for the form of each clause".to_string()
+}
+
+fn is_keyword(word: &str) -> bool {
+    PledgeParser::parse(Rule::keyword, word).is_ok_and(|pairs| pairs.as_str() == word)
+}
+
+/// Every grammar rule as words. Exhaustive on purpose: a new rule must say
+/// how it reads in an error message.
+fn describe(rule: Rule) -> &'static str {
+    match rule {
+        Rule::EOI => "the end of the file",
+        Rule::WHITESPACE | Rule::COMMENT => "a space or comment",
+        Rule::file | Rule::pledge | Rule::kw_pledge => "`pledge \"Name\" { ... }`",
+        Rule::extends | Rule::kw_extends => "`extends \"base.pledge\"`",
+        Rule::pledge_item => "a pledge clause (`param`, `category`, `require`, ...)",
+        Rule::source_decl | Rule::kw_source | Rule::value_source => "`source \"...\"`",
+        Rule::status_decl | Rule::kw_status => "`status`",
+        Rule::meta_decl | Rule::kw_meta => "`meta key = \"...\"`",
+        Rule::param_decl | Rule::kw_param => "`param name = value`",
+        Rule::param_value => "a parameter value such as `3.5%` or `2035`",
+        Rule::from_year | Rule::kw_from => "`from` and a year",
+        Rule::until_year | Rule::kw_until => "`until` and a year",
+        Rule::year_ref => "a year such as `2035` or a parameter name",
+        Rule::group_decl | Rule::kw_group => "`group name = [...]`",
+        Rule::country_list => "a list of countries such as `[EST, LVA]`",
+        Rule::category_decl | Rule::kw_category => "`category name \"Label\" { ... }`",
+        Rule::within | Rule::kw_within => "`within` and a category name",
+        Rule::clause => "a clause (`include`, `exclude` or `cap`)",
+        Rule::include_clause | Rule::kw_include => "`include`",
+        Rule::weight => "a share such as `50% of`",
+        Rule::exclude_clause | Rule::kw_exclude => "`exclude`",
+        Rule::exclude_counted | Rule::kw_counted => "`exclude counted in` and a category",
+        Rule::cap_clause | Rule::kw_cap => "`cap` and an amount",
+        Rule::condition | Rule::cond_primary => "a condition such as `nato_category == equipment`",
+        Rule::cond_infix | Rule::cond_and | Rule::kw_and => "`and`",
+        Rule::cond_or | Rule::kw_or => "`or`",
+        Rule::cond_not | Rule::kw_not => "`not`",
+        Rule::tag_test | Rule::kw_tag => "`tag` and a tag name",
+        Rule::field_test => "a field test such as `function == cyber_defence`",
+        Rule::in_list | Rule::kw_in => "`in [...]`",
+        Rule::not_in_list => "`not in [...]`",
+        Rule::field_compare => "a comparison such as `== equipment`",
+        Rule::value_list => "a list of values such as `[a, b]`",
+        Rule::value => "a value (a name, number, text, `true` or `false`)",
+        Rule::compare_op => "a comparison such as `>=`, `==` or `in`",
+        Rule::require_decl | Rule::kw_require => "`require id: ...`",
+        Rule::requirement | Rule::compare_req => "a requirement such as `core >= 2% of gdp`",
+        Rule::path_req | Rule::kw_path => "`on path to <target> by <year> from <year>`",
+        Rule::kw_on => "`on path to`",
+        Rule::kw_to => "`to`",
+        Rule::kw_by => "`by` and a year",
+        Rule::scope_decl | Rule::kw_for => "`for COUNTRY { ... }`",
+        Rule::scope_item => "a clause for these countries (`param`, `amend`, `replace`, `require`)",
+        Rule::amend_decl | Rule::kw_amend => "`amend category name { ... }`",
+        Rule::replace_decl | Rule::kw_replace => "`replace category ...` or `replace require ...`",
+        Rule::replace_category => "`category name { ... }`",
+        Rule::replace_require => "`require id: ...`",
+        Rule::example_decl | Rule::kw_example => "`example \"name\" { ... }`",
+        Rule::example_stmt => "an example line (`country`, `year`, `indicator`, `item` or `expect`)",
+        Rule::ex_country | Rule::kw_country => "`country` and a country code",
+        Rule::ex_year | Rule::kw_year => "`year`",
+        Rule::ex_indicator | Rule::kw_indicator => "`indicator name = number`",
+        Rule::ex_item | Rule::kw_item => "`item` and an amount",
+        Rule::item_attr | Rule::item_tag | Rule::item_field => "a field and value, or `tag` and a name",
+        Rule::ex_expect | Rule::kw_expect => "`expect`",
+        Rule::expect_status => "a requirement and an outcome such as `core_floor met`",
+        Rule::expect_compare => "an expectation such as `core == 40`",
+        Rule::status_word => "an outcome (`met`, `not_met`, `not_yet_due`, `not_applicable`, `no_data`)",
+        Rule::expr | Rule::primary | Rule::standalone_expr => "a value or expression such as `2% of gdp`",
+        Rule::infix_op | Rule::add | Rule::sub | Rule::mul | Rule::div => "an operator (`+`, `-`, `*`, `/`)",
+        Rule::of | Rule::kw_of => "`of`",
+        Rule::prefix_op | Rule::neg => "`-`",
+        Rule::postfix_op | Rule::at_year | Rule::kw_at => "`at` and a year",
+        Rule::relative_year | Rule::year_offset => "`year`, `year - 1` or a year",
+        Rule::call | Rule::function_name => "a function such as `min(...)`",
+        Rule::percent => "a percentage such as `3.5%`",
+        Rule::signed_number | Rule::number | Rule::integer => "a number",
+        Rule::boolean => "`true` or `false`",
+        Rule::string | Rule::string_inner => "a quoted text such as `\"...\"`",
+        Rule::ident | Rule::ident_char => "a name",
+        Rule::keyword => "a keyword",
+    }
+}
+
+/// Lowers pest pairs into the AST. Holds the precedence tables.
+struct Lower {
+    file: FileId,
+    expr_table: PrattParser<Rule>,
+    condition_table: PrattParser<Rule>,
+}
+
+type Result<T, E = SyntaxError> = std::result::Result<T, E>;
+
+fn take<'i>(pairs: &mut Pairs<'i, Rule>, file: FileId, at: usize) -> Result<Pair<'i, Rule>> {
+    pairs.next().ok_or_else(|| internal(file, at))
+}
+
+impl Lower {
+    fn new(file: FileId) -> Lower {
+        // The one precedence table of the language, loosest first. Every
+        // operator is left-associative so long chains never recurse deeply;
+        // `a of b of c` means `(a of b) of c`, which has the same value.
+        let expr_table = PrattParser::new()
+            .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+            .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left))
+            .op(Op::infix(Rule::of, Assoc::Left))
+            .op(Op::prefix(Rule::neg))
+            .op(Op::postfix(Rule::at_year));
+        let condition_table = PrattParser::new()
+            .op(Op::infix(Rule::cond_or, Assoc::Left))
+            .op(Op::infix(Rule::cond_and, Assoc::Left))
+            .op(Op::prefix(Rule::cond_not));
+        Lower {
+            file,
+            expr_table,
+            condition_table,
+        }
+    }
+
+    /// The span of a pair without the spaces and comments pest leaves at
+    /// its end, so that labels underline only the clause itself.
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        let end = s.start() + significant_length(s.as_str());
+        Span::new(self.file, s.start(), end)
+    }
+
+    fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
+    }
+
+    fn text(&self, pair: Pair<'_, Rule>) -> Text {
+        let span = self.span(&pair);
+        let raw = pair.into_inner().next().map_or("", |inner| inner.as_str());
+        Text {
+            value: unescape(raw),
+            span,
+        }
+    }
+
+    fn decimal(&self, pair: &Pair<'_, Rule>, text: &str) -> Result<Decimal> {
+        let digits = text.chars().filter(char::is_ascii_digit).count();
+        let parsed = if digits > 28 { None } else { Decimal::from_str(text).ok() };
+        parsed.ok_or_else(|| SyntaxError::BadNumber {
+            text: pair.as_str().to_string(),
+            span: self.span(pair),
+        })
+    }
+
+    fn year(&self, pair: &Pair<'_, Rule>) -> Result<i32> {
+        let text = pair.as_str();
+        match text.parse::<i32>() {
+            Ok(year) if (1..=9999).contains(&year) => Ok(year),
+            _ => Err(SyntaxError::BadYear {
+                text: text.to_string(),
+                span: self.span(pair),
+            }),
+        }
+    }
+
+    fn pledge(&self, pair: Pair<'_, Rule>) -> Result<Pledge> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        take(&mut inner, self.file, span.start as usize)?; // the keyword
+        let name = self.text(take(&mut inner, self.file, span.start as usize)?);
+        let mut extends = None;
+        let mut items = Vec::new();
+        for pair in inner {
+            match pair.as_rule() {
+                Rule::extends => {
+                    let mut parts = pair.into_inner();
+                    parts.next();
+                    if let Some(path) = parts.next() {
+                        extends = Some(self.text(path));
+                    }
+                }
+                _ => items.push(self.item(pair)?),
+            }
+        }
+        Ok(Pledge {
+            name,
+            extends,
+            items,
+            span,
+        })
+    }
+
+    fn item(&self, pair: Pair<'_, Rule>) -> Result<Item> {
+        let span = self.span(&pair);
+        let at = span.start as usize;
+        let rule = pair.as_rule();
+        let mut inner = pair.into_inner();
+        Ok(match rule {
+            Rule::source_decl => {
+                take(&mut inner, self.file, at)?;
+                Item::Source(self.text(take(&mut inner, self.file, at)?))
+            }
+            Rule::status_decl => {
+                take(&mut inner, self.file, at)?;
+                Item::Status(self.ident(take(&mut inner, self.file, at)?))
+            }
+            Rule::meta_decl => {
+                take(&mut inner, self.file, at)?;
+                let key = self.ident(take(&mut inner, self.file, at)?);
+                let value = self.text(take(&mut inner, self.file, at)?);
+                Item::Meta { key, value }
+            }
+            Rule::param_decl => {
+                take(&mut inner, self.file, at)?;
+                let name = self.ident(take(&mut inner, self.file, at)?);
+                let values = inner
+                    .map(|value| self.param_value(value))
+                    .collect::<Result<Vec<_>>>()?;
+                Item::Param(ParamDecl { name, values, span })
+            }
+            Rule::group_decl => {
+                take(&mut inner, self.file, at)?;
+                let name = self.ident(take(&mut inner, self.file, at)?);
+                let list = take(&mut inner, self.file, at)?;
+                let members = list.into_inner().map(|p| self.ident(p)).collect();
+                Item::Group(GroupDecl {
+                    name,
+                    members,
+                    span,
+                })
+            }
+            Rule::category_decl => Item::Category(self.category(inner, span)?),
+            Rule::amend_decl => {
+                take(&mut inner, self.file, at)?;
+                take(&mut inner, self.file, at)?;
+                let category = self.ident(take(&mut inner, self.file, at)?);
+                let clauses = inner.map(|c| self.clause(c)).collect::<Result<Vec<_>>>()?;
+                Item::Amend(AmendDecl {
+                    category,
+                    clauses,
+                    span,
+                })
+            }
+            Rule::replace_decl => {
+                take(&mut inner, self.file, at)?;
+                let what = take(&mut inner, self.file, at)?;
+                match what.as_rule() {
+                    Rule::replace_category => {
+                        Item::Replace(ReplaceDecl::Category(self.category(what.into_inner(), span)?))
+                    }
+                    _ => Item::Replace(ReplaceDecl::Require(self.require(what.into_inner(), span, true)?)),
+                }
+            }
+            Rule::require_decl => Item::Require(self.require(inner, span, true)?),
+            Rule::scope_decl => {
+                take(&mut inner, self.file, at)?;
+                let mut targets = Vec::new();
+                let mut items = Vec::new();
+                for part in inner {
+                    if part.as_rule() == Rule::ident {
+                        targets.push(self.ident(part));
+                    } else {
+                        items.push(self.item(part)?);
+                    }
+                }
+                Item::Scope(ScopeDecl {
+                    targets,
+                    items,
+                    span,
+                })
+            }
+            Rule::example_decl => {
+                take(&mut inner, self.file, at)?;
+                let name = self.text(take(&mut inner, self.file, at)?);
+                let statements = inner
+                    .map(|s| self.example_statement(s))
+                    .collect::<Result<Vec<_>>>()?;
+                Item::Example(ExampleDecl {
+                    name,
+                    statements,
+                    span,
+                })
+            }
+            _ => return Err(internal(self.file, at)),
+        })
+    }
+
+    fn param_value(&self, pair: Pair<'_, Rule>) -> Result<ParamValue> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let value = self.expr(take(&mut inner, self.file, span.start as usize)?)?;
+        let mut result = ParamValue {
+            value,
+            from: None,
+            until: None,
+            source: None,
+            span,
+        };
+        for part in inner {
+            match part.as_rule() {
+                Rule::from_year => result.from = Some(self.year_after_keyword(part)?),
+                Rule::until_year => result.until = Some(self.year_after_keyword(part)?),
+                _ => {
+                    if let Some(text) = part.into_inner().nth(1) {
+                        result.source = Some(self.text(text));
+                    }
+                }
+            }
+        }
+        Ok(result)
+    }
+
+    fn year_after_keyword(&self, pair: Pair<'_, Rule>) -> Result<YearRef> {
+        let at = pair.as_span().start();
+        let mut inner = pair.into_inner();
+        take(&mut inner, self.file, at)?;
+        self.year_ref(take(&mut inner, self.file, at)?)
+    }
+
+    fn year_ref(&self, pair: Pair<'_, Rule>) -> Result<YearRef> {
+        let at = pair.as_span().start();
+        let inner = pair.into_inner().next().ok_or_else(|| internal(self.file, at))?;
+        match inner.as_rule() {
+            Rule::integer => Ok(YearRef::Literal {
+                year: self.year(&inner)?,
+                span: self.span(&inner),
+            }),
+            _ => Ok(YearRef::Param(self.ident(inner))),
+        }
+    }
+
+    fn category(&self, inner: Pairs<'_, Rule>, span: Span) -> Result<CategoryDecl> {
+        let mut id = None;
+        let mut label = None;
+        let mut within = None;
+        let mut clauses = Vec::new();
+        for part in inner {
+            match part.as_rule() {
+                Rule::kw_category => {}
+                Rule::ident => id = Some(self.ident(part)),
+                Rule::string => label = Some(self.text(part)),
+                Rule::within => {
+                    if let Some(parent) = part.into_inner().nth(1) {
+                        within = Some(self.ident(parent));
+                    }
+                }
+                _ => clauses.push(self.clause(part)?),
+            }
+        }
+        let id = id.ok_or_else(|| internal(self.file, span.start as usize))?;
+        Ok(CategoryDecl {
+            id,
+            label,
+            within,
+            clauses,
+            span,
+        })
+    }
+
+    fn clause(&self, pair: Pair<'_, Rule>) -> Result<Clause> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut weight = None;
+        let mut condition = None;
+        let mut categories = Vec::new();
+        let mut amount = None;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::weight => {
+                    if let Some(percent) = part.into_inner().next() {
+                        let text = percent.as_str().trim_end_matches('%');
+                        weight = Some(Percent {
+                            value: self.decimal(&percent, text)?,
+                            span: self.span(&percent),
+                        });
+                    }
+                }
+                Rule::condition => condition = Some(self.condition(part)?),
+                Rule::ident => categories.push(self.ident(part)),
+                Rule::expr => amount = Some(self.expr(part)?),
+                _ => {}
+            }
+        }
+        let missing = || internal(self.file, span.start as usize);
+        Ok(match rule {
+            Rule::include_clause => Clause::Include {
+                weight,
+                condition: condition.ok_or_else(missing)?,
+                span,
+            },
+            Rule::exclude_clause => Clause::Exclude {
+                condition: condition.ok_or_else(missing)?,
+                span,
+            },
+            Rule::exclude_counted => Clause::ExcludeCountedIn { categories, span },
+            _ => Clause::Cap {
+                amount: amount.ok_or_else(missing)?,
+                span,
+            },
+        })
+    }
+
+    fn condition(&self, pair: Pair<'_, Rule>) -> Result<Condition> {
+        let span = self.span(&pair);
+        let (condition, depth) = self.condition_depth(pair)?;
+        if depth > MAX_EXPRESSION_DEPTH {
+            return Err(SyntaxError::TooLong { depth, span });
+        }
+        Ok(condition)
+    }
+
+    fn condition_depth(&self, pair: Pair<'_, Rule>) -> Result<(Condition, u32)> {
+        self.condition_table
+            .map_primary(|primary| -> Result<(Condition, u32)> {
+                match primary.as_rule() {
+                    Rule::condition => self.condition_depth(primary),
+                    Rule::tag_test => {
+                        let at = primary.as_span().start();
+                        let mut inner = primary.into_inner();
+                        take(&mut inner, self.file, at)?;
+                        Ok((Condition::Tag(self.ident(take(&mut inner, self.file, at)?)), 1))
+                    }
+                    _ => Ok((self.field_test(primary)?, 1)),
+                }
+            })
+            .map_prefix(|op, operand| {
+                let (operand, depth) = operand?;
+                Ok((Condition::Not(Box::new(operand), self.span(&op)), depth + 1))
+            })
+            .map_infix(|left, op, right| {
+                let (left, dl) = left?;
+                let (right, dr) = right?;
+                let node = match op.as_rule() {
+                    Rule::cond_and => Condition::And(Box::new(left), Box::new(right)),
+                    _ => Condition::Or(Box::new(left), Box::new(right)),
+                };
+                Ok((node, dl.max(dr) + 1))
+            })
+            .parse(pair.into_inner())
+    }
+
+    fn field_test(&self, pair: Pair<'_, Rule>) -> Result<Condition> {
+        let at = pair.as_span().start();
+        let mut inner = pair.into_inner();
+        let field = self.ident(take(&mut inner, self.file, at)?);
+        let test = take(&mut inner, self.file, at)?;
+        match test.as_rule() {
+            Rule::in_list | Rule::not_in_list => {
+                let negated = test.as_rule() == Rule::not_in_list;
+                let list = test
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::value_list)
+                    .ok_or_else(|| internal(self.file, at))?;
+                let values = list
+                    .into_inner()
+                    .map(|v| self.value(v))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Condition::In {
+                    field,
+                    negated,
+                    values,
+                })
+            }
+            _ => {
+                let mut parts = test.into_inner();
+                let op = compare_op(take(&mut parts, self.file, at)?.as_str());
+                let value = self.value(take(&mut parts, self.file, at)?)?;
+                Ok(Condition::Compare { field, op, value })
+            }
+        }
+    }
+
+    fn value(&self, pair: Pair<'_, Rule>) -> Result<Value> {
+        let span = self.span(&pair);
+        let inner = pair
+            .into_inner()
+            .next()
+            .ok_or_else(|| internal(self.file, span.start as usize))?;
+        let kind = match inner.as_rule() {
+            Rule::signed_number => ValueKind::Number(self.decimal(&inner, inner.as_str())?),
+            Rule::string => ValueKind::Text(self.text(inner).value),
+            Rule::boolean => ValueKind::Bool(inner.as_str() == "true"),
+            _ => ValueKind::Symbol(inner.as_str().to_string()),
+        };
+        Ok(Value { kind, span })
+    }
+
+    fn require(&self, inner: Pairs<'_, Rule>, span: Span, _named: bool) -> Result<RequireDecl> {
+        let at = span.start as usize;
+        let mut id = None;
+        let mut body = None;
+        for part in inner {
+            match part.as_rule() {
+                Rule::ident => id = Some(self.ident(part)),
+                Rule::compare_req => body = Some(self.compare_requirement(part)?),
+                Rule::path_req => body = Some(self.path_requirement(part)?),
+                _ => {}
+            }
+        }
+        Ok(RequireDecl {
+            id: id.ok_or_else(|| internal(self.file, at))?,
+            body: body.ok_or_else(|| internal(self.file, at))?,
+            span,
+        })
+    }
+
+    fn compare_requirement(&self, pair: Pair<'_, Rule>) -> Result<Requirement> {
+        let at = pair.as_span().start();
+        let mut inner = pair.into_inner();
+        let left = self.expr(take(&mut inner, self.file, at)?)?;
+        let op_pair = take(&mut inner, self.file, at)?;
+        let op = compare_op(op_pair.as_str());
+        let op_span = self.span(&op_pair);
+        let right = self.expr(take(&mut inner, self.file, at)?)?;
+        let mut from = None;
+        let mut until = None;
+        for part in inner {
+            match part.as_rule() {
+                Rule::from_year => from = Some(self.year_after_keyword(part)?),
+                _ => until = Some(self.year_after_keyword(part)?),
+            }
+        }
+        Ok(Requirement::Compare {
+            left,
+            op,
+            op_span,
+            right,
+            from,
+            until,
+        })
+    }
+
+    fn path_requirement(&self, pair: Pair<'_, Rule>) -> Result<Requirement> {
+        let at = pair.as_span().start();
+        let mut exprs = Vec::new();
+        let mut years = Vec::new();
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::expr => exprs.push(self.expr(part)?),
+                Rule::year_ref => years.push(self.year_ref(part)?),
+                _ => {}
+            }
+        }
+        let mut exprs = exprs.into_iter();
+        let mut years = years.into_iter();
+        let missing = || internal(self.file, at);
+        Ok(Requirement::Path {
+            value: exprs.next().ok_or_else(missing)?,
+            target: exprs.next().ok_or_else(missing)?,
+            by: years.next().ok_or_else(missing)?,
+            from: years.next().ok_or_else(missing)?,
+        })
+    }
+
+    fn example_statement(&self, pair: Pair<'_, Rule>) -> Result<ExampleStatement> {
+        let span = self.span(&pair);
+        let at = span.start as usize;
+        let rule = pair.as_rule();
+        let mut inner = pair.into_inner();
+        take(&mut inner, self.file, at)?; // the keyword
+        Ok(match rule {
+            Rule::ex_country => ExampleStatement::Country(self.ident(take(&mut inner, self.file, at)?)),
+            Rule::ex_year => {
+                let year = take(&mut inner, self.file, at)?;
+                ExampleStatement::Year {
+                    year: self.year(&year)?,
+                    span,
+                }
+            }
+            Rule::ex_indicator => {
+                let name = self.ident(take(&mut inner, self.file, at)?);
+                let number = take(&mut inner, self.file, at)?;
+                ExampleStatement::Indicator {
+                    name,
+                    value: self.decimal(&number, number.as_str())?,
+                    span,
+                }
+            }
+            Rule::ex_item => {
+                let number = take(&mut inner, self.file, at)?;
+                let amount = self.decimal(&number, number.as_str())?;
+                let mut fields = Vec::new();
+                let mut tags = Vec::new();
+                for attr in inner {
+                    let attr_at = attr.as_span().start();
+                    let rule = attr.as_rule();
+                    let mut parts = attr.into_inner();
+                    if rule == Rule::item_tag {
+                        take(&mut parts, self.file, attr_at)?;
+                        tags.push(self.ident(take(&mut parts, self.file, attr_at)?));
+                    } else {
+                        let field = self.ident(take(&mut parts, self.file, attr_at)?);
+                        let value = self.value(take(&mut parts, self.file, attr_at)?)?;
+                        fields.push((field, value));
+                    }
+                }
+                ExampleStatement::Item {
+                    amount,
+                    fields,
+                    tags,
+                    span,
+                }
+            }
+            _ => {
+                let what = take(&mut inner, self.file, at)?;
+                let what_rule = what.as_rule();
+                let mut parts = what.into_inner();
+                if what_rule == Rule::expect_status {
+                    let requirement = self.ident(take(&mut parts, self.file, at)?);
+                    let status = self.ident(take(&mut parts, self.file, at)?);
+                    ExampleStatement::ExpectStatus {
+                        requirement,
+                        status,
+                        span,
+                    }
+                } else {
+                    let left = self.expr(take(&mut parts, self.file, at)?)?;
+                    let op = compare_op(take(&mut parts, self.file, at)?.as_str());
+                    let right = self.expr(take(&mut parts, self.file, at)?)?;
+                    ExampleStatement::ExpectCompare {
+                        left,
+                        op,
+                        right,
+                        span,
+                    }
+                }
+            }
+        })
+    }
+
+    fn expr(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        let span = self.span(&pair);
+        let (expr, depth) = self.expr_depth(pair)?;
+        if depth > MAX_EXPRESSION_DEPTH {
+            return Err(SyntaxError::TooLong { depth, span });
+        }
+        Ok(expr)
+    }
+
+    fn expr_depth(&self, pair: Pair<'_, Rule>) -> Result<(Expr, u32)> {
+        self.expr_table
+            .map_primary(|primary| self.primary(primary))
+            .map_prefix(|op, operand| {
+                let (operand, depth) = operand?;
+                let span = self.span(&op).join(operand.span);
+                Ok((
+                    Expr {
+                        kind: ExprKind::Neg(Box::new(operand)),
+                        span,
+                    },
+                    depth + 1,
+                ))
+            })
+            .map_postfix(|operand, op| {
+                let (operand, depth) = operand?;
+                let span = operand.span.join(self.span(&op));
+                let at = self.at_year(op)?;
+                Ok((
+                    Expr {
+                        kind: ExprKind::At(Box::new(operand), at),
+                        span,
+                    },
+                    depth + 1,
+                ))
+            })
+            .map_infix(|left, op, right| {
+                let (left, dl) = left?;
+                let (right, dr) = right?;
+                let op = match op.as_rule() {
+                    Rule::add => BinaryOp::Add,
+                    Rule::sub => BinaryOp::Sub,
+                    Rule::mul => BinaryOp::Mul,
+                    Rule::div => BinaryOp::Div,
+                    _ => BinaryOp::Of,
+                };
+                let span = left.span.join(right.span);
+                Ok((
+                    Expr {
+                        kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
+                        span,
+                    },
+                    dl.max(dr) + 1,
+                ))
+            })
+            .parse(pair.into_inner())
+    }
+
+    fn primary(&self, pair: Pair<'_, Rule>) -> Result<(Expr, u32)> {
+        let span = self.span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::expr => return self.expr_depth(pair),
+            Rule::percent => {
+                let text = pair.as_str().trim_end_matches('%');
+                ExprKind::Percent(self.decimal(&pair, text)?)
+            }
+            Rule::number => ExprKind::Number(self.decimal(&pair, pair.as_str())?),
+            Rule::string => ExprKind::Text(self.text(pair).value),
+            Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
+            Rule::call => {
+                let mut inner = pair.into_inner();
+                let name = self.ident(take(&mut inner, self.file, span.start as usize)?);
+                let mut args = Vec::new();
+                let mut depth = 0;
+                for arg in inner {
+                    let (arg, d) = self.expr_depth(arg)?;
+                    depth = depth.max(d);
+                    args.push(arg);
+                }
+                return Ok((
+                    Expr {
+                        kind: ExprKind::Call(name, args),
+                        span,
+                    },
+                    depth + 1,
+                ));
+            }
+            _ => ExprKind::Name(pair.as_str().to_string()),
+        };
+        Ok((Expr { kind, span }, 1))
+    }
+
+    fn at_year(&self, pair: Pair<'_, Rule>) -> Result<AtYear> {
+        let at = pair.as_span().start();
+        let mut inner = pair.into_inner();
+        take(&mut inner, self.file, at)?;
+        let what = take(&mut inner, self.file, at)?;
+        if what.as_rule() == Rule::relative_year {
+            let span = self.span(&what);
+            let mut offset = 0;
+            if let Some(offset_pair) = what.into_inner().find(|p| p.as_rule() == Rule::year_offset) {
+                let text: String = offset_pair.as_str().chars().filter(|c| !c.is_whitespace()).collect();
+                offset = text.parse::<i32>().map_err(|_| SyntaxError::BadYear {
+                    text: offset_pair.as_str().to_string(),
+                    span: self.span(&offset_pair),
+                })?;
+                if offset.abs() > 1000 {
+                    return Err(SyntaxError::BadYear {
+                        text: offset_pair.as_str().to_string(),
+                        span: self.span(&offset_pair),
+                    });
+                }
+            }
+            Ok(AtYear::Relative { offset, span })
+        } else {
+            Ok(AtYear::Fixed(self.year_ref(what)?))
+        }
+    }
+}
+
+/// The length of `text` up to the end of its last byte that is neither
+/// space nor comment.
+fn significant_length(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut last = 0;
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while bytes.get(i).is_some_and(|&b| b != b'\n') {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < bytes.len() && !(bytes.get(i) == Some(&b'*') && bytes.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while let Some(&b) = bytes.get(i) {
+                    i += 1;
+                    if b == b'\\' {
+                        i += 1;
+                    } else if b == b'"' {
+                        break;
+                    }
+                }
+                last = i.min(bytes.len());
+            }
+            _ => {
+                i += 1;
+                last = i;
+            }
+        }
+    }
+    last
+}
+
+fn compare_op(text: &str) -> CompareOp {
+    match text {
+        ">=" => CompareOp::Ge,
+        "<=" => CompareOp::Le,
+        ">" => CompareOp::Gt,
+        "<" => CompareOp::Lt,
+        "!=" => CompareOp::Ne,
+        _ => CompareOp::Eq,
+    }
+}
+
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(next) = chars.next() {
+                out.push(next);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -1,0 +1,353 @@
+//! The checked program: what `check` produces and `eval` consumes. Names are
+//! resolved to indices, expressions are typed, `extends`, `amend`, `replace`
+//! and country scopes are applied. Only the checker can build a `Checked`
+//! (its `sealed` field is private to this crate), so the interpreter never
+//! sees a program that has not been checked.
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+
+use crate::ast::CompareOp;
+use crate::source::Span;
+
+/// Every pledge of a checked rule file.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub pledges: Vec<Program>,
+    _sealed: (),
+}
+
+impl Checked {
+    pub(crate) fn new(pledges: Vec<Program>) -> Checked {
+        Checked {
+            pledges,
+            _sealed: (),
+        }
+    }
+}
+
+pub type ParamId = usize;
+pub type CategoryId = usize;
+pub type RequirementId = usize;
+
+/// One resolved pledge (after applying its `extends` chain).
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub name: String,
+    pub source: Option<String>,
+    pub status: Option<String>,
+    pub meta: Vec<(String, String)>,
+    /// Names of the pledges this one extends, nearest first.
+    pub bases: Vec<String>,
+    pub span: Span,
+    pub params: Vec<Param>,
+    pub groups: Vec<(String, Vec<String>)>,
+    /// In evaluation order: a category comes after those it depends on.
+    pub categories: Vec<Category>,
+    pub requirements: Vec<Requirement>,
+    pub examples: Vec<Example>,
+    /// Countries named in scopes and groups (for reports).
+    pub scoped_countries: BTreeSet<String>,
+}
+
+impl Program {
+    pub fn category_index(&self, id: &str) -> Option<CategoryId> {
+        self.categories.iter().position(|c| c.id == id)
+    }
+    pub fn param_index(&self, name: &str) -> Option<ParamId> {
+        self.params.iter().position(|p| p.name == name)
+    }
+    pub fn requirement_index(&self, id: &str) -> Option<RequirementId> {
+        self.requirements.iter().position(|r| r.id == id)
+    }
+}
+
+/// The type of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Type {
+    /// An amount in the dataset's money unit.
+    Money,
+    /// A share, written as a percentage (stored as a fraction: 3.5% is 0.035).
+    Ratio,
+    /// A plain number, including years.
+    Number,
+    Bool,
+    Text,
+}
+
+impl Type {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Type::Money => "an amount of money",
+            Type::Ratio => "a share (percentage)",
+            Type::Number => "a plain number",
+            Type::Bool => "true or false",
+            Type::Text => "a text",
+        }
+    }
+}
+
+/// A set of countries a scoped clause applies to.
+pub type CountrySet = BTreeSet<String>;
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub ty: Type,
+    pub values: Vec<DatedValue>,
+    /// Values for some countries only, later entries win.
+    pub overrides: Vec<(CountrySet, Vec<DatedValue>)>,
+    pub span: Span,
+    /// True when set from the command line (`--set`).
+    pub from_command_line: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatedValue {
+    /// Ratios are stored as fractions (0.035 for 3.5%).
+    pub value: Decimal,
+    pub from: Option<YearSpec>,
+    pub until: Option<YearSpec>,
+    pub source: Option<String>,
+    pub span: Span,
+}
+
+/// A year given as a literal or by a parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum YearSpec {
+    Literal(i32),
+    Param(ParamId),
+}
+
+#[derive(Debug, Clone)]
+pub struct Category {
+    pub id: String,
+    pub label: Option<String>,
+    pub within: Option<CategoryId>,
+    pub body: CategoryBody,
+    /// Changes for some countries only, applied in order.
+    pub scoped: Vec<(CountrySet, ScopedChange)>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CategoryBody {
+    pub clauses: Vec<Clause>,
+    pub caps: Vec<Cap>,
+    /// `exclude counted in X`: items counted in X never count here.
+    pub counted_in: Vec<(CategoryId, Span)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ScopedChange {
+    Amend(CategoryBody),
+    Replace(CategoryBody),
+}
+
+#[derive(Debug, Clone)]
+pub struct Clause {
+    pub kind: ClauseKind,
+    pub condition: Condition,
+    /// The clause as canonical text, for traces.
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClauseKind {
+    /// Counts the item at this weight (a fraction: 0.5 for `50% of`).
+    Include(Decimal),
+    Exclude,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cap {
+    pub amount: TExpr,
+    pub text: String,
+    pub span: Span,
+}
+
+/// A condition over one line item, with field names checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    And(Box<Condition>, Box<Condition>),
+    Or(Box<Condition>, Box<Condition>),
+    Not(Box<Condition>),
+    Tag(String),
+    Compare {
+        field: String,
+        op: CompareOp,
+        value: Literal,
+    },
+    In {
+        field: String,
+        negated: bool,
+        values: Vec<Literal>,
+    },
+}
+
+/// A literal in a condition.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Literal {
+    Number(Decimal),
+    Text(String),
+    Bool(bool),
+}
+
+impl std::fmt::Display for Literal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Literal::Number(n) => write!(f, "{n}"),
+            Literal::Text(t) => write!(f, "{t}"),
+            Literal::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// A typed expression.
+#[derive(Debug, Clone)]
+pub struct TExpr {
+    pub kind: TExprKind,
+    pub ty: Type,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum TExprKind {
+    Const(Decimal),
+    Category(CategoryId),
+    Param(ParamId),
+    Indicator(String),
+    Neg(Box<TExpr>),
+    Add(Box<TExpr>, Box<TExpr>),
+    Sub(Box<TExpr>, Box<TExpr>),
+    /// Also `of`: `3.5% of gdp` multiplies.
+    Mul(Box<TExpr>, Box<TExpr>),
+    Div(Box<TExpr>, Box<TExpr>),
+    Min(Vec<TExpr>),
+    Max(Vec<TExpr>),
+    Round(Box<TExpr>, u32),
+    At(Box<TExpr>, AtSpec),
+    /// The sum over all members in the year.
+    Alliance(Box<TExpr>),
+    /// How many members meet a requirement in the year.
+    Count(RequirementId),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AtSpec {
+    Relative(i32),
+    Fixed(YearSpec),
+}
+
+#[derive(Debug, Clone)]
+pub struct Requirement {
+    pub id: String,
+    /// `None` when the requirement exists only inside `for` scopes.
+    pub body: Option<RequirementBody>,
+    pub scoped: Vec<(CountrySet, RequirementBody)>,
+    pub span: Span,
+    /// Pairs of categories this requirement adds together (for the
+    /// double-counting check), with the span of the sum.
+    pub added_together: Vec<(CategoryId, CategoryId)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequirementBody {
+    pub kind: RequirementKind,
+    /// The requirement as canonical text (`core >= core_floor of gdp from deadline`).
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum RequirementKind {
+    Compare {
+        left: TExpr,
+        op: CompareOp,
+        right: TExpr,
+        from: Option<YearSpec>,
+        until: Option<YearSpec>,
+    },
+    Path {
+        value: TExpr,
+        target: TExpr,
+        by: YearSpec,
+        from: YearSpec,
+    },
+}
+
+impl RequirementKind {
+    /// The expressions of the requirement, for walks.
+    pub fn expressions(&self) -> [&TExpr; 2] {
+        match self {
+            RequirementKind::Compare { left, right, .. } => [left, right],
+            RequirementKind::Path { value, target, .. } => [value, target],
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub name: String,
+    pub span: Span,
+    pub country: String,
+    pub rows: Vec<ExampleRow>,
+    pub indicators: Vec<(i32, String, Decimal)>,
+    pub expectations: Vec<Expectation>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExampleRow {
+    pub year: i32,
+    pub amount: Decimal,
+    pub fields: Vec<(String, Literal)>,
+    pub tags: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Expectation {
+    pub year: i32,
+    pub kind: ExpectationKind,
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExpectationKind {
+    Status {
+        requirement: RequirementId,
+        status: String,
+    },
+    Compare {
+        left: TExpr,
+        op: CompareOp,
+        right: TExpr,
+    },
+}
+
+/// Walks every sub-expression.
+pub fn walk(expr: &TExpr, visit: &mut dyn FnMut(&TExpr)) {
+    visit(expr);
+    match &expr.kind {
+        TExprKind::Neg(a) | TExprKind::Round(a, _) | TExprKind::At(a, _) | TExprKind::Alliance(a) => {
+            walk(a, visit)
+        }
+        TExprKind::Add(a, b) | TExprKind::Sub(a, b) | TExprKind::Mul(a, b) | TExprKind::Div(a, b) => {
+            walk(a, visit);
+            walk(b, visit);
+        }
+        TExprKind::Min(items) | TExprKind::Max(items) => {
+            for item in items {
+                walk(item, visit);
+            }
+        }
+        TExprKind::Const(_)
+        | TExprKind::Category(_)
+        | TExprKind::Param(_)
+        | TExprKind::Indicator(_)
+        | TExprKind::Count(_) => {}
+    }
+}

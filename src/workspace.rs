@@ -1,0 +1,212 @@
+//! Loading a rule file with every file it `extends`, parsed. The file system
+//! is reached only through the `read` function the caller passes (the CLI
+//! passes `std::fs::read_to_string`, tests pass an in-memory map), so the
+//! later stages never touch it.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::ast;
+use crate::diagnostics::Problem;
+use crate::parse;
+use crate::source::{FileId, Sources, Span};
+
+/// Errors of loading rule files.
+#[derive(Debug, Error, Diagnostic)]
+pub enum LoadError {
+    #[error("cannot read the rule file `{path}`: {reason}")]
+    #[diagnostic(
+        code(pledge::load::unreadable),
+        help("check the path; rule files end in `.pledge`")
+    )]
+    Unreadable { path: String, reason: String },
+    #[error("the base file `{path}` cannot be read: {reason}")]
+    #[diagnostic(
+        code(pledge::load::missing_base),
+        help("`extends` paths are relative to the file that contains them; this one resolves to `{resolved}`")
+    )]
+    MissingBase {
+        path: String,
+        resolved: String,
+        reason: String,
+        #[label("no such file")]
+        span: Span,
+    },
+    #[error("`extends` goes round in a circle: {chain}")]
+    #[diagnostic(
+        code(pledge::load::extends_cycle),
+        help("a pledge cannot extend itself, directly or through other files; remove one `extends`")
+    )]
+    ExtendsCycle {
+        chain: String,
+        #[label("this `extends` closes the circle")]
+        span: Span,
+    },
+    #[error("the base file `{path}` holds {count} pledges, so `extends` cannot tell which one to take")]
+    #[diagnostic(
+        code(pledge::load::ambiguous_base),
+        help("extend a file that holds exactly one pledge")
+    )]
+    AmbiguousBase {
+        path: String,
+        count: usize,
+        #[label("this base file")]
+        span: Span,
+    },
+}
+
+/// A parsed rule file.
+#[derive(Debug, Clone)]
+pub struct LoadedFile {
+    pub id: FileId,
+    pub path: PathBuf,
+    pub ast: ast::File,
+}
+
+/// The root rule file and every base file it reaches through `extends`.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub sources: Sources,
+    pub files: Vec<LoadedFile>,
+}
+
+impl Workspace {
+    pub fn file(&self, id: FileId) -> Option<&LoadedFile> {
+        self.files.iter().find(|f| f.id == id)
+    }
+
+    /// The root file (the one named on the command line).
+    pub fn root(&self) -> Option<&LoadedFile> {
+        self.files.first()
+    }
+
+    /// The file an `extends` in `from` refers to.
+    pub fn base_of(&self, from: FileId, extends: &str) -> Option<&LoadedFile> {
+        let dir = self.file(from)?.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let resolved = normalize(&dir.join(extends));
+        self.files.iter().find(|f| f.path == resolved)
+    }
+}
+
+pub type Reader<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;
+
+/// Loads and parses `path` and its bases. Problems are returned with every
+/// file that could be read, so that they can all be reported at once.
+pub fn load(path: &Path, read: Reader<'_>) -> Result<Workspace, Vec<Problem>> {
+    let mut sources = Sources::new();
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let root = normalize(path);
+    let text = match read(path) {
+        Ok(text) => text,
+        Err(error) => {
+            return Err(vec![Problem::bare(LoadError::Unreadable {
+                path: path.display().to_string(),
+                reason: error.to_string(),
+            })])
+        }
+    };
+    let mut seen: BTreeMap<PathBuf, FileId> = BTreeMap::new();
+    // (path, text, the chain of files that led here)
+    let mut queue = vec![(root, text, Vec::<PathBuf>::new())];
+    while let Some((file_path, text, chain)) = queue.pop() {
+        let id = sources.add(file_path.display().to_string(), text.clone());
+        seen.insert(file_path.clone(), id);
+        let parsed = match parse::parse(&text, id) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                problems.push(Problem::new(error, &sources, id));
+                continue;
+            }
+        };
+        let dir = file_path.parent().map(Path::to_path_buf).unwrap_or_default();
+        for pledge in &parsed.pledges {
+            let Some(base) = &pledge.extends else { continue };
+            let base_path = normalize(&dir.join(&base.value));
+            let mut next_chain = chain.clone();
+            next_chain.push(file_path.clone());
+            if next_chain.contains(&base_path) {
+                let mut names: Vec<String> = next_chain.iter().map(|p| p.display().to_string()).collect();
+                names.push(base_path.display().to_string());
+                problems.push(Problem::new(
+                    LoadError::ExtendsCycle {
+                        chain: names.join(" → "),
+                        span: base.span,
+                    },
+                    &sources,
+                    id,
+                ));
+                continue;
+            }
+            if seen.contains_key(&base_path) || queue.iter().any(|(p, _, _)| *p == base_path) {
+                continue;
+            }
+            match read(&base_path) {
+                Ok(base_text) => queue.push((base_path, base_text, next_chain)),
+                Err(error) => problems.push(Problem::new(
+                    LoadError::MissingBase {
+                        path: base.value.clone(),
+                        resolved: base_path.display().to_string(),
+                        reason: error.to_string(),
+                        span: base.span,
+                    },
+                    &sources,
+                    id,
+                )),
+            }
+        }
+        files.push(LoadedFile {
+            id,
+            path: file_path,
+            ast: parsed,
+        });
+    }
+    // A base must hold exactly one pledge.
+    let workspace = Workspace { sources, files };
+    for file in &workspace.files {
+        for pledge in &file.ast.pledges {
+            let Some(base) = &pledge.extends else { continue };
+            if let Some(base_file) = workspace.base_of(file.id, &base.value) {
+                let count = base_file.ast.pledges.len();
+                if count != 1 {
+                    problems.push(Problem::new(
+                        LoadError::AmbiguousBase {
+                            path: base.value.clone(),
+                            count,
+                            span: base.span,
+                        },
+                        &workspace.sources,
+                        file.id,
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(workspace)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Removes `.` and `..` without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if out.file_name().is_some() {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
