@@ -2,10 +2,15 @@
 
 pub mod ast;
 pub mod check;
+pub mod cli;
 pub mod data;
 pub mod diagnostics;
+pub mod eval;
+pub mod explain;
 pub mod parse;
 pub mod print;
 pub mod program;
+pub mod report;
 pub mod source;
+pub mod stamp;
 pub mod workspace;

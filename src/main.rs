@@ -1,1 +1,5 @@
-fn main() {}
+//! The `pledge` binary: a thin shell around `pledge::cli`.
+
+fn main() -> std::process::ExitCode {
+    pledge::cli::main()
+}

@@ -124,7 +124,7 @@ def main():
                             "publishes no item-level data for them, so it is empty on "
                             "every NATO row."},
         ],
-        "tags": ["from_existing_stocks"],
+        "tags": ["from_existing_stocks", "dual_use"],
         "indicator_series": [
             {"name": "gdp", "unit": "money",
              "description": "GDP, USD million at constant 2015 prices and exchange rates "

@@ -54,6 +54,8 @@ pub struct Dataset {
     pub indicator_lines: BTreeMap<(u16, i32), u32>,
     /// Items of each (country, year), as indices into the columns.
     pub by_country_year: BTreeMap<(u16, i32), Vec<u32>>,
+    /// Content hash of the manifest, items and indicators (for stamps).
+    pub content_hash: String,
 }
 
 impl Dataset {
@@ -84,6 +86,7 @@ impl Dataset {
             indicators: BTreeMap::new(),
             indicator_lines: BTreeMap::new(),
             by_country_year: BTreeMap::new(),
+            content_hash: String::new(),
         }
     }
 

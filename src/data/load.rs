@@ -3,8 +3,10 @@
 //! file, line and column, with the data file itself shown as the source.
 //! Line items are streamed, so a large CSV is never held in memory whole.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::rc::Rc;
+use std::hash::{Hash, Hasher as _};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -17,6 +19,7 @@ use super::dataset::{Column, Dataset, NONE};
 use super::schema::{FieldType, IndicatorUnit, Manifest};
 use crate::diagnostics::{did_you_mean, Problem};
 use crate::source::{FileId, Sources, Span};
+use crate::stamp::{Hasher, HashingReader};
 
 /// At most this many data problems are reported from one file.
 const MAX_PROBLEMS: usize = 20;
@@ -169,12 +172,12 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<Problem>> {
     match source {
         DataSource::Embedded {
             dir,
-            manifest,
+            manifest: manifest_text,
             items,
             indicators,
         } => {
             let manifest_name = format!("{dir}/dataset.json");
-            let manifest = parse_manifest(&manifest_name, manifest)?;
+            let manifest = parse_manifest(&manifest_name, manifest_text)?;
             let items_name = format!("{dir}/{}", manifest.line_items);
             let indicators_name = format!("{dir}/{}", manifest.indicators);
             let mut dataset = Dataset::new(manifest, items_name.clone(), indicators_name.clone());
@@ -183,6 +186,11 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<Problem>> {
             read_items(&mut dataset, items.as_bytes(), &locator)?;
             read_indicators(&mut dataset, &indicators_name, indicators)?;
             dataset.index();
+            let mut hasher = Hasher::default();
+            for text in [*manifest_text, *items, *indicators] {
+                hasher.update(text.as_bytes());
+            }
+            dataset.content_hash = hasher.hex();
             Ok(dataset)
         }
         DataSource::Path(path) => {
@@ -208,16 +216,25 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<Problem>> {
                 })]
             })?;
             let reread = || std::fs::read_to_string(&items_path);
+            let hasher = Rc::new(RefCell::new(Hasher::default()));
+            hasher.borrow_mut().update(text.as_bytes());
             if items_name.ends_with(".json") {
-                let text = read_text(&items_path)?;
-                read_json_items(&mut dataset, &items_name, &text)?;
+                let items_text = read_text(&items_path)?;
+                hasher.borrow_mut().update(items_text.as_bytes());
+                read_json_items(&mut dataset, &items_name, &items_text)?;
             } else {
                 let locator = |pending| locate(&items_name, &reread, pending);
-                read_items(&mut dataset, std::io::BufReader::with_capacity(1 << 20, file), &locator)?;
+                let reader = HashingReader {
+                    inner: std::io::BufReader::with_capacity(1 << 20, file),
+                    hasher: hasher.clone(),
+                };
+                read_items(&mut dataset, reader, &locator)?;
             }
             let indicators_text = read_text(&indicators_path)?;
+            hasher.borrow_mut().update(indicators_text.as_bytes());
             read_indicators(&mut dataset, &indicators_name, &indicators_text)?;
             dataset.index();
+            dataset.content_hash = hasher.borrow().hex();
             Ok(dataset)
         }
     }

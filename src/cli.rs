@@ -1,0 +1,528 @@
+//! The command line: parses arguments (clap), reads files, runs the stages
+//! and prints. Only this module and the data loader touch the file system.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::check;
+use crate::data::{self, DataSource, Dataset};
+use crate::diagnostics::{render_all, summary, ErrorFormat, Problem};
+use crate::eval::{self, EvalError, Options};
+use crate::parse;
+use crate::print;
+use crate::program::Checked;
+use crate::report::{self, Format, Style};
+use crate::source::{FileId, Sources};
+use crate::stamp::Stamp;
+use crate::workspace::{self, Workspace};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pledge",
+    version,
+    about = "Write a draft definition of a defence-spending pledge, check it, and evaluate it on spending data.",
+    after_help = "Exit codes: 0 success (warnings allowed), 1 errors in rules or data, or a failing test, 2 wrong command-line usage."
+)]
+pub struct Cli {
+    /// How diagnostics are printed.
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Human, global = true)]
+    pub error_format: ErrorFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check rule files and report every problem found.
+    Check {
+        /// Rule files (`.pledge`).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Check field names and values against this dataset (a bundled name or a folder).
+        #[arg(long)]
+        data: Option<String>,
+    },
+    /// Rewrite rule files in the canonical layout (comments are kept).
+    Fmt {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Do not write; fail if a file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the syntax tree of a rule file with explicit parentheses.
+    Ast { file: PathBuf },
+    /// Evaluate a pledge on spending data, country by country and year by year.
+    Eval {
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        selection: Selection,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show how each number for one country and year was derived.
+    Explain {
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+        /// The country (ISO 3166 alpha-3 code, such as POL).
+        #[arg(long)]
+        country: String,
+        /// The year.
+        #[arg(long)]
+        year: i32,
+        /// Only this requirement.
+        #[arg(long)]
+        requirement: Option<String>,
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+        format: ExplainFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataArgs {
+    /// Dataset: a bundled name (`nato`, `sample`, `cofog`) or a folder with `dataset.json`.
+    /// Default: the rule file's `meta dataset`, else the bundled NATO data.
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Override a parameter for a what-if run, such as `--set core_floor=3%`.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub sets: Vec<String>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Selection {
+    /// Only these countries (repeat the option or separate with commas).
+    #[arg(long = "country", value_delimiter = ',')]
+    pub countries: Vec<String>,
+    /// Only this year.
+    #[arg(long, conflicts_with = "years")]
+    pub year: Option<i32>,
+    /// A range of years, both included, such as `2014..2024`.
+    #[arg(long)]
+    pub years: Option<String>,
+}
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut out = Output {
+        error_format: cli.error_format,
+        colour,
+        stdout: String::new(),
+        stderr: String::new(),
+    };
+    let code = run(cli.command, &mut out);
+    print!("{}", out.stdout);
+    eprint!("{}", out.stderr);
+    code
+}
+
+/// What a command printed; kept apart so that tests can run commands in-process.
+pub struct Output {
+    pub error_format: ErrorFormat,
+    pub colour: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    fn problems(&mut self, problems: &[Problem]) {
+        self.stderr.push_str(&render_all(problems, self.error_format, self.colour));
+    }
+}
+
+pub fn run(command: Command, out: &mut Output) -> ExitCode {
+    match command {
+        Command::Check { files, data } => run_check(&files, data.as_deref(), out),
+        Command::Fmt { files, check } => run_fmt(&files, check, out),
+        Command::Ast { file } => run_ast(&file, out),
+        Command::Eval {
+            file,
+            data,
+            selection,
+            format,
+        } => run_eval(&file, &data, &selection, format, out),
+        Command::Explain {
+            file,
+            data,
+            country,
+            year,
+            requirement,
+            format,
+        } => run_explain(&file, &data, &country, year, requirement.as_deref(), format, out),
+    }
+}
+
+fn read(path: &Path) -> std::io::Result<String> {
+    std::fs::read_to_string(path)
+}
+
+/// Loads the dataset named on the command line or in the rule file.
+pub fn load_data(choice: Option<&str>, workspace: Option<&Workspace>) -> Result<Dataset, Vec<Problem>> {
+    let from_rules = workspace.and_then(|w| {
+        let root = w.root()?;
+        let value = root.ast.pledges.iter().find_map(|p| {
+            p.items.iter().find_map(|item| match item {
+                crate::ast::Item::Meta { key, value } if key.name == "dataset" => Some(value.value.clone()),
+                _ => None,
+            })
+        })?;
+        Some((value, root.path.parent().map(Path::to_path_buf).unwrap_or_default()))
+    });
+    let source = match (choice, from_rules) {
+        (Some(name), _) => resolve_data(name, Path::new("")),
+        (None, Some((name, dir))) => resolve_data(&name, &dir),
+        (None, None) => data::bundled::source(data::bundled::DEFAULT),
+    };
+    match source {
+        Some(source) => data::load(&source),
+        None => Err(vec![Problem::bare(data::DataError::Unreadable {
+            path: choice.unwrap_or_default().to_string(),
+            reason: "no such bundled dataset or folder".to_string(),
+        })]),
+    }
+}
+
+fn resolve_data(name: &str, dir: &Path) -> Option<DataSource> {
+    if let Some(source) = data::bundled::source(name) {
+        return Some(source);
+    }
+    let path = dir.join(name);
+    Some(DataSource::Path(path))
+}
+
+fn run_check(files: &[PathBuf], data: Option<&str>, out: &mut Output) -> ExitCode {
+    let dataset = match data {
+        Some(name) => match load_data(Some(name), None) {
+            Ok(d) => Some(d),
+            Err(problems) => {
+                out.problems(&problems);
+                return ExitCode::from(1);
+            }
+        },
+        None => None,
+    };
+    let mut errors = 0;
+    let mut warnings = 0;
+    for file in files {
+        let workspace = match workspace::load(file, &read) {
+            Ok(w) => w,
+            Err(problems) => {
+                let (e, w) = summary(&problems);
+                errors += e;
+                warnings += w;
+                out.problems(&problems);
+                continue;
+            }
+        };
+        let owned;
+        let schema = match &dataset {
+            Some(d) => Some(&d.manifest),
+            None => match load_data(None, Some(&workspace)) {
+                Ok(d) => {
+                    owned = d;
+                    Some(&owned.manifest)
+                }
+                Err(problems) => {
+                    out.problems(&problems);
+                    errors += problems.len();
+                    continue;
+                }
+            },
+        };
+        let (_, problems) = check::check(&workspace, schema);
+        let (e, w) = summary(&problems);
+        errors += e;
+        warnings += w;
+        out.problems(&problems);
+    }
+    out.stderr.push_str(&format!(
+        "checked {} file(s): {errors} error(s), {warnings} warning(s)\n",
+        files.len()
+    ));
+    if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn run_fmt(files: &[PathBuf], check_only: bool, out: &mut Output) -> ExitCode {
+    let mut failed = false;
+    for file in files {
+        let text = match read(file) {
+            Ok(t) => t,
+            Err(e) => {
+                out.problems(&[Problem::bare(workspace::LoadError::Unreadable {
+                    path: file.display().to_string(),
+                    reason: e.to_string(),
+                })]);
+                failed = true;
+                continue;
+            }
+        };
+        let mut sources = Sources::new();
+        let id = sources.add(file.display().to_string(), text.clone());
+        let parsed = match parse::parse(&text, id) {
+            Ok(p) => p,
+            Err(error) => {
+                out.problems(&[Problem::new(error, &sources, id)]);
+                failed = true;
+                continue;
+            }
+        };
+        let formatted = print::format(&parsed, &text);
+        if formatted == text {
+            continue;
+        }
+        if check_only {
+            out.stderr.push_str(&format!("{} is not formatted; run `pledge fmt {}`\n", file.display(), file.display()));
+            failed = true;
+        } else if let Err(e) = std::fs::write(file, formatted) {
+            out.stderr.push_str(&format!("cannot write {}: {e}\n", file.display()));
+            failed = true;
+        } else {
+            out.stderr.push_str(&format!("formatted {}\n", file.display()));
+        }
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn run_ast(file: &Path, out: &mut Output) -> ExitCode {
+    let text = match read(file) {
+        Ok(t) => t,
+        Err(e) => {
+            out.problems(&[Problem::bare(workspace::LoadError::Unreadable {
+                path: file.display().to_string(),
+                reason: e.to_string(),
+            })]);
+            return ExitCode::from(1);
+        }
+    };
+    let mut sources = Sources::new();
+    let id: FileId = sources.add(file.display().to_string(), text.clone());
+    match parse::parse(&text, id) {
+        Ok(parsed) => {
+            out.stdout.push_str(&print::tree(&parsed));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            out.problems(&[Problem::new(error, &sources, id)]);
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Everything a run on data needs: the rules, checked, and the dataset.
+pub struct Prepared {
+    pub workspace: Workspace,
+    pub dataset: Dataset,
+    pub checked: Checked,
+    pub stamp: Stamp,
+}
+
+/// Loads, checks and applies `--set`; prints warnings; returns `None` after
+/// printing errors.
+pub fn prepare(file: &Path, args: &DataArgs, out: &mut Output) -> Option<Prepared> {
+    let workspace = match workspace::load(file, &read) {
+        Ok(w) => w,
+        Err(problems) => {
+            out.problems(&problems);
+            return None;
+        }
+    };
+    let dataset = match load_data(args.data.as_deref(), Some(&workspace)) {
+        Ok(d) => d,
+        Err(problems) => {
+            out.problems(&problems);
+            return None;
+        }
+    };
+    let (checked, problems) = check::check(&workspace, Some(&dataset.manifest));
+    out.problems(&problems);
+    let checked = checked?;
+    let checked = match check::apply_sets(&checked, &args.sets) {
+        Ok(c) => c,
+        Err(problems) => {
+            out.problems(&problems);
+            return None;
+        }
+    };
+    let texts: Vec<&str> = workspace
+        .files
+        .iter()
+        .map(|f| workspace.sources.text(f.id))
+        .chain(args.sets.iter().map(String::as_str))
+        .collect();
+    let stamp = Stamp::new(&texts, &dataset.content_hash);
+    Some(Prepared {
+        workspace,
+        dataset,
+        checked,
+        stamp,
+    })
+}
+
+/// Parses `--year` / `--years` into an inclusive range.
+pub fn year_range(selection: &Selection) -> Result<Option<(i32, i32)>, Problem> {
+    if let Some(year) = selection.year {
+        return Ok(Some((year, year)));
+    }
+    let Some(text) = &selection.years else {
+        return Ok(None);
+    };
+    let bad = || Problem::bare(EvalError::BadYears { text: text.clone() });
+    let (from, to) = text.split_once("..").ok_or_else(bad)?;
+    let from: i32 = from.trim().parse().map_err(|_| bad())?;
+    let to: i32 = to.trim().trim_start_matches('=').parse().map_err(|_| bad())?;
+    if from > to || to - from > 200 {
+        return Err(bad());
+    }
+    Ok(Some((from, to)))
+}
+
+fn run_eval(file: &Path, args: &DataArgs, selection: &Selection, format: Format, out: &mut Output) -> ExitCode {
+    let Some(prepared) = prepare(file, args, out) else {
+        return ExitCode::from(1);
+    };
+    let years = match year_range(selection) {
+        Ok(y) => y,
+        Err(problem) => {
+            out.problems(&[problem]);
+            return ExitCode::from(1);
+        }
+    };
+    let options = Options {
+        years,
+        countries: selection.countries.clone(),
+    };
+    let outcomes = match eval::evaluate(&prepared.checked, &prepared.dataset, &prepared.workspace.sources, &options) {
+        Ok(o) => o,
+        Err(problems) => {
+            out.problems(&problems);
+            return ExitCode::from(1);
+        }
+    };
+    let rules = file.display().to_string();
+    match format {
+        Format::Table | Format::Markdown => {
+            let style = Style {
+                colour: format == Format::Table && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+            for outcome in &outcomes {
+                out.stdout
+                    .push_str(&report::table(outcome, &prepared.dataset, style, format == Format::Markdown));
+            }
+            out.stdout.push_str(&format!("\n{}\n", prepared.stamp.line()));
+        }
+        Format::Json => out
+            .stdout
+            .push_str(&report::json(&rules, &outcomes, &prepared.dataset, &prepared.stamp)),
+        Format::Csv => out.stdout.push_str(&report::csv(&outcomes, &prepared.stamp)),
+    }
+    ExitCode::SUCCESS
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_explain(
+    file: &Path,
+    args: &DataArgs,
+    country: &str,
+    year: i32,
+    requirement: Option<&str>,
+    format: ExplainFormat,
+    out: &mut Output,
+) -> ExitCode {
+    let Some(prepared) = prepare(file, args, out) else {
+        return ExitCode::from(1);
+    };
+    let country_code = country.trim().to_uppercase();
+    let Some(country_index) = prepared.dataset.country_index(&country_code) else {
+        let codes: Vec<&str> = prepared.dataset.manifest.countries.iter().map(|c| c.code.as_str()).collect();
+        let help = match crate::diagnostics::did_you_mean(&country_code, codes.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`? Countries are ISO 3166 alpha-3 codes"),
+            None => format!("the dataset has {}", codes.join(", ")),
+        };
+        out.problems(&[Problem::bare(EvalError::UnknownCountry {
+            code: country.to_string(),
+            help,
+        })]);
+        return ExitCode::from(1);
+    };
+    let mut nodes = Vec::new();
+    let mut found = requirement.is_none();
+    for program in &prepared.checked.pledges {
+        let engine = eval::engine::Engine::new(program, &prepared.dataset);
+        let explainer = crate::explain::Explainer {
+            engine: &engine,
+            sources: &prepared.workspace.sources,
+        };
+        for (index, req) in program.requirements.iter().enumerate() {
+            if requirement.is_some_and(|r| r != req.id) {
+                continue;
+            }
+            found = true;
+            if let Some(mut node) = explainer.requirement(index, country_index, year) {
+                if prepared.checked.pledges.len() > 1 {
+                    node.label = format!("{}: {}", program.name, node.label);
+                }
+                nodes.push(node);
+            }
+        }
+    }
+    if !found {
+        let names: Vec<String> = prepared
+            .checked
+            .pledges
+            .iter()
+            .flat_map(|p| p.requirements.iter().map(|r| r.id.clone()))
+            .collect();
+        let wanted = requirement.unwrap_or_default();
+        out.problems(&[Problem::bare(EvalError::UnknownRequirement {
+            name: wanted.to_string(),
+            help: check_help(wanted, &names),
+        })]);
+        return ExitCode::from(1);
+    }
+    match format {
+        ExplainFormat::Text => {
+            out.stdout.push_str(&crate::explain::render(&nodes));
+            out.stdout.push_str(&format!("{}\n", prepared.stamp.line()));
+        }
+        ExplainFormat::Json => {
+            let document = serde_json::json!({
+                "rules": file.display().to_string(),
+                "country": country_code,
+                "year": year,
+                "stamp": prepared.stamp,
+                "requirements": nodes,
+            });
+            out.stdout
+                .push_str(&serde_json::to_string_pretty(&document).unwrap_or_default());
+            out.stdout.push('\n');
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn check_help(name: &str, names: &[String]) -> String {
+    check::unknown_help(name, names, "`--requirement` takes a requirement id of the rule file")
+}

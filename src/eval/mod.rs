@@ -1,0 +1,380 @@
+//! Stage 3: `Checked` + `Dataset` → `PledgeOutcome`s. Evaluates every
+//! requirement for every country and year into exactly one outcome, totals
+//! every category (with a reconciliation of each item's fate), counts the
+//! members meeting each requirement, and refuses to add an item twice.
+
+pub mod engine;
+pub mod outcome;
+pub mod requirement;
+
+use std::collections::BTreeMap;
+
+use miette::Diagnostic;
+use rust_decimal::Decimal;
+use thiserror::Error;
+
+use crate::data::Dataset;
+use crate::diagnostics::{did_you_mean, Problem};
+use crate::program::{Checked, Program};
+use crate::source::{Sources, Span};
+use engine::Engine;
+use outcome::*;
+
+/// Errors of the evaluation stage.
+#[derive(Debug, Error, Diagnostic)]
+pub enum EvalError {
+    #[error("{count} item(s) would count twice in `{requirement}` for {country} in {year}: in `{first}` and in `{second}`")]
+    #[diagnostic(code(pledge::eval::double_counted), help("{help}"))]
+    DoubleCounted {
+        requirement: String,
+        country: String,
+        year: i32,
+        first: String,
+        second: String,
+        count: usize,
+        help: String,
+        #[label("`{second}` counts them here")]
+        span: Span,
+        #[label("`{first}` counts them here")]
+        other: Option<Span>,
+    },
+    #[error("the dataset has no country `{code}`")]
+    #[diagnostic(code(pledge::eval::unknown_country), help("{help}"))]
+    UnknownCountry { code: String, help: String },
+    #[error("the rule file has no requirement `{name}`")]
+    #[diagnostic(code(pledge::eval::unknown_requirement), help("{help}"))]
+    UnknownRequirement { name: String, help: String },
+    #[error("the year range `{text}` is not valid")]
+    #[diagnostic(
+        code(pledge::eval::bad_years),
+        help("write a range as `2014..2024` (both years included) or a single year with `--year 2024`")
+    )]
+    BadYears { text: String },
+}
+
+/// Which countries and years to evaluate.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Inclusive; `None` means every year of the dataset.
+    pub years: Option<(i32, i32)>,
+    /// Empty means every country of the dataset.
+    pub countries: Vec<String>,
+}
+
+/// Evaluates every pledge of a checked file.
+pub fn evaluate(checked: &Checked, data: &Dataset, sources: &Sources, options: &Options) -> Result<Vec<PledgeOutcome>, Vec<Problem>> {
+    let countries = select_countries(data, &options.countries)?;
+    let years: Vec<i32> = match options.years {
+        Some((from, to)) => (from..=to).collect(),
+        None => data.years(),
+    };
+    let mut outcomes = Vec::new();
+    let mut problems = Vec::new();
+    for program in &checked.pledges {
+        let (outcome, mut errors) = evaluate_program(program, data, sources, &countries, &years);
+        problems.append(&mut errors);
+        outcomes.push(outcome);
+    }
+    if problems.is_empty() {
+        Ok(outcomes)
+    } else {
+        Err(problems)
+    }
+}
+
+fn select_countries(data: &Dataset, wanted: &[String]) -> Result<Vec<u16>, Vec<Problem>> {
+    let mut selected = Vec::new();
+    let mut problems = Vec::new();
+    if wanted.is_empty() {
+        selected = (0..data.manifest.countries.len())
+            .filter_map(|i| u16::try_from(i).ok())
+            .collect();
+    }
+    for code in wanted {
+        let upper = code.trim().to_uppercase();
+        match data.country_index(&upper) {
+            Some(index) => {
+                if !selected.contains(&index) {
+                    selected.push(index);
+                }
+            }
+            None => {
+                let codes: Vec<&str> = data.manifest.countries.iter().map(|c| c.code.as_str()).collect();
+                let help = match did_you_mean(&upper, codes.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? Countries are ISO 3166 alpha-3 codes"),
+                    None => format!("the dataset `{}` has {}", data.manifest.name, codes.join(", ")),
+                };
+                problems.push(Problem::bare(EvalError::UnknownCountry {
+                    code: code.clone(),
+                    help,
+                }));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    selected.sort_by(|a, b| data.country_code(*a).cmp(data.country_code(*b)));
+    Ok(selected)
+}
+
+fn evaluate_program(
+    program: &Program,
+    data: &Dataset,
+    sources: &Sources,
+    countries: &[u16],
+    years: &[i32],
+) -> (PledgeOutcome, Vec<Problem>) {
+    let engine = Engine::new(program, data);
+    let mut results = Vec::new();
+    // (requirement, first, second) → (country, year, items, count, clause spans)
+    let mut double: BTreeMap<(usize, usize, usize), (String, i32, Vec<usize>, usize)> = BTreeMap::new();
+    for (index, requirement) in program.requirements.iter().enumerate() {
+        for &country in countries {
+            for &year in years {
+                let evaluated = requirement::evaluate(&engine, index, country, year);
+                if matches!(evaluated.status, Status::Met | Status::NotMet) {
+                    for &(a, b) in &requirement.added_together {
+                        let state = engine.state(country, year);
+                        let (Some(first), Some(second)) = (state.categories.get(a), state.categories.get(b)) else {
+                            continue;
+                        };
+                        let both: Vec<usize> = first
+                            .weights
+                            .iter()
+                            .zip(&second.weights)
+                            .enumerate()
+                            .filter(|(_, (x, y))| !x.is_zero() && !y.is_zero())
+                            .map(|(i, _)| i)
+                            .collect();
+                        if !both.is_empty() {
+                            let entry = double
+                                .entry((index, a, b))
+                                .or_insert_with(|| (data.country_code(country).to_string(), year, both.clone(), 0));
+                            entry.3 += 1;
+                        }
+                    }
+                }
+                results.push(RequirementResult {
+                    pledge: program.name.clone(),
+                    requirement: requirement.id.clone(),
+                    country: data.country_code(country).to_string(),
+                    year,
+                    status: evaluated.status,
+                    value: evaluated.value,
+                    threshold: evaluated.threshold,
+                    margin: evaluated.margin,
+                    margin_pp: evaluated.margin_pp,
+                    unit: evaluated.unit,
+                    reason: evaluated.reason,
+                    rule: evaluated.rule,
+                    country_specific: evaluated.country_specific,
+                });
+            }
+        }
+    }
+    let problems = double
+        .into_iter()
+        .map(|((req, a, b), (country, year, positions, occurrences))| {
+            double_counting_problem(&engine, sources, req, a, b, &country, year, &positions, occurrences)
+        })
+        .collect();
+
+    let mut totals = Vec::new();
+    for (index, category) in program.categories.iter().enumerate() {
+        for &country in countries {
+            for &year in years {
+                let state = engine.state(country, year);
+                let Some(c) = state.categories.get(index) else { continue };
+                let has_items = !state.items.is_empty();
+                let gdp = data.indicator(country, year, "gdp");
+                let counted = c.counted.clone().ok();
+                let present = |v: Decimal| has_items.then_some(v);
+                totals.push(CategoryTotal {
+                    category: category.id.clone(),
+                    country: data.country_code(country).to_string(),
+                    year,
+                    counted,
+                    share_of_gdp: counted.zip(gdp).and_then(|(v, g)| (!g.is_zero()).then(|| v / g)),
+                    cut_off: present(c.cut_off),
+                    not_credited: present(c.not_credited),
+                    excluded: present(c.excluded),
+                    unmatched: present(c.unmatched),
+                    input: present(c.input),
+                    items_counted: c.weights.iter().filter(|w| !w.is_zero()).count(),
+                });
+            }
+        }
+    }
+
+    let mut summaries = Vec::new();
+    for requirement in &program.requirements {
+        for &year in years {
+            let mut summary = Summary {
+                requirement: requirement.id.clone(),
+                year,
+                met: 0,
+                not_met: 0,
+                not_yet_due: 0,
+                not_applicable: 0,
+                no_data: 0,
+                members: 0,
+            };
+            for result in results.iter().filter(|r| r.requirement == requirement.id && r.year == year) {
+                match result.status {
+                    Status::Met => summary.met += 1,
+                    Status::NotMet => summary.not_met += 1,
+                    Status::NotYetDue => summary.not_yet_due += 1,
+                    Status::NotApplicable => summary.not_applicable += 1,
+                    Status::NoData => summary.no_data += 1,
+                }
+            }
+            summary.members = countries
+                .iter()
+                .filter(|&&c| {
+                    data.manifest
+                        .countries
+                        .get(c as usize)
+                        .and_then(|s| s.member_from)
+                        .is_some_and(|m| m <= year)
+                })
+                .count();
+            summaries.push(summary);
+        }
+    }
+
+    let mut alliance = Vec::new();
+    for category in &program.categories {
+        for &year in years {
+            let members: Vec<u16> = countries
+                .iter()
+                .copied()
+                .filter(|&c| {
+                    data.manifest
+                        .countries
+                        .get(c as usize)
+                        .and_then(|s| s.member_from)
+                        .is_some_and(|m| m <= year)
+                })
+                .collect();
+            let mut sum = Decimal::ZERO;
+            let mut gdp_sum = Decimal::ZERO;
+            let mut with_data = 0;
+            let mut gdp_complete = true;
+            for &country in &members {
+                let code = data.country_code(country);
+                if let Some(total) = totals
+                    .iter()
+                    .find(|t| t.category == category.id && t.country == code && t.year == year)
+                {
+                    if let Some(v) = total.counted {
+                        sum += v;
+                        with_data += 1;
+                        match data.indicator(country, year, "gdp") {
+                            Some(g) => gdp_sum += g,
+                            None => gdp_complete = false,
+                        }
+                    }
+                }
+            }
+            alliance.push(AllianceTotal {
+                category: category.id.clone(),
+                year,
+                counted: (with_data > 0).then_some(sum),
+                share_of_gdp: (with_data > 0 && gdp_complete && !gdp_sum.is_zero()).then(|| sum / gdp_sum),
+                members_with_data: with_data,
+                members: members.len(),
+            });
+        }
+    }
+
+    let outcome = PledgeOutcome {
+        pledge: program.name.clone(),
+        years: years.to_vec(),
+        countries: countries.iter().map(|&c| data.country_code(c).to_string()).collect(),
+        results,
+        totals,
+        summaries,
+        alliance,
+        requirements: program.requirements.iter().map(|r| r.id.clone()).collect(),
+        categories: program.categories.iter().map(|c| c.id.clone()).collect(),
+    };
+    (outcome, problems)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn double_counting_problem(
+    engine: &Engine<'_>,
+    sources: &Sources,
+    requirement: usize,
+    a: usize,
+    b: usize,
+    country: &str,
+    year: i32,
+    positions: &[usize],
+    occurrences: usize,
+) -> Problem {
+    let program = engine.program;
+    let name = |c: usize| program.categories.get(c).map_or(String::new(), |c| c.id.clone());
+    let data = engine.data;
+    let country_index = data.country_index(country).unwrap_or(0);
+    let state = engine.state(country_index, year);
+    let bodies = engine.bodies(country_index);
+    let clause_span = |category: usize, position: usize| -> Option<(Span, String)> {
+        let state = state.categories.get(category)?;
+        let decision = *state.decisions.get(position)?;
+        match engine::decode(decision) {
+            engine::DecisionKind::Included(i) => {
+                let (clause, _) = bodies.get(category)?.clauses.get(i)?;
+                Some((clause.span, format!("`{}` ({})", clause.text, sources.location(clause.span))))
+            }
+            _ => None,
+        }
+    };
+    let first_position = positions.first().copied().unwrap_or(0);
+    let first_clause = clause_span(a, first_position);
+    let second_clause = clause_span(b, first_position);
+    let items: Vec<String> = positions
+        .iter()
+        .take(3)
+        .filter_map(|&p| state.items.get(p))
+        .map(|&item| data.describe_item(item as usize))
+        .collect();
+    let more = positions.len().saturating_sub(3);
+    let mut help = format!("items: {}", items.join(", "));
+    if more > 0 {
+        help.push_str(&format!(" and {more} more"));
+    }
+    if let (Some((_, first_text)), Some((_, second_text))) = (&first_clause, &second_clause) {
+        help.push_str(&format!("; counted by {first_text} and by {second_text}"));
+    }
+    if occurrences > 1 {
+        help.push_str(&format!("; the same happens in {} other country-years", occurrences - 1));
+    }
+    help.push_str(&format!(
+        ". Declare precedence with `exclude counted in {}` in `{}`, or narrow one of the clauses",
+        name(a),
+        name(b)
+    ));
+    let requirement_name = program.requirements.get(requirement).map_or(String::new(), |r| r.id.clone());
+    let span = second_clause.as_ref().map(|(s, _)| *s).unwrap_or(program.span);
+    let other = first_clause
+        .as_ref()
+        .map(|(s, _)| *s)
+        .filter(|s| s.file == span.file);
+    Problem::new(
+        EvalError::DoubleCounted {
+            requirement: requirement_name,
+            country: country.to_string(),
+            year,
+            first: name(a),
+            second: name(b),
+            count: positions.len(),
+            help,
+            span,
+            other,
+        },
+        sources,
+        span.file,
+    )
+}

@@ -1,0 +1,236 @@
+//! Evaluating one requirement for one country and year into exactly one of
+//! the five outcomes.
+
+use rust_decimal::Decimal;
+
+use super::engine::{compare, Engine, Missing};
+use super::outcome::{unit_name, Status};
+use crate::ast::CompareOp;
+use crate::program::*;
+
+/// The outcome before it is labelled with pledge and country names.
+#[derive(Debug, Clone)]
+pub struct Evaluated {
+    pub status: Status,
+    pub value: Option<Decimal>,
+    pub threshold: Option<Decimal>,
+    pub margin: Option<Decimal>,
+    pub margin_pp: Option<Decimal>,
+    pub unit: &'static str,
+    pub reason: Option<String>,
+    pub rule: String,
+    pub country_specific: bool,
+}
+
+impl Evaluated {
+    fn simple(status: Status, reason: String, rule: String, country_specific: bool) -> Evaluated {
+        Evaluated {
+            status,
+            value: None,
+            threshold: None,
+            margin: None,
+            margin_pp: None,
+            unit: "",
+            reason: Some(reason),
+            rule,
+            country_specific,
+        }
+    }
+}
+
+/// The body of a requirement that applies to a country, if any.
+pub fn body_for<'p>(requirement: &'p Requirement, code: &str) -> Option<(&'p RequirementBody, bool)> {
+    requirement
+        .scoped
+        .iter()
+        .rev()
+        .find(|(countries, _)| countries.contains(code))
+        .map(|(_, body)| (body, true))
+        .or_else(|| requirement.body.as_ref().map(|b| (b, false)))
+}
+
+pub fn evaluate(engine: &Engine<'_>, requirement: RequirementId, country: u16, year: i32) -> Evaluated {
+    let Some(req) = engine.program.requirements.get(requirement) else {
+        return Evaluated::simple(Status::NoData, "unknown requirement".into(), String::new(), false);
+    };
+    let code = engine.country_code(country).to_string();
+    let spec = engine.data.manifest.country(&code);
+    let Some((body, country_specific)) = body_for(req, &code) else {
+        return Evaluated::simple(
+            Status::NotApplicable,
+            format!("`{}` applies only to the countries named in its `for` block", req.id),
+            String::new(),
+            false,
+        );
+    };
+    let rule = body.text.clone();
+    match spec.and_then(|s| s.member_from) {
+        Some(joined) if joined <= year => {}
+        Some(joined) => {
+            return Evaluated::simple(
+                Status::NotApplicable,
+                format!("{code} joined NATO in {joined}"),
+                rule,
+                country_specific,
+            )
+        }
+        None => {
+            return Evaluated::simple(
+                Status::NotApplicable,
+                format!("{code} is not a member"),
+                rule,
+                country_specific,
+            )
+        }
+    }
+    let no_data = |missing: Missing| Evaluated::simple(Status::NoData, missing.reason, rule.clone(), country_specific);
+    match &body.kind {
+        RequirementKind::Compare {
+            left,
+            op,
+            right,
+            from,
+            until,
+        } => {
+            if let Some(from) = from {
+                match engine.year_spec(from, country, year) {
+                    Ok(start) if year < start => {
+                        return Evaluated::simple(
+                            Status::NotYetDue,
+                            format!("due from {start}"),
+                            rule,
+                            country_specific,
+                        )
+                    }
+                    Ok(_) => {}
+                    Err(missing) => return no_data(missing),
+                }
+            }
+            if let Some(until) = until {
+                match engine.year_spec(until, country, year) {
+                    Ok(end) if year > end => {
+                        return Evaluated::simple(
+                            Status::NotApplicable,
+                            format!("applied until {end}"),
+                            rule,
+                            country_specific,
+                        )
+                    }
+                    Ok(_) => {}
+                    Err(missing) => return no_data(missing),
+                }
+            }
+            let value = match engine.eval(left, country, year) {
+                Ok(v) => v,
+                Err(m) => return no_data(m),
+            };
+            let threshold = match engine.eval(right, country, year) {
+                Ok(v) => v,
+                Err(m) => return no_data(m),
+            };
+            finish(engine, value, *op, threshold, left.ty, country, year, rule, country_specific)
+        }
+        RequirementKind::Path {
+            value,
+            target,
+            by,
+            from,
+        } => {
+            let base = match engine.year_spec(from, country, year) {
+                Ok(y) => y,
+                Err(m) => return no_data(m),
+            };
+            let end = match engine.year_spec(by, country, year) {
+                Ok(y) => y,
+                Err(m) => return no_data(m),
+            };
+            if year < base {
+                return Evaluated::simple(
+                    Status::NotYetDue,
+                    format!("the path starts in {base}"),
+                    rule,
+                    country_specific,
+                );
+            }
+            match path_point(engine, value, target, base, end, country, year) {
+                Ok((actual, required)) => {
+                    finish(engine, actual, CompareOp::Ge, required, value.ty, country, year, rule, country_specific)
+                }
+                Err(m) => no_data(m),
+            }
+        }
+    }
+}
+
+/// The actual value and the point on the straight line for `year`. For
+/// amounts the line runs in shares of GDP (from the share in the base year
+/// to the target's share), so that GDP growth does not bend it.
+pub fn path_point(
+    engine: &Engine<'_>,
+    value: &TExpr,
+    target: &TExpr,
+    base: i32,
+    end: i32,
+    country: u16,
+    year: i32,
+) -> Result<(Decimal, Decimal), Missing> {
+    let actual = engine.eval(value, country, year)?;
+    let goal = engine.eval(target, country, year)?;
+    if year >= end || end <= base {
+        return Ok((actual, goal));
+    }
+    let start = engine.eval(value, country, base)?;
+    let progress = Decimal::from(year - base) / Decimal::from(end - base);
+    if value.ty == Type::Money {
+        let gdp_base = engine.indicator("gdp", country, base)?;
+        let gdp_now = engine.indicator("gdp", country, year)?;
+        if gdp_base.is_zero() || gdp_now.is_zero() {
+            return Err(Missing::new("GDP is zero"));
+        }
+        let start_share = start / gdp_base;
+        let goal_share = goal / gdp_now;
+        let required_share = start_share + (goal_share - start_share) * progress;
+        Ok((actual, required_share * gdp_now))
+    } else {
+        Ok((actual, start + (goal - start) * progress))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    engine: &Engine<'_>,
+    value: Decimal,
+    op: CompareOp,
+    threshold: Decimal,
+    ty: Type,
+    country: u16,
+    year: i32,
+    rule: String,
+    country_specific: bool,
+) -> Evaluated {
+    let met = compare(value, op, threshold);
+    let margin = match op {
+        CompareOp::Le | CompareOp::Lt => threshold - value,
+        CompareOp::Eq | CompareOp::Ne | CompareOp::Ge | CompareOp::Gt => value - threshold,
+    };
+    let margin_pp = match ty {
+        Type::Money => engine
+            .indicator("gdp", country, year)
+            .ok()
+            .filter(|gdp| !gdp.is_zero())
+            .map(|gdp| margin / gdp * Decimal::ONE_HUNDRED),
+        Type::Ratio => Some(margin * Decimal::ONE_HUNDRED),
+        _ => None,
+    };
+    Evaluated {
+        status: if met { Status::Met } else { Status::NotMet },
+        value: Some(value),
+        threshold: Some(threshold),
+        margin: Some(margin),
+        margin_pp,
+        unit: unit_name(ty),
+        reason: None,
+        rule,
+        country_specific,
+    }
+}

@@ -1,0 +1,431 @@
+//! `pledge explain`: the derivation of every number as a tree, from the
+//! requirement down to the clauses (file:line and text) and the line items
+//! they took (with weights and cap cut-offs), the parameters and data series
+//! read, and the items that were excluded or matched nothing.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::eval::engine::{decode, DecisionKind, Engine, Value};
+use crate::eval::requirement::{self, body_for};
+use crate::program::*;
+use crate::report::numbers;
+use crate::source::Sources;
+
+/// Items listed per group before "and N more".
+const MAX_ITEMS_SHOWN: usize = 25;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Node {
+    pub label: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<Node>,
+}
+
+impl Node {
+    fn leaf(label: impl Into<String>) -> Node {
+        Node {
+            label: label.into(),
+            children: Vec::new(),
+        }
+    }
+
+    fn with(label: impl Into<String>, children: Vec<Node>) -> Node {
+        Node {
+            label: label.into(),
+            children,
+        }
+    }
+}
+
+/// Renders trees with box-drawing branches.
+pub fn render(nodes: &[Node]) -> String {
+    let mut out = String::new();
+    for node in nodes {
+        out.push_str(&node.label);
+        out.push('\n');
+        render_children(&node.children, "", &mut out);
+        out.push('\n');
+    }
+    out
+}
+
+fn render_children(children: &[Node], prefix: &str, out: &mut String) {
+    for (i, child) in children.iter().enumerate() {
+        let last = i + 1 == children.len();
+        out.push_str(prefix);
+        out.push_str(if last { "└─ " } else { "├─ " });
+        out.push_str(&child.label);
+        out.push('\n');
+        let next = format!("{prefix}{}", if last { "   " } else { "│  " });
+        render_children(&child.children, &next, out);
+    }
+}
+
+pub struct Explainer<'a> {
+    pub engine: &'a Engine<'a>,
+    pub sources: &'a Sources,
+}
+
+impl Explainer<'_> {
+    /// The derivation of one requirement for a country and year.
+    pub fn requirement(&self, requirement: RequirementId, country: u16, year: i32) -> Option<Node> {
+        let program = self.engine.program;
+        let req = program.requirements.get(requirement)?;
+        let code = self.engine.country_code(country).to_string();
+        let outcome = requirement::evaluate(self.engine, requirement, country, year);
+        let mut headline = format!("{} — {code} {year}: {}", req.id, outcome.status.word().replace('_', " "));
+        let mut children = Vec::new();
+        if let Some(reason) = &outcome.reason {
+            headline.push_str(&format!(" ({reason})"));
+        }
+        let Some((body, specific)) = body_for(req, &code) else {
+            return Some(Node::with(headline, children));
+        };
+        let scope_note = if specific { ", a rule for this country only" } else { "" };
+        children.push(Node::leaf(format!(
+            "rule `{}` ({}{scope_note})",
+            body.text,
+            self.sources.location(body.span)
+        )));
+        match &body.kind {
+            RequirementKind::Compare { left, right, from, until, .. } => {
+                if let Some(from) = from {
+                    children.push(self.year_node("applies from", from, country, year));
+                }
+                if let Some(until) = until {
+                    children.push(self.year_node("applies until", until, country, year));
+                }
+                if matches!(outcome.status, crate::eval::outcome::Status::NotApplicable | crate::eval::outcome::Status::NotYetDue) {
+                    return Some(Node::with(headline, children));
+                }
+                children.push(self.labelled("value", left, country, year));
+                children.push(self.labelled("threshold", right, country, year));
+            }
+            RequirementKind::Path { value, target, by, from } => {
+                children.push(self.year_node("path starts in", from, country, year));
+                children.push(self.year_node("target year", by, country, year));
+                if outcome.status == crate::eval::outcome::Status::NotYetDue {
+                    return Some(Node::with(headline, children));
+                }
+                children.push(self.labelled("value", value, country, year));
+                children.push(self.labelled("target", target, country, year));
+                if let Ok(base) = self.engine.year_spec(from, country, year) {
+                    if base != year {
+                        children.push(self.labelled(&format!("value in the base year {base}"), value, country, base));
+                    }
+                }
+                if let Some(threshold) = outcome.threshold {
+                    children.push(Node::leaf(format!(
+                        "point on the straight line for {year}: {}",
+                        numbers::in_unit(threshold, outcome.unit)
+                    )));
+                }
+            }
+        }
+        if let (Some(margin), Some(_)) = (outcome.margin, outcome.value) {
+            let points_of = if outcome.unit == "money" { " of GDP" } else { "" };
+            let label = if margin.is_sign_negative() && !margin.is_zero() {
+                let pp = outcome.margin_pp.map_or(String::new(), |pp| {
+                    format!(" ({} points{points_of})", numbers::fixed(-pp, 2))
+                });
+                format!(
+                    "shortfall: {}{pp}; meeting it needs {} more",
+                    numbers::in_unit(-margin, outcome.unit),
+                    numbers::in_unit(-margin, outcome.unit)
+                )
+            } else {
+                let pp = outcome.margin_pp.map_or(String::new(), |pp| {
+                    format!(" ({} points{points_of})", numbers::fixed(pp, 2))
+                });
+                format!("margin: {}{pp} to spare", numbers::in_unit(margin, outcome.unit))
+            };
+            children.push(Node::leaf(label));
+            if let Some(pp) = outcome.margin_pp {
+                headline.push_str(&format!(", {} points", numbers::points(pp)));
+            }
+        }
+        Some(Node::with(headline, children))
+    }
+
+    fn year_node(&self, label: &str, spec: &YearSpec, country: u16, year: i32) -> Node {
+        match spec {
+            YearSpec::Literal(y) => Node::leaf(format!("{label} {y}")),
+            YearSpec::Param(p) => {
+                let value = self.engine.year_spec(spec, country, year);
+                let text = value.map_or_else(|m| format!("no value ({})", m.reason), |y| y.to_string());
+                let mut node = Node::leaf(format!("{label} {text}"));
+                node.children.push(self.param_node(*p, country, year));
+                node
+            }
+        }
+    }
+
+    fn labelled(&self, label: &str, expr: &TExpr, country: u16, year: i32) -> Node {
+        let mut node = self.expr(expr, country, year);
+        node.label = format!("{label}: {}", node.label);
+        node
+    }
+
+    fn show(&self, value: &Value, ty: Type, country: u16, year: i32) -> String {
+        match value {
+            Ok(v) => {
+                let text = numbers::in_unit(*v, unit_of(ty));
+                if ty == Type::Money {
+                    match self.engine.data.indicator(country, year, "gdp") {
+                        Some(gdp) if !gdp.is_zero() => format!("{text} ({} of GDP)", numbers::percent(*v / gdp)),
+                        _ => text,
+                    }
+                } else {
+                    text
+                }
+            }
+            Err(missing) => format!("no data: {}", missing.reason),
+        }
+    }
+
+    /// An expression with its value and where each part comes from.
+    pub fn expr(&self, expr: &TExpr, country: u16, year: i32) -> Node {
+        let text = self.sources.slice(expr.span).to_string();
+        let value = self.engine.eval(expr, country, year);
+        let label = format!("{text} = {}", self.show(&value, expr.ty, country, year));
+        let mut children = Vec::new();
+        match &expr.kind {
+            TExprKind::Const(_) => {}
+            TExprKind::Category(c) => return self.category(*c, country, year, &text),
+            TExprKind::Param(p) => return self.param_node(*p, country, year),
+            TExprKind::Indicator(name) => {
+                let code = self.engine.country_code(country);
+                let line = self.engine.data.indicator_lines.get(&(country, year));
+                let location = line.map_or(String::new(), |l| format!(" ({}:{l})", self.engine.data.indicators_file));
+                let shown = match &value {
+                    Ok(v) => numbers::in_unit(*v, unit_of(expr.ty)),
+                    Err(missing) => format!("no data: {}", missing.reason),
+                };
+                return Node::leaf(format!("{name} for {code} in {year} = {shown}{location}"));
+            }
+            TExprKind::Neg(a) | TExprKind::Round(a, _) => children.push(self.expr(a, country, year)),
+            TExprKind::Add(a, b) | TExprKind::Sub(a, b) | TExprKind::Mul(a, b) | TExprKind::Div(a, b) => {
+                for side in [a, b] {
+                    if !matches!(side.kind, TExprKind::Const(_)) {
+                        children.push(self.expr(side, country, year));
+                    }
+                }
+            }
+            TExprKind::Min(items) | TExprKind::Max(items) => {
+                for item in items {
+                    if !matches!(item.kind, TExprKind::Const(_)) {
+                        children.push(self.expr(item, country, year));
+                    }
+                }
+            }
+            TExprKind::At(inner, spec) => {
+                let other = match spec {
+                    AtSpec::Relative(offset) => Ok(year + offset),
+                    AtSpec::Fixed(spec) => self.engine.year_spec(spec, country, year),
+                };
+                if let Ok(other) = other {
+                    children.push(self.expr(inner, country, other));
+                }
+            }
+            TExprKind::Alliance(_) => {
+                children.push(Node::leaf(format!("summed over the members in {year} that have data")));
+            }
+            TExprKind::Count(r) => {
+                if let Some(req) = self.engine.program.requirements.get(*r) {
+                    children.push(Node::leaf(format!("members meeting `{}` in {year}", req.id)));
+                }
+            }
+        }
+        Node::with(label, children)
+    }
+
+    fn param_node(&self, param: ParamId, country: u16, year: i32) -> Node {
+        let Some(p) = self.engine.program.params.get(param) else {
+            return Node::leaf("unknown parameter");
+        };
+        match self.engine.param_value(p, country, year, 0) {
+            Ok(value) => {
+                let shown = numbers::in_unit(value.value, unit_of(p.ty));
+                let shown = if p.ty == Type::Number { value.value.normalize().to_string() } else { shown };
+                let source = value.source.as_ref().map_or(String::new(), |s| format!(", source \"{s}\""));
+                let place = if p.from_command_line {
+                    "set on the command line".to_string()
+                } else {
+                    self.sources.location(value.span)
+                };
+                Node::leaf(format!("param {} = {shown} ({place}{source})", p.name))
+            }
+            Err(missing) => Node::leaf(format!("param {}: no data: {}", p.name, missing.reason)),
+        }
+    }
+
+    /// A category's total: its clauses, the items each took, caps,
+    /// exclusions and the items that matched nothing.
+    pub fn category(&self, category: CategoryId, country: u16, year: i32, text: &str) -> Node {
+        let engine = self.engine;
+        let data = engine.data;
+        let Some(definition) = engine.program.categories.get(category) else {
+            return Node::leaf(format!("{text}: unknown category"));
+        };
+        let state = engine.state(country, year);
+        let Some(cat) = state.categories.get(category) else {
+            return Node::leaf(format!("{text}: unknown category"));
+        };
+        let label_text = definition.label.as_ref().map_or(String::new(), |l| format!(" \"{l}\""));
+        let shown = self.show(&cat.counted, Type::Money, country, year);
+        let mut node = Node::leaf(format!(
+            "category {}{label_text} ({}) = {shown}",
+            definition.id,
+            self.sources.location(definition.span)
+        ));
+        if state.items.is_empty() {
+            return node;
+        }
+        let bodies = engine.bodies(country);
+        let Some(body) = bodies.get(category) else {
+            return node;
+        };
+        // Group items by the decision taken for them.
+        let mut included: Vec<Vec<usize>> = vec![Vec::new(); body.clauses.len()];
+        let mut excluded: Vec<Vec<usize>> = vec![Vec::new(); body.clauses.len()];
+        let mut counted_in: std::collections::BTreeMap<CategoryId, Vec<usize>> = Default::default();
+        let mut outside_parent = Vec::new();
+        let mut unmatched = Vec::new();
+        for (position, &decision) in cat.decisions.iter().enumerate() {
+            match decode(decision) {
+                DecisionKind::Included(i) => {
+                    if let Some(list) = included.get_mut(i) {
+                        list.push(position);
+                    }
+                }
+                DecisionKind::Excluded(i) => {
+                    if let Some(list) = excluded.get_mut(i) {
+                        list.push(position);
+                    }
+                }
+                DecisionKind::CountedIn(c) => counted_in.entry(c).or_default().push(position),
+                DecisionKind::NotInParent => outside_parent.push(position),
+                DecisionKind::Unmatched => unmatched.push(position),
+            }
+        }
+        let amount = |position: usize| -> Decimal {
+            state
+                .items
+                .get(position)
+                .and_then(|&i| data.amount.get(i as usize))
+                .copied()
+                .unwrap_or_default()
+        };
+        let item_line = |position: usize, weight: Option<Decimal>| -> Node {
+            let item = state.items.get(position).copied().unwrap_or(0) as usize;
+            let a = amount(position);
+            let fields: Vec<String> = (0..data.manifest.fields.len())
+                .filter_map(|f| {
+                    let name = &data.manifest.fields.get(f)?.name;
+                    data.field_text(item, f).map(|v| format!("{name} {v}"))
+                })
+                .chain(data.tag_names(item).into_iter().map(|t| format!("tag {t}")))
+                .collect();
+            let fields = if fields.is_empty() { String::new() } else { format!(" [{}]", fields.join(", ")) };
+            let credit = match weight {
+                Some(w) if w != Decimal::ONE => format!(
+                    " × {} = {}",
+                    numbers::percent(w).replace(".00%", "%"),
+                    numbers::money(a * w)
+                ),
+                _ => String::new(),
+            };
+            Node::leaf(format!("{}{fields}: {}{credit}", data.describe_item(item), numbers::money(a)))
+        };
+        let list = |positions: &[usize], weights: bool| -> Vec<Node> {
+            let mut nodes: Vec<Node> = positions
+                .iter()
+                .take(MAX_ITEMS_SHOWN)
+                .map(|&p| item_line(p, if weights { cat.weights.get(p).copied() } else { None }))
+                .collect();
+            if positions.len() > MAX_ITEMS_SHOWN {
+                nodes.push(Node::leaf(format!("… and {} more items", positions.len() - MAX_ITEMS_SHOWN)));
+            }
+            nodes
+        };
+        for (i, (clause, _)) in body.clauses.iter().enumerate() {
+            let location = self.sources.location(clause.span);
+            if let Some(positions) = included.get(i).filter(|p| !p.is_empty()) {
+                let total: Decimal = positions
+                    .iter()
+                    .map(|&p| amount(p) * cat.weights.get(p).copied().unwrap_or_default())
+                    .sum();
+                node.children.push(Node::with(
+                    format!("`{}` ({location}) took {} item(s): {}", clause.text, positions.len(), numbers::money(total)),
+                    list(positions, true),
+                ));
+            }
+            if let Some(positions) = excluded.get(i).filter(|p| !p.is_empty()) {
+                let total: Decimal = positions.iter().map(|&p| amount(p)).sum();
+                node.children.push(Node::with(
+                    format!("`{}` ({location}) excluded {} item(s): {}", clause.text, positions.len(), numbers::money(total)),
+                    list(positions, false),
+                ));
+            }
+        }
+        for (other, positions) in &counted_in {
+            let name = engine.program.categories.get(*other).map_or("", |c| c.id.as_str());
+            let total: Decimal = positions.iter().map(|&p| amount(p)).sum();
+            node.children.push(Node::with(
+                format!("`exclude counted in {name}` left out {} item(s) already counted in `{name}`: {}", positions.len(), numbers::money(total)),
+                list(positions, false),
+            ));
+        }
+        if !cat.cut_off.is_zero() || !cat.caps.is_empty() {
+            for (cap, value) in body.caps.iter().zip(&cat.caps) {
+                let limit = self.show(value, Type::Money, country, year);
+                node.children.push(Node::leaf(format!(
+                    "`{}` ({}): limit {limit}; before the cap {}, cut off {}",
+                    cap.text,
+                    self.sources.location(cap.span),
+                    numbers::money(cat.gross),
+                    numbers::money(cat.cut_off)
+                )));
+            }
+        }
+        if !cat.not_credited.is_zero() {
+            node.children.push(Node::leaf(format!(
+                "not credited (the uncounted part of partial credit): {}",
+                numbers::money(cat.not_credited)
+            )));
+        }
+        if !outside_parent.is_empty() {
+            let parent = definition
+                .within
+                .and_then(|p| engine.program.categories.get(p))
+                .map_or("", |c| c.id.as_str());
+            let total: Decimal = outside_parent.iter().map(|&p| amount(p)).sum();
+            node.children.push(Node::with(
+                format!("not counted in the parent `{parent}`: {} item(s), {}", outside_parent.len(), numbers::money(total)),
+                list(&outside_parent, false),
+            ));
+        }
+        if !unmatched.is_empty() {
+            let total: Decimal = unmatched.iter().map(|&p| amount(p)).sum();
+            node.children.push(Node::with(
+                format!("matched no clause: {} item(s), {}", unmatched.len(), numbers::money(total)),
+                list(&unmatched, false),
+            ));
+        }
+        node.children.push(Node::leaf(format!(
+            "reconciliation: counted {} + cut off {} + not credited {} + excluded {} + unmatched {} = all items {}",
+            numbers::money(cat.counted.clone().unwrap_or(cat.gross - cat.cut_off)),
+            numbers::money(cat.cut_off),
+            numbers::money(cat.not_credited),
+            numbers::money(cat.excluded),
+            numbers::money(cat.unmatched),
+            numbers::money(cat.input)
+        )));
+        node
+    }
+}
+
+fn unit_of(ty: Type) -> &'static str {
+    crate::eval::outcome::unit_name(ty)
+}

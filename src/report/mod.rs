@@ -1,0 +1,383 @@
+//! Rendering outcomes for people and programs: the text table a negotiator
+//! reads, Markdown for documents, CSV and JSON for analysts. Output order is
+//! always deterministic: requirements in file order, countries by code,
+//! years ascending.
+
+pub mod numbers;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::data::Dataset;
+use crate::eval::outcome::{PledgeOutcome, RequirementResult, Status};
+
+/// Output formats of `eval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+/// Terminal styling; off unless writing to a terminal without `NO_COLOR`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    pub colour: bool,
+}
+
+impl Style {
+    fn paint(&self, text: &str, status: Status) -> String {
+        if !self.colour {
+            return text.to_string();
+        }
+        let code = match status {
+            Status::Met => "32",
+            Status::NotMet => "31",
+            Status::NoData => "33",
+            Status::NotYetDue | Status::NotApplicable => "2",
+        };
+        format!("\x1b[{code}m{text}\x1b[0m")
+    }
+}
+
+/// A simple grid: a header and rows of cells, left column left-aligned,
+/// the others right-aligned.
+pub struct Grid {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Grid {
+    /// Plain text with aligned columns. `painted` cells may hold ANSI codes
+    /// that do not count towards the width.
+    pub fn text(&self) -> String {
+        let widths = self.widths();
+        let mut out = String::new();
+        let line = |cells: &[String], out: &mut String| {
+            let mut parts = Vec::new();
+            for (i, cell) in cells.iter().enumerate() {
+                let width = widths.get(i).copied().unwrap_or(0);
+                let visible = visible_width(cell);
+                let pad = " ".repeat(width.saturating_sub(visible));
+                if i == 0 {
+                    parts.push(format!("{cell}{pad}"));
+                } else {
+                    parts.push(format!("{pad}{cell}"));
+                }
+            }
+            out.push_str(parts.join("  ").trim_end());
+            out.push('\n');
+        };
+        line(&self.header, &mut out);
+        for row in &self.rows {
+            line(row, &mut out);
+        }
+        out
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!("| {} |\n", self.header.join(" | ")));
+        let align: Vec<&str> = (0..self.header.len()).map(|i| if i == 0 { "---" } else { "---:" }).collect();
+        out.push_str(&format!("| {} |\n", align.join(" | ")));
+        for row in &self.rows {
+            out.push_str(&format!("| {} |\n", row.join(" | ")));
+        }
+        out
+    }
+
+    fn widths(&self) -> Vec<usize> {
+        let mut widths: Vec<usize> = self.header.iter().map(|h| visible_width(h)).collect();
+        for row in &self.rows {
+            for (i, cell) in row.iter().enumerate() {
+                let w = visible_width(cell);
+                match widths.get_mut(i) {
+                    Some(slot) => *slot = (*slot).max(w),
+                    None => widths.push(w),
+                }
+            }
+        }
+        widths
+    }
+}
+
+fn visible_width(text: &str) -> usize {
+    let mut width = 0;
+    let mut in_escape = false;
+    for c in text.chars() {
+        if in_escape {
+            if c == 'm' {
+                in_escape = false;
+            }
+        } else if c == '\x1b' {
+            in_escape = true;
+        } else {
+            width += 1;
+        }
+    }
+    width
+}
+
+/// The cell of a result in the outcome matrix: a status word and the margin.
+pub fn cell(result: &RequirementResult) -> String {
+    match result.status {
+        Status::Met => match result.margin_pp {
+            Some(pp) => format!("met {}", numbers::points(pp)),
+            None => "met".to_string(),
+        },
+        Status::NotMet => match result.margin_pp {
+            Some(pp) if numbers::points(pp) == "+0.00" => "short -0.00".to_string(),
+            Some(pp) => format!("short {}", numbers::points(pp)),
+            None => "short".to_string(),
+        },
+        Status::NotYetDue => "not due".to_string(),
+        Status::NotApplicable => "n/a".to_string(),
+        Status::NoData => "no data".to_string(),
+    }
+}
+
+pub const LEGEND: &str = "met +x: met with x percentage points of GDP to spare (points of the share for shares) · \
+short -x: not met, x points short · not due: before the year it applies from · \
+n/a: not a member that year, or not in scope · no data: a figure is missing (`pledge explain` says which)";
+
+/// The text table of one pledge's outcomes.
+pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bool) -> String {
+    let mut out = String::new();
+    let heading = |text: &str, level: usize| {
+        if markdown {
+            format!("{} {text}\n\n", "#".repeat(level + 1))
+        } else {
+            format!("{text}\n{}\n", if level == 0 { "=".repeat(text.chars().count()) } else { "-".repeat(text.chars().count()) })
+        }
+    };
+    out.push_str(&heading(&format!("{} — outcomes", outcome.pledge), 0));
+    out.push_str(&format!(
+        "Data: {} ({}); amounts in {}.\n",
+        data.manifest.name, data.manifest.edition, data.manifest.money_unit
+    ));
+    out.push_str(&format!("Legend: {LEGEND}\n\n"));
+    for requirement in &outcome.requirements {
+        let results: Vec<&RequirementResult> = outcome.results.iter().filter(|r| &r.requirement == requirement).collect();
+        let rule = results
+            .iter()
+            .find(|r| !r.country_specific && !r.rule.is_empty())
+            .or_else(|| results.first())
+            .map_or(String::new(), |r| r.rule.clone());
+        out.push_str(&heading(&format!("{requirement}: {rule}"), 1));
+        if markdown {
+            out.push('\n');
+        }
+        let mut header = vec!["ally".to_string()];
+        header.extend(outcome.years.iter().map(|y| y.to_string()));
+        let mut rows = Vec::new();
+        let mut notes = Vec::new();
+        for country in &outcome.countries {
+            let mut row = vec![country.clone()];
+            let mut specific = false;
+            for &year in &outcome.years {
+                let text = results
+                    .iter()
+                    .find(|r| &r.country == country && r.year == year)
+                    .map_or(String::new(), |r| {
+                        specific |= r.country_specific;
+                        if markdown {
+                            cell(r)
+                        } else {
+                            style.paint(&cell(r), r.status)
+                        }
+                    });
+                row.push(text);
+            }
+            if specific {
+                if let Some(r) = results.iter().find(|r| &r.country == country && r.country_specific) {
+                    notes.push(format!("{country}*: {}", r.rule));
+                }
+                if let Some(first) = row.first_mut() {
+                    first.push('*');
+                }
+            }
+            rows.push(row);
+        }
+        let grid = Grid { header, rows };
+        out.push_str(&if markdown { grid.markdown() } else { grid.text() });
+        for note in notes {
+            out.push_str(&format!("{note} (a country-specific rule)\n"));
+        }
+        out.push('\n');
+        for summary in outcome.summaries.iter().filter(|s| &s.requirement == requirement) {
+            out.push_str(&format!("{}{}\n", if markdown { "- " } else { "" }, summary_line(summary)));
+        }
+        out.push('\n');
+    }
+    out.push_str(&heading("Category totals as a share of GDP", 1));
+    if markdown {
+        out.push('\n');
+    }
+    for category in &outcome.categories {
+        let mut header = vec![category.clone()];
+        header.extend(outcome.years.iter().map(|y| y.to_string()));
+        let mut rows = Vec::new();
+        for country in &outcome.countries {
+            let mut row = vec![country.clone()];
+            for &year in &outcome.years {
+                let text = outcome.total(category, country, year).map_or(String::new(), |t| {
+                    match (t.counted, t.share_of_gdp) {
+                        (Some(_), Some(share)) => numbers::percent(share),
+                        (Some(v), None) => numbers::money(v),
+                        _ => "no data".into(),
+                    }
+                });
+                row.push(text);
+            }
+            rows.push(row);
+        }
+        let mut alliance_row = vec!["alliance".to_string()];
+        for &year in &outcome.years {
+            let text = outcome
+                .alliance
+                .iter()
+                .find(|a| &a.category == category && a.year == year)
+                .map_or(String::new(), |a| match a.share_of_gdp {
+                    Some(share) if a.members_with_data == a.members => numbers::percent(share),
+                    Some(share) => format!("{} ({}/{})", numbers::percent(share), a.members_with_data, a.members),
+                    None => "no data".into(),
+                });
+            alliance_row.push(text);
+        }
+        rows.push(alliance_row);
+        let grid = Grid { header, rows };
+        out.push_str(&if markdown { grid.markdown() } else { grid.text() });
+        out.push('\n');
+    }
+    out.push_str(
+        "The alliance row is the members' combined total over their combined GDP; (n/m) means only n of m members had data.\n",
+    );
+    out
+}
+
+/// "2024: 23 of 31 allies meet two_percent (8 not met, 1 no data)".
+pub fn summary_line(summary: &crate::eval::outcome::Summary) -> String {
+    let mut rest = Vec::new();
+    for status in [Status::NotMet, Status::NotYetDue, Status::NoData, Status::NotApplicable] {
+        let n = summary.count(status);
+        if n > 0 {
+            let word = match status {
+                Status::NotMet => "not met",
+                Status::NotYetDue => "not yet due",
+                Status::NoData => "no data",
+                _ => "not applicable",
+            };
+            rest.push(format!("{n} {word}"));
+        }
+    }
+    let allies = if summary.members == 1 { "ally" } else { "allies" };
+    let verb = if summary.met == 1 { "meets" } else { "meet" };
+    let mut line = format!(
+        "{}: {} of {} {allies} {verb} {}",
+        summary.year, summary.met, summary.members, summary.requirement
+    );
+    if !rest.is_empty() {
+        line.push_str(&format!(" ({})", rest.join(", ")));
+    }
+    line
+}
+
+/// The JSON document of `eval --format json` (documented in docs/output.md).
+#[derive(Serialize)]
+pub struct JsonDocument<'a> {
+    pub rules: String,
+    pub dataset: JsonDataset<'a>,
+    pub stamp: &'a crate::stamp::Stamp,
+    pub pledges: Vec<JsonPledge<'a>>,
+    pub results: Vec<&'a RequirementResult>,
+    pub totals: Vec<&'a crate::eval::outcome::CategoryTotal>,
+    pub summaries: Vec<JsonSummary<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct JsonDataset<'a> {
+    pub name: &'a str,
+    pub edition: &'a str,
+    pub money_unit: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct JsonPledge<'a> {
+    pub pledge: &'a str,
+    pub years: &'a [i32],
+    pub countries: &'a [String],
+    pub requirements: &'a [String],
+    pub categories: &'a [String],
+    pub alliance: &'a [crate::eval::outcome::AllianceTotal],
+}
+
+#[derive(Serialize)]
+pub struct JsonSummary<'a> {
+    pub pledge: &'a str,
+    #[serde(flatten)]
+    pub summary: &'a crate::eval::outcome::Summary,
+}
+
+pub fn json(rules: &str, outcomes: &[PledgeOutcome], data: &Dataset, stamp: &crate::stamp::Stamp) -> String {
+    let document = JsonDocument {
+        rules: rules.to_string(),
+        dataset: JsonDataset {
+            name: &data.manifest.name,
+            edition: &data.manifest.edition,
+            money_unit: &data.manifest.money_unit,
+        },
+        stamp,
+        pledges: outcomes
+            .iter()
+            .map(|o| JsonPledge {
+                pledge: &o.pledge,
+                years: &o.years,
+                countries: &o.countries,
+                requirements: &o.requirements,
+                categories: &o.categories,
+                alliance: &o.alliance,
+            })
+            .collect(),
+        results: outcomes.iter().flat_map(|o| o.results.iter()).collect(),
+        totals: outcomes.iter().flat_map(|o| o.totals.iter()).collect(),
+        summaries: outcomes
+            .iter()
+            .flat_map(|o| o.summaries.iter().map(move |s| JsonSummary { pledge: &o.pledge, summary: s }))
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// CSV: one row per requirement, country and year, after a stamp comment.
+pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record([
+        "pledge", "requirement", "country", "year", "status", "value", "threshold", "margin", "margin_pp", "unit", "reason",
+    ]);
+    let text = |v: Option<Decimal>| v.map_or(String::new(), |d| d.normalize().to_string());
+    for outcome in outcomes {
+        for r in &outcome.results {
+            let _ = writer.write_record([
+                r.pledge.clone(),
+                r.requirement.clone(),
+                r.country.clone(),
+                r.year.to_string(),
+                r.status.word().to_string(),
+                text(r.value),
+                text(r.threshold),
+                text(r.margin),
+                text(r.margin_pp),
+                r.unit.to_string(),
+                r.reason.clone().unwrap_or_default(),
+            ]);
+        }
+    }
+    let body = writer
+        .into_inner()
+        .map(|bytes| String::from_utf8_lossy(&bytes).to_string())
+        .unwrap_or_default();
+    format!("{}{body}", stamp.csv_comment())
+}
