@@ -128,6 +128,14 @@ pub fn main() -> ExitCode {
     let code = run(cli.command, &mut out);
     print!("{}", out.stdout);
     eprint!("{}", out.stderr);
+    if std::env::var_os("PLEDGE_REPORT_PEAK_MEMORY").is_some() {
+        // Used by the benchmark: the process's peak resident memory.
+        if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+            if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
+                eprintln!("peak memory: {}", line.trim_start_matches("VmHWM:").trim());
+            }
+        }
+    }
     code
 }
 
@@ -141,7 +149,8 @@ pub struct Output {
 
 impl Output {
     fn problems(&mut self, problems: &[Problem]) {
-        self.stderr.push_str(&render_all(problems, self.error_format, self.colour));
+        self.stderr
+            .push_str(&render_all(problems, self.error_format, self.colour));
     }
 }
 
@@ -163,7 +172,15 @@ pub fn run(command: Command, out: &mut Output) -> ExitCode {
             year,
             requirement,
             format,
-        } => run_explain(&file, &data, &country, year, requirement.as_deref(), format, out),
+        } => run_explain(
+            &file,
+            &data,
+            &country,
+            year,
+            requirement.as_deref(),
+            format,
+            out,
+        ),
     }
 }
 
@@ -172,16 +189,27 @@ fn read(path: &Path) -> std::io::Result<String> {
 }
 
 /// Loads the dataset named on the command line or in the rule file.
-pub fn load_data(choice: Option<&str>, workspace: Option<&Workspace>) -> Result<Dataset, Vec<Problem>> {
+pub fn load_data(
+    choice: Option<&str>,
+    workspace: Option<&Workspace>,
+) -> Result<Dataset, Vec<Problem>> {
     let from_rules = workspace.and_then(|w| {
         let root = w.root()?;
         let value = root.ast.pledges.iter().find_map(|p| {
             p.items.iter().find_map(|item| match item {
-                crate::ast::Item::Meta { key, value } if key.name == "dataset" => Some(value.value.clone()),
+                crate::ast::Item::Meta { key, value } if key.name == "dataset" => {
+                    Some(value.value.clone())
+                }
                 _ => None,
             })
         })?;
-        Some((value, root.path.parent().map(Path::to_path_buf).unwrap_or_default()))
+        Some((
+            value,
+            root.path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+        ))
     });
     let source = match (choice, from_rules) {
         (Some(name), _) => resolve_data(name, Path::new("")),
@@ -290,13 +318,19 @@ fn run_fmt(files: &[PathBuf], check_only: bool, out: &mut Output) -> ExitCode {
             continue;
         }
         if check_only {
-            out.stderr.push_str(&format!("{} is not formatted; run `pledge fmt {}`\n", file.display(), file.display()));
+            out.stderr.push_str(&format!(
+                "{} is not formatted; run `pledge fmt {}`\n",
+                file.display(),
+                file.display()
+            ));
             failed = true;
         } else if let Err(e) = std::fs::write(file, formatted) {
-            out.stderr.push_str(&format!("cannot write {}: {e}\n", file.display()));
+            out.stderr
+                .push_str(&format!("cannot write {}: {e}\n", file.display()));
             failed = true;
         } else {
-            out.stderr.push_str(&format!("formatted {}\n", file.display()));
+            out.stderr
+                .push_str(&format!("formatted {}\n", file.display()));
         }
     }
     if failed {
@@ -392,14 +426,24 @@ pub fn year_range(selection: &Selection) -> Result<Option<(i32, i32)>, Problem> 
     let bad = || Problem::bare(EvalError::BadYears { text: text.clone() });
     let (from, to) = text.split_once("..").ok_or_else(bad)?;
     let from: i32 = from.trim().parse().map_err(|_| bad())?;
-    let to: i32 = to.trim().trim_start_matches('=').parse().map_err(|_| bad())?;
+    let to: i32 = to
+        .trim()
+        .trim_start_matches('=')
+        .parse()
+        .map_err(|_| bad())?;
     if from > to || to - from > 200 {
         return Err(bad());
     }
     Ok(Some((from, to)))
 }
 
-fn run_eval(file: &Path, args: &DataArgs, selection: &Selection, format: Format, out: &mut Output) -> ExitCode {
+fn run_eval(
+    file: &Path,
+    args: &DataArgs,
+    selection: &Selection,
+    format: Format,
+    out: &mut Output,
+) -> ExitCode {
     let Some(prepared) = prepare(file, args, out) else {
         return ExitCode::from(1);
     };
@@ -414,7 +458,12 @@ fn run_eval(file: &Path, args: &DataArgs, selection: &Selection, format: Format,
         years,
         countries: selection.countries.clone(),
     };
-    let outcomes = match eval::evaluate(&prepared.checked, &prepared.dataset, &prepared.workspace.sources, &options) {
+    let outcomes = match eval::evaluate(
+        &prepared.checked,
+        &prepared.dataset,
+        &prepared.workspace.sources,
+        &options,
+    ) {
         Ok(o) => o,
         Err(problems) => {
             out.problems(&problems);
@@ -425,18 +474,30 @@ fn run_eval(file: &Path, args: &DataArgs, selection: &Selection, format: Format,
     match format {
         Format::Table | Format::Markdown => {
             let style = Style {
-                colour: format == Format::Table && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+                colour: format == Format::Table
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none(),
             };
             for outcome in &outcomes {
-                out.stdout
-                    .push_str(&report::table(outcome, &prepared.dataset, style, format == Format::Markdown));
+                out.stdout.push_str(&report::table(
+                    outcome,
+                    &prepared.dataset,
+                    style,
+                    format == Format::Markdown,
+                ));
             }
-            out.stdout.push_str(&format!("\n{}\n", prepared.stamp.line()));
+            out.stdout
+                .push_str(&format!("\n{}\n", prepared.stamp.line()));
         }
-        Format::Json => out
+        Format::Json => out.stdout.push_str(&report::json(
+            &rules,
+            &outcomes,
+            &prepared.dataset,
+            &prepared.stamp,
+        )),
+        Format::Csv => out
             .stdout
-            .push_str(&report::json(&rules, &outcomes, &prepared.dataset, &prepared.stamp)),
-        Format::Csv => out.stdout.push_str(&report::csv(&outcomes, &prepared.stamp)),
+            .push_str(&report::csv(&outcomes, &prepared.stamp)),
     }
     ExitCode::SUCCESS
 }
@@ -456,7 +517,13 @@ fn run_explain(
     };
     let country_code = country.trim().to_uppercase();
     let Some(country_index) = prepared.dataset.country_index(&country_code) else {
-        let codes: Vec<&str> = prepared.dataset.manifest.countries.iter().map(|c| c.code.as_str()).collect();
+        let codes: Vec<&str> = prepared
+            .dataset
+            .manifest
+            .countries
+            .iter()
+            .map(|c| c.code.as_str())
+            .collect();
         let help = match crate::diagnostics::did_you_mean(&country_code, codes.iter().copied()) {
             Some(s) => format!("did you mean `{s}`? Countries are ISO 3166 alpha-3 codes"),
             None => format!("the dataset has {}", codes.join(", ")),
@@ -524,5 +591,9 @@ fn run_explain(
 }
 
 fn check_help(name: &str, names: &[String]) -> String {
-    check::unknown_help(name, names, "`--requirement` takes a requirement id of the rule file")
+    check::unknown_help(
+        name,
+        names,
+        "`--requirement` takes a requirement id of the rule file",
+    )
 }

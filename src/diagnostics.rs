@@ -87,7 +87,9 @@ impl Problem {
                     .with_links(false)
                     .render_report(&mut out, diagnostic)
             }
-            ErrorFormat::Plain => NarratableReportHandler::new().render_report(&mut out, diagnostic),
+            ErrorFormat::Plain => {
+                NarratableReportHandler::new().render_report(&mut out, diagnostic)
+            }
             ErrorFormat::Json => JSONReportHandler::new().render_report(&mut out, diagnostic),
         };
         if result.is_err() {
@@ -116,7 +118,10 @@ pub fn summary(problems: &[Problem]) -> (usize, usize) {
 }
 
 /// Closest candidate within a small edit distance, for "did you mean".
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let lowered = name.to_lowercase();
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
@@ -161,7 +166,10 @@ mod tests {
     fn suggests_close_names_only() {
         let names = ["core", "related", "equipment"];
         assert_eq!(did_you_mean("cor", names), Some("core".to_string()));
-        assert_eq!(did_you_mean("equipmnet", names), Some("equipment".to_string()));
+        assert_eq!(
+            did_you_mean("equipmnet", names),
+            Some("equipment".to_string())
+        );
         assert_eq!(did_you_mean("pensions", names), None);
     }
 }

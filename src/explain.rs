@@ -74,7 +74,11 @@ impl Explainer<'_> {
         let req = program.requirements.get(requirement)?;
         let code = self.engine.country_code(country).to_string();
         let outcome = requirement::evaluate(self.engine, requirement, country, year);
-        let mut headline = format!("{} — {code} {year}: {}", req.id, outcome.status.word().replace('_', " "));
+        let mut headline = format!(
+            "{} — {code} {year}: {}",
+            req.id,
+            outcome.status.word().replace('_', " ")
+        );
         let mut children = Vec::new();
         if let Some(reason) = &outcome.reason {
             headline.push_str(&format!(" ({reason})"));
@@ -82,27 +86,46 @@ impl Explainer<'_> {
         let Some((body, specific)) = body_for(req, &code) else {
             return Some(Node::with(headline, children));
         };
-        let scope_note = if specific { ", a rule for this country only" } else { "" };
+        let scope_note = if specific {
+            ", a rule for this country only"
+        } else {
+            ""
+        };
         children.push(Node::leaf(format!(
             "rule `{}` ({}{scope_note})",
             body.text,
             self.sources.location(body.span)
         )));
         match &body.kind {
-            RequirementKind::Compare { left, right, from, until, .. } => {
+            RequirementKind::Compare {
+                left,
+                right,
+                from,
+                until,
+                ..
+            } => {
                 if let Some(from) = from {
                     children.push(self.year_node("applies from", from, country, year));
                 }
                 if let Some(until) = until {
                     children.push(self.year_node("applies until", until, country, year));
                 }
-                if matches!(outcome.status, crate::eval::outcome::Status::NotApplicable | crate::eval::outcome::Status::NotYetDue) {
+                if matches!(
+                    outcome.status,
+                    crate::eval::outcome::Status::NotApplicable
+                        | crate::eval::outcome::Status::NotYetDue
+                ) {
                     return Some(Node::with(headline, children));
                 }
                 children.push(self.labelled("value", left, country, year));
                 children.push(self.labelled("threshold", right, country, year));
             }
-            RequirementKind::Path { value, target, by, from } => {
+            RequirementKind::Path {
+                value,
+                target,
+                by,
+                from,
+            } => {
                 children.push(self.year_node("path starts in", from, country, year));
                 children.push(self.year_node("target year", by, country, year));
                 if outcome.status == crate::eval::outcome::Status::NotYetDue {
@@ -112,7 +135,12 @@ impl Explainer<'_> {
                 children.push(self.labelled("target", target, country, year));
                 if let Ok(base) = self.engine.year_spec(from, country, year) {
                     if base != year {
-                        children.push(self.labelled(&format!("value in the base year {base}"), value, country, base));
+                        children.push(self.labelled(
+                            &format!("value in the base year {base}"),
+                            value,
+                            country,
+                            base,
+                        ));
                     }
                 }
                 if let Some(threshold) = outcome.threshold {
@@ -124,7 +152,11 @@ impl Explainer<'_> {
             }
         }
         if let (Some(margin), Some(_)) = (outcome.margin, outcome.value) {
-            let points_of = if outcome.unit == "money" { " of GDP" } else { "" };
+            let points_of = if outcome.unit == "money" {
+                " of GDP"
+            } else {
+                ""
+            };
             let label = if margin.is_sign_negative() && !margin.is_zero() {
                 let pp = outcome.margin_pp.map_or(String::new(), |pp| {
                     format!(" ({} points{points_of})", numbers::fixed(-pp, 2))
@@ -138,7 +170,10 @@ impl Explainer<'_> {
                 let pp = outcome.margin_pp.map_or(String::new(), |pp| {
                     format!(" ({} points{points_of})", numbers::fixed(pp, 2))
                 });
-                format!("margin: {}{pp} to spare", numbers::in_unit(margin, outcome.unit))
+                format!(
+                    "margin: {}{pp} to spare",
+                    numbers::in_unit(margin, outcome.unit)
+                )
             };
             children.push(Node::leaf(label));
             if let Some(pp) = outcome.margin_pp {
@@ -153,7 +188,8 @@ impl Explainer<'_> {
             YearSpec::Literal(y) => Node::leaf(format!("{label} {y}")),
             YearSpec::Param(p) => {
                 let value = self.engine.year_spec(spec, country, year);
-                let text = value.map_or_else(|m| format!("no value ({})", m.reason), |y| y.to_string());
+                let text =
+                    value.map_or_else(|m| format!("no value ({})", m.reason), |y| y.to_string());
                 let mut node = Node::leaf(format!("{label} {text}"));
                 node.children.push(self.param_node(*p, country, year));
                 node
@@ -173,7 +209,9 @@ impl Explainer<'_> {
                 let text = numbers::in_unit(*v, unit_of(ty));
                 if ty == Type::Money {
                     match self.engine.data.indicator(country, year, "gdp") {
-                        Some(gdp) if !gdp.is_zero() => format!("{text} ({} of GDP)", numbers::percent(*v / gdp)),
+                        Some(gdp) if !gdp.is_zero() => {
+                            format!("{text} ({} of GDP)", numbers::percent(*v / gdp))
+                        }
                         _ => text,
                     }
                 } else {
@@ -197,15 +235,22 @@ impl Explainer<'_> {
             TExprKind::Indicator(name) => {
                 let code = self.engine.country_code(country);
                 let line = self.engine.data.indicator_lines.get(&(country, year));
-                let location = line.map_or(String::new(), |l| format!(" ({}:{l})", self.engine.data.indicators_file));
+                let location = line.map_or(String::new(), |l| {
+                    format!(" ({}:{l})", self.engine.data.indicators_file)
+                });
                 let shown = match &value {
                     Ok(v) => numbers::in_unit(*v, unit_of(expr.ty)),
                     Err(missing) => format!("no data: {}", missing.reason),
                 };
                 return Node::leaf(format!("{name} for {code} in {year} = {shown}{location}"));
             }
-            TExprKind::Neg(a) | TExprKind::Round(a, _) => children.push(self.expr(a, country, year)),
-            TExprKind::Add(a, b) | TExprKind::Sub(a, b) | TExprKind::Mul(a, b) | TExprKind::Div(a, b) => {
+            TExprKind::Neg(a) | TExprKind::Round(a, _) => {
+                children.push(self.expr(a, country, year))
+            }
+            TExprKind::Add(a, b)
+            | TExprKind::Sub(a, b)
+            | TExprKind::Mul(a, b)
+            | TExprKind::Div(a, b) => {
                 for side in [a, b] {
                     if !matches!(side.kind, TExprKind::Const(_)) {
                         children.push(self.expr(side, country, year));
@@ -229,11 +274,16 @@ impl Explainer<'_> {
                 }
             }
             TExprKind::Alliance(_) => {
-                children.push(Node::leaf(format!("summed over the members in {year} that have data")));
+                children.push(Node::leaf(format!(
+                    "summed over the members in {year} that have data"
+                )));
             }
             TExprKind::Count(r) => {
                 if let Some(req) = self.engine.program.requirements.get(*r) {
-                    children.push(Node::leaf(format!("members meeting `{}` in {year}", req.id)));
+                    children.push(Node::leaf(format!(
+                        "members meeting `{}` in {year}",
+                        req.id
+                    )));
                 }
             }
         }
@@ -247,8 +297,15 @@ impl Explainer<'_> {
         match self.engine.param_value(p, country, year, 0) {
             Ok(value) => {
                 let shown = numbers::in_unit(value.value, unit_of(p.ty));
-                let shown = if p.ty == Type::Number { value.value.normalize().to_string() } else { shown };
-                let source = value.source.as_ref().map_or(String::new(), |s| format!(", source \"{s}\""));
+                let shown = if p.ty == Type::Number {
+                    value.value.normalize().to_string()
+                } else {
+                    shown
+                };
+                let source = value
+                    .source
+                    .as_ref()
+                    .map_or(String::new(), |s| format!(", source \"{s}\""));
                 let place = if p.from_command_line {
                     "set on the command line".to_string()
                 } else {
@@ -272,7 +329,10 @@ impl Explainer<'_> {
         let Some(cat) = state.categories.get(category) else {
             return Node::leaf(format!("{text}: unknown category"));
         };
-        let label_text = definition.label.as_ref().map_or(String::new(), |l| format!(" \"{l}\""));
+        let label_text = definition
+            .label
+            .as_ref()
+            .map_or(String::new(), |l| format!(" \"{l}\""));
         let shown = self.show(&cat.counted, Type::Money, country, year);
         let mut node = Node::leaf(format!(
             "category {}{label_text} ({}) = {shown}",
@@ -327,7 +387,11 @@ impl Explainer<'_> {
                 })
                 .chain(data.tag_names(item).into_iter().map(|t| format!("tag {t}")))
                 .collect();
-            let fields = if fields.is_empty() { String::new() } else { format!(" [{}]", fields.join(", ")) };
+            let fields = if fields.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", fields.join(", "))
+            };
             let credit = match weight {
                 Some(w) if w != Decimal::ONE => format!(
                     " × {} = {}",
@@ -336,16 +400,32 @@ impl Explainer<'_> {
                 ),
                 _ => String::new(),
             };
-            Node::leaf(format!("{}{fields}: {}{credit}", data.describe_item(item), numbers::money(a)))
+            Node::leaf(format!(
+                "{}{fields}: {}{credit}",
+                data.describe_item(item),
+                numbers::money(a)
+            ))
         };
         let list = |positions: &[usize], weights: bool| -> Vec<Node> {
             let mut nodes: Vec<Node> = positions
                 .iter()
                 .take(MAX_ITEMS_SHOWN)
-                .map(|&p| item_line(p, if weights { cat.weights.get(p).copied() } else { None }))
+                .map(|&p| {
+                    item_line(
+                        p,
+                        if weights {
+                            Some(state.weight(category, p))
+                        } else {
+                            None
+                        },
+                    )
+                })
                 .collect();
             if positions.len() > MAX_ITEMS_SHOWN {
-                nodes.push(Node::leaf(format!("… and {} more items", positions.len() - MAX_ITEMS_SHOWN)));
+                nodes.push(Node::leaf(format!(
+                    "… and {} more items",
+                    positions.len() - MAX_ITEMS_SHOWN
+                )));
             }
             nodes
         };
@@ -354,23 +434,37 @@ impl Explainer<'_> {
             if let Some(positions) = included.get(i).filter(|p| !p.is_empty()) {
                 let total: Decimal = positions
                     .iter()
-                    .map(|&p| amount(p) * cat.weights.get(p).copied().unwrap_or_default())
+                    .map(|&p| amount(p) * state.weight(category, p))
                     .sum();
                 node.children.push(Node::with(
-                    format!("`{}` ({location}) took {} item(s): {}", clause.text, positions.len(), numbers::money(total)),
+                    format!(
+                        "`{}` ({location}) took {} item(s): {}",
+                        clause.text,
+                        positions.len(),
+                        numbers::money(total)
+                    ),
                     list(positions, true),
                 ));
             }
             if let Some(positions) = excluded.get(i).filter(|p| !p.is_empty()) {
                 let total: Decimal = positions.iter().map(|&p| amount(p)).sum();
                 node.children.push(Node::with(
-                    format!("`{}` ({location}) excluded {} item(s): {}", clause.text, positions.len(), numbers::money(total)),
+                    format!(
+                        "`{}` ({location}) excluded {} item(s): {}",
+                        clause.text,
+                        positions.len(),
+                        numbers::money(total)
+                    ),
                     list(positions, false),
                 ));
             }
         }
         for (other, positions) in &counted_in {
-            let name = engine.program.categories.get(*other).map_or("", |c| c.id.as_str());
+            let name = engine
+                .program
+                .categories
+                .get(*other)
+                .map_or("", |c| c.id.as_str());
             let total: Decimal = positions.iter().map(|&p| amount(p)).sum();
             node.children.push(Node::with(
                 format!("`exclude counted in {name}` left out {} item(s) already counted in `{name}`: {}", positions.len(), numbers::money(total)),
@@ -402,14 +496,22 @@ impl Explainer<'_> {
                 .map_or("", |c| c.id.as_str());
             let total: Decimal = outside_parent.iter().map(|&p| amount(p)).sum();
             node.children.push(Node::with(
-                format!("not counted in the parent `{parent}`: {} item(s), {}", outside_parent.len(), numbers::money(total)),
+                format!(
+                    "not counted in the parent `{parent}`: {} item(s), {}",
+                    outside_parent.len(),
+                    numbers::money(total)
+                ),
                 list(&outside_parent, false),
             ));
         }
         if !unmatched.is_empty() {
             let total: Decimal = unmatched.iter().map(|&p| amount(p)).sum();
             node.children.push(Node::with(
-                format!("matched no clause: {} item(s), {}", unmatched.len(), numbers::money(total)),
+                format!(
+                    "matched no clause: {} item(s), {}",
+                    unmatched.len(),
+                    numbers::money(total)
+                ),
                 list(&unmatched, false),
             ));
         }

@@ -13,4 +13,5 @@ pub mod program;
 pub mod report;
 pub mod source;
 pub mod stamp;
+pub mod synthetic;
 pub mod workspace;

@@ -145,7 +145,9 @@ fn guard_nesting(text: &str, file: FileId) -> Result<(), SyntaxError> {
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
                 i += 2;
-                while i < bytes.len() && !(bytes.get(i) == Some(&b'*') && bytes.get(i + 1) == Some(&b'/')) {
+                while i < bytes.len()
+                    && !(bytes.get(i) == Some(&b'*') && bytes.get(i + 1) == Some(&b'/'))
+                {
                     i += 1;
                 }
                 i += 1;
@@ -167,8 +169,13 @@ fn guard_nesting(text: &str, file: FileId) -> Result<(), SyntaxError> {
                 prefix_run += 1;
             }
             b'n' if text.get(i..i + 3) == Some("not")
-                && !bytes.get(i + 3).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
-                && !(i > 0 && bytes.get(i - 1).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')) =>
+                && !bytes
+                    .get(i + 3)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                && !(i > 0
+                    && bytes
+                        .get(i - 1)
+                        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')) =>
             {
                 prefix_run += 1;
                 i += 2;
@@ -264,7 +271,8 @@ fn help_for(expected: &[&str], text: &str, position: usize) -> String {
         return "texts must be attached to a clause such as `source \"...\"`".to_string();
     }
     if rest.is_empty() {
-        return "the file ends too early: a block opened with `{` may be missing its `}`".to_string();
+        return "the file ends too early: a block opened with `{` may be missing its `}`"
+            .to_string();
     }
     "see docs/language.md for the form of each clause".to_string()
 }
@@ -325,18 +333,28 @@ fn describe(rule: Rule) -> &'static str {
         Rule::replace_category => "`category name { ... }`",
         Rule::replace_require => "`require id: ...`",
         Rule::example_decl | Rule::kw_example => "`example \"name\" { ... }`",
-        Rule::example_stmt => "an example line (`country`, `year`, `indicator`, `item` or `expect`)",
+        Rule::example_stmt => {
+            "an example line (`country`, `year`, `indicator`, `item` or `expect`)"
+        }
         Rule::ex_country | Rule::kw_country => "`country` and a country code",
         Rule::ex_year | Rule::kw_year => "`year`",
         Rule::ex_indicator | Rule::kw_indicator => "`indicator name = number`",
         Rule::ex_item | Rule::kw_item => "`item` and an amount",
-        Rule::item_attr | Rule::item_tag | Rule::item_field => "a field and value, or `tag` and a name",
+        Rule::item_attr | Rule::item_tag | Rule::item_field => {
+            "a field and value, or `tag` and a name"
+        }
         Rule::ex_expect | Rule::kw_expect => "`expect`",
         Rule::expect_status => "a requirement and an outcome such as `core_floor met`",
         Rule::expect_compare => "an expectation such as `core == 40`",
-        Rule::status_word => "an outcome (`met`, `not_met`, `not_yet_due`, `not_applicable`, `no_data`)",
-        Rule::expr | Rule::primary | Rule::standalone_expr => "a value or expression such as `2% of gdp`",
-        Rule::infix_op | Rule::add | Rule::sub | Rule::mul | Rule::div => "an operator (`+`, `-`, `*`, `/`)",
+        Rule::status_word => {
+            "an outcome (`met`, `not_met`, `not_yet_due`, `not_applicable`, `no_data`)"
+        }
+        Rule::expr | Rule::primary | Rule::standalone_expr => {
+            "a value or expression such as `2% of gdp`"
+        }
+        Rule::infix_op | Rule::add | Rule::sub | Rule::mul | Rule::div => {
+            "an operator (`+`, `-`, `*`, `/`)"
+        }
         Rule::of | Rule::kw_of => "`of`",
         Rule::prefix_op | Rule::neg => "`-`",
         Rule::postfix_op | Rule::at_year | Rule::kw_at => "`at` and a year",
@@ -412,7 +430,11 @@ impl Lower {
 
     fn decimal(&self, pair: &Pair<'_, Rule>, text: &str) -> Result<Decimal> {
         let digits = text.chars().filter(char::is_ascii_digit).count();
-        let parsed = if digits > 28 { None } else { Decimal::from_str(text).ok() };
+        let parsed = if digits > 28 {
+            None
+        } else {
+            Decimal::from_str(text).ok()
+        };
         parsed.ok_or_else(|| SyntaxError::BadNumber {
             text: pair.as_str().to_string(),
             span: self.span(pair),
@@ -512,10 +534,14 @@ impl Lower {
                 take(&mut inner, self.file, at)?;
                 let what = take(&mut inner, self.file, at)?;
                 match what.as_rule() {
-                    Rule::replace_category => {
-                        Item::Replace(ReplaceDecl::Category(self.category(what.into_inner(), span)?))
-                    }
-                    _ => Item::Replace(ReplaceDecl::Require(self.require(what.into_inner(), span, true)?)),
+                    Rule::replace_category => Item::Replace(ReplaceDecl::Category(
+                        self.category(what.into_inner(), span)?,
+                    )),
+                    _ => Item::Replace(ReplaceDecl::Require(self.require(
+                        what.into_inner(),
+                        span,
+                        true,
+                    )?)),
                 }
             }
             Rule::require_decl => Item::Require(self.require(inner, span, true)?),
@@ -586,7 +612,10 @@ impl Lower {
 
     fn year_ref(&self, pair: Pair<'_, Rule>) -> Result<YearRef> {
         let at = pair.as_span().start();
-        let inner = pair.into_inner().next().ok_or_else(|| internal(self.file, at))?;
+        let inner = pair
+            .into_inner()
+            .next()
+            .ok_or_else(|| internal(self.file, at))?;
         match inner.as_rule() {
             Rule::integer => Ok(YearRef::Literal {
                 year: self.year(&inner)?,
@@ -685,7 +714,10 @@ impl Lower {
                         let at = primary.as_span().start();
                         let mut inner = primary.into_inner();
                         take(&mut inner, self.file, at)?;
-                        Ok((Condition::Tag(self.ident(take(&mut inner, self.file, at)?)), 1))
+                        Ok((
+                            Condition::Tag(self.ident(take(&mut inner, self.file, at)?)),
+                            1,
+                        ))
                     }
                     _ => Ok((self.field_test(primary)?, 1)),
                 }
@@ -826,7 +858,9 @@ impl Lower {
         let mut inner = pair.into_inner();
         take(&mut inner, self.file, at)?; // the keyword
         Ok(match rule {
-            Rule::ex_country => ExampleStatement::Country(self.ident(take(&mut inner, self.file, at)?)),
+            Rule::ex_country => {
+                ExampleStatement::Country(self.ident(take(&mut inner, self.file, at)?))
+            }
             Rule::ex_year => {
                 let year = take(&mut inner, self.file, at)?;
                 ExampleStatement::Year {
@@ -994,8 +1028,13 @@ impl Lower {
         if what.as_rule() == Rule::relative_year {
             let span = self.span(&what);
             let mut offset = 0;
-            if let Some(offset_pair) = what.into_inner().find(|p| p.as_rule() == Rule::year_offset) {
-                let text: String = offset_pair.as_str().chars().filter(|c| !c.is_whitespace()).collect();
+            if let Some(offset_pair) = what.into_inner().find(|p| p.as_rule() == Rule::year_offset)
+            {
+                let text: String = offset_pair
+                    .as_str()
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect();
                 offset = text.parse::<i32>().map_err(|_| SyntaxError::BadYear {
                     text: offset_pair.as_str().to_string(),
                     span: self.span(&offset_pair),
@@ -1030,7 +1069,9 @@ fn significant_length(text: &str) -> usize {
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
                 i += 2;
-                while i < bytes.len() && !(bytes.get(i) == Some(&b'*') && bytes.get(i + 1) == Some(&b'/')) {
+                while i < bytes.len()
+                    && !(bytes.get(i) == Some(&b'*') && bytes.get(i + 1) == Some(&b'/'))
+                {
                     i += 1;
                 }
                 i += 2;

@@ -177,9 +177,7 @@ impl<'a> Printer<'a> {
         let mut previous: Option<&Item> = None;
         for item in items {
             if let Some(previous) = previous {
-                if item_group(previous) != item_group(item)
-                    || is_block(item)
-                    || is_block(previous)
+                if item_group(previous) != item_group(item) || is_block(item) || is_block(previous)
                 {
                     self.blank();
                 }
@@ -192,7 +190,9 @@ impl<'a> Printer<'a> {
     fn item(&mut self, item: &Item) {
         let explicit = self.mode == Mode::Tree;
         match item {
-            Item::Source(text) => self.statement(text.span, &format!("source {}", quote(&text.value))),
+            Item::Source(text) => {
+                self.statement(text.span, &format!("source {}", quote(&text.value)))
+            }
             Item::Status(status) => self.statement(status.span, &format!("status {}", status.name)),
             Item::Meta { key, value } => self.statement(
                 key.span.join(value.span),
@@ -218,11 +218,16 @@ impl<'a> Printer<'a> {
             }
             Item::Category(category) => self.category("category", category),
             Item::Amend(amend) => {
-                self.open(amend.span, &format!("amend category {}", amend.category.name));
+                self.open(
+                    amend.span,
+                    &format!("amend category {}", amend.category.name),
+                );
                 self.clauses(&amend.clauses);
                 self.close(amend.span);
             }
-            Item::Replace(ReplaceDecl::Category(category)) => self.category("replace category", category),
+            Item::Replace(ReplaceDecl::Category(category)) => {
+                self.category("replace category", category)
+            }
             Item::Replace(ReplaceDecl::Require(require)) => self.statement(
                 require.span,
                 &format!("replace {}", requirement(require, explicit)),
@@ -235,7 +240,10 @@ impl<'a> Printer<'a> {
                 self.close(scope.span);
             }
             Item::Example(example) => {
-                self.open(example.span, &format!("example {}", quote(&example.name.value)));
+                self.open(
+                    example.span,
+                    &format!("example {}", quote(&example.name.value)),
+                );
                 for statement in &example.statements {
                     let content = example_statement(statement, explicit);
                     self.statement(statement.span(), &content);
@@ -527,7 +535,11 @@ fn condition_precedence(condition: &Condition) -> u8 {
 
 fn write_condition(out: &mut String, condition: &Condition, context: u8, explicit: bool) {
     let own = condition_precedence(condition);
-    let parens = if explicit { own < 4 && context > 0 } else { own < context };
+    let parens = if explicit {
+        own < 4 && context > 0
+    } else {
+        own < context
+    };
     if parens {
         out.push('(');
     }
@@ -547,9 +559,12 @@ fn write_condition(out: &mut String, condition: &Condition, context: u8, explici
             write_condition(out, inner, 4, explicit);
         }
         Condition::Tag(tag) => out.push_str(&format!("tag {}", tag.name)),
-        Condition::Compare { field, op, value } => {
-            out.push_str(&format!("{} {} {}", field.name, op.symbol(), value_text(value)))
-        }
+        Condition::Compare { field, op, value } => out.push_str(&format!(
+            "{} {} {}",
+            field.name,
+            op.symbol(),
+            value_text(value)
+        )),
         Condition::In {
             field,
             negated,
@@ -598,7 +613,9 @@ fn scan_comments(text: &str) -> Vec<Comment> {
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
                 let start = i;
                 i += 2;
-                while i < bytes.len() && !(bytes.get(i) == Some(&b'*') && bytes.get(i + 1) == Some(&b'/')) {
+                while i < bytes.len()
+                    && !(bytes.get(i) == Some(&b'*') && bytes.get(i + 1) == Some(&b'/'))
+                {
                     i += 1;
                 }
                 i = (i + 2).min(bytes.len());

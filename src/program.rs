@@ -13,6 +13,7 @@ use crate::source::Span;
 
 /// Every pledge of a checked rule file.
 #[derive(Debug, Clone)]
+#[allow(clippy::manual_non_exhaustive)] // the private field is the seal: only this crate builds one
 pub struct Checked {
     pub pledges: Vec<Program>,
     _sealed: (),
@@ -332,10 +333,14 @@ pub enum ExpectationKind {
 pub fn walk(expr: &TExpr, visit: &mut dyn FnMut(&TExpr)) {
     visit(expr);
     match &expr.kind {
-        TExprKind::Neg(a) | TExprKind::Round(a, _) | TExprKind::At(a, _) | TExprKind::Alliance(a) => {
-            walk(a, visit)
-        }
-        TExprKind::Add(a, b) | TExprKind::Sub(a, b) | TExprKind::Mul(a, b) | TExprKind::Div(a, b) => {
+        TExprKind::Neg(a)
+        | TExprKind::Round(a, _)
+        | TExprKind::At(a, _)
+        | TExprKind::Alliance(a) => walk(a, visit),
+        TExprKind::Add(a, b)
+        | TExprKind::Sub(a, b)
+        | TExprKind::Mul(a, b)
+        | TExprKind::Div(a, b) => {
             walk(a, visit);
             walk(b, visit);
         }

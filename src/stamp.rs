@@ -7,24 +7,72 @@ use serde::Serialize;
 
 /// 64-bit FNV-1a, enough to tell inputs apart (not a security measure).
 #[derive(Debug, Clone, Copy)]
-pub struct Hasher(u64);
+pub struct Hasher {
+    state: u64,
+    /// Bytes waiting to fill a word, so the hash does not depend on how the
+    /// input was split into reads.
+    pending: [u8; 8],
+    pending_len: usize,
+}
 
 impl Default for Hasher {
     fn default() -> Hasher {
-        Hasher(0xcbf2_9ce4_8422_2325)
+        Hasher {
+            state: 0xcbf2_9ce4_8422_2325,
+            pending: [0; 8],
+            pending_len: 0,
+        }
     }
 }
 
 impl Hasher {
-    pub fn update(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 ^= u64::from(byte);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+    /// Mixes in bytes, eight at a time (FNV-1a over 64-bit words, then
+    /// the remaining bytes one by one).
+    pub fn update(&mut self, mut bytes: &[u8]) {
+        while self.pending_len > 0 && !bytes.is_empty() {
+            if let (Some(slot), Some((&first, rest))) =
+                (self.pending.get_mut(self.pending_len), bytes.split_first())
+            {
+                *slot = first;
+                bytes = rest;
+            }
+            self.pending_len += 1;
+            if self.pending_len == 8 {
+                self.mix(u64::from_le_bytes(self.pending));
+                self.pending_len = 0;
+            }
+        }
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+        for &byte in chunks.remainder() {
+            if let Some(slot) = self.pending.get_mut(self.pending_len) {
+                *slot = byte;
+            }
+            self.pending_len += 1;
         }
     }
 
+    fn mix(&mut self, word: u64) {
+        self.state ^= word;
+        self.state = self.state.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+
+    /// The hash of everything seen so far.
+    pub fn value(&self) -> u64 {
+        let mut state = self.state;
+        for &byte in self.pending.get(..self.pending_len).unwrap_or_default() {
+            state ^= u64::from(byte);
+            state = state.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        state
+    }
+
     pub fn hex(&self) -> String {
-        format!("{:016x}", self.0)
+        format!("{:016x}", self.value())
     }
 }
 
@@ -41,6 +89,28 @@ impl<R: std::io::Read> std::io::Read for HashingReader<R> {
             self.hasher.borrow_mut().update(read);
         }
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Hasher;
+
+    #[test]
+    fn the_hash_does_not_depend_on_how_input_is_split() {
+        let text = b"country,year,amount\nPOL,2024,12.5\nESP,2024,3\n";
+        let mut whole = Hasher::default();
+        whole.update(text);
+        for split in 0..text.len() {
+            let (a, b) = text.split_at(split);
+            let mut parts = Hasher::default();
+            parts.update(a);
+            parts.update(b);
+            assert_eq!(parts.value(), whole.value(), "split at {split}");
+        }
+        let mut other = Hasher::default();
+        other.update(b"something else");
+        assert_ne!(other.value(), whole.value());
     }
 }
 
@@ -67,7 +137,10 @@ impl Stamp {
 
     /// One line for the top of text outputs.
     pub fn line(&self) -> String {
-        format!("stamp: {} · rules {} · data {}", self.engine, self.rules, self.data)
+        format!(
+            "stamp: {} · rules {} · data {}",
+            self.engine, self.rules, self.data
+        )
     }
 
     pub fn csv_comment(&self) -> String {

@@ -38,14 +38,18 @@ pub enum LoadError {
     #[error("`extends` goes round in a circle: {chain}")]
     #[diagnostic(
         code(pledge::load::extends_cycle),
-        help("a pledge cannot extend itself, directly or through other files; remove one `extends`")
+        help(
+            "a pledge cannot extend itself, directly or through other files; remove one `extends`"
+        )
     )]
     ExtendsCycle {
         chain: String,
         #[label("this `extends` closes the circle")]
         span: Span,
     },
-    #[error("the base file `{path}` holds {count} pledges, so `extends` cannot tell which one to take")]
+    #[error(
+        "the base file `{path}` holds {count} pledges, so `extends` cannot tell which one to take"
+    )]
     #[diagnostic(
         code(pledge::load::ambiguous_base),
         help("extend a file that holds exactly one pledge")
@@ -85,7 +89,12 @@ impl Workspace {
 
     /// The file an `extends` in `from` refers to.
     pub fn base_of(&self, from: FileId, extends: &str) -> Option<&LoadedFile> {
-        let dir = self.file(from)?.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = self
+            .file(from)?
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let resolved = normalize(&dir.join(extends));
         self.files.iter().find(|f| f.path == resolved)
     }
@@ -122,14 +131,20 @@ pub fn load(path: &Path, read: Reader<'_>) -> Result<Workspace, Vec<Problem>> {
                 continue;
             }
         };
-        let dir = file_path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = file_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         for pledge in &parsed.pledges {
-            let Some(base) = &pledge.extends else { continue };
+            let Some(base) = &pledge.extends else {
+                continue;
+            };
             let base_path = normalize(&dir.join(&base.value));
             let mut next_chain = chain.clone();
             next_chain.push(file_path.clone());
             if next_chain.contains(&base_path) {
-                let mut names: Vec<String> = next_chain.iter().map(|p| p.display().to_string()).collect();
+                let mut names: Vec<String> =
+                    next_chain.iter().map(|p| p.display().to_string()).collect();
                 names.push(base_path.display().to_string());
                 problems.push(Problem::new(
                     LoadError::ExtendsCycle {
@@ -168,7 +183,9 @@ pub fn load(path: &Path, read: Reader<'_>) -> Result<Workspace, Vec<Problem>> {
     let workspace = Workspace { sources, files };
     for file in &workspace.files {
         for pledge in &file.ast.pledges {
-            let Some(base) = &pledge.extends else { continue };
+            let Some(base) = &pledge.extends else {
+                continue;
+            };
             if let Some(base_file) = workspace.base_of(file.id, &base.value) {
                 let count = base_file.ast.pledges.len();
                 if count != 1 {

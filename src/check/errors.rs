@@ -183,7 +183,9 @@ pub enum CheckError {
         #[label("this category is part of the circle")]
         span: Span,
     },
-    #[error("categories `{first}` and `{second}` can both count the same item, for example {example}")]
+    #[error(
+        "categories `{first}` and `{second}` can both count the same item, for example {example}"
+    )]
     #[diagnostic(
         code(pledge::check::overlap),
         severity(Warning),
@@ -260,7 +262,9 @@ pub enum CheckError {
         #[label("unknown outcome")]
         span: Span,
     },
-    #[error("a requirement must compare two values, but `{op}` is not a comparison of amounts here")]
+    #[error(
+        "a requirement must compare two values, but `{op}` is not a comparison of amounts here"
+    )]
     #[diagnostic(
         code(pledge::check::bad_comparison),
         help("requirements compare amounts or shares with `>=`, `>`, `<=` or `<`")

@@ -55,7 +55,8 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
                 });
             }
         }
-        env.params.insert(param.name.name.clone(), (params.len(), ty));
+        env.params
+            .insert(param.name.name.clone(), (params.len(), ty));
         params.push(Param {
             name: param.name.name.clone(),
             ty,
@@ -70,7 +71,12 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
         let years: Vec<_> = param
             .values
             .iter()
-            .map(|v| (lower_year_opt(checker, &mut env, &params, &v.from), lower_year_opt(checker, &mut env, &params, &v.until)))
+            .map(|v| {
+                (
+                    lower_year_opt(checker, &mut env, &params, &v.from),
+                    lower_year_opt(checker, &mut env, &params, &v.until),
+                )
+            })
             .collect();
         let mut overrides = Vec::new();
         for (targets, values) in &param.overrides {
@@ -114,7 +120,9 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
     }
     let mut categories = Vec::new();
     for &draft_index in &order {
-        let Some(category) = draft.categories.get(draft_index) else { continue };
+        let Some(category) = draft.categories.get(draft_index) else {
+            continue;
+        };
         let within = category.within.as_ref().and_then(|parent| {
             let found = env.categories.get(&parent.name).copied();
             if found.is_some() {
@@ -123,7 +131,11 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
                 let names: Vec<String> = env.categories.keys().cloned().collect();
                 checker.push(CheckError::UnknownCategory {
                     name: parent.name.clone(),
-                    help: unknown_help(&parent.name, &names, "`within` names the category this one is a part of"),
+                    help: unknown_help(
+                        &parent.name,
+                        &names,
+                        "`within` names the category this one is a part of",
+                    ),
                     span: parent.span,
                 });
                 None
@@ -220,7 +232,10 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
         bases: draft.bases.clone(),
         span: draft.span,
         params,
-        groups: groups.into_iter().map(|(k, v)| (k, v.into_iter().collect())).collect(),
+        groups: groups
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().collect()))
+            .collect(),
         categories,
         requirements,
         examples,
@@ -372,10 +387,16 @@ fn lower_year_opt(
     params: &[Param],
     year: &Option<YearRef>,
 ) -> Option<YearSpec> {
-    year.as_ref().and_then(|y| lower_year(checker, env, params, y))
+    year.as_ref()
+        .and_then(|y| lower_year(checker, env, params, y))
 }
 
-fn lower_year(checker: &mut Checker<'_>, env: &mut Env, params: &[Param], year: &YearRef) -> Option<YearSpec> {
+fn lower_year(
+    checker: &mut Checker<'_>,
+    env: &mut Env,
+    params: &[Param],
+    year: &YearRef,
+) -> Option<YearSpec> {
     match year {
         YearRef::Literal { year, .. } => Some(YearSpec::Literal(*year)),
         YearRef::Param(name) => {
@@ -383,7 +404,11 @@ fn lower_year(checker: &mut Checker<'_>, env: &mut Env, params: &[Param], year: 
                 let names: Vec<String> = env.params.keys().cloned().collect();
                 checker.push(CheckError::UnknownParam {
                     name: name.name.clone(),
-                    help: unknown_help(&name.name, &names, "a year is a number such as `2035` or a parameter holding one"),
+                    help: unknown_help(
+                        &name.name,
+                        &names,
+                        "a year is a number such as `2035` or a parameter holding one",
+                    ),
                     span: name.span,
                 });
                 return None;
@@ -488,22 +513,29 @@ fn category_order(checker: &mut Checker<'_>, draft: &Draft) -> Vec<usize> {
     let mut order = Vec::new();
     let mut reported = false;
     for start in 0..draft.categories.len() {
-        visit(start, &dependencies, &mut state, &mut order, &mut Vec::new(), &mut |cycle| {
-            if reported {
-                return;
-            }
-            reported = true;
-            let names: Vec<String> = cycle
-                .iter()
-                .filter_map(|&i| draft.categories.get(i).map(|c| c.id.name.clone()))
-                .collect();
-            if let Some(first) = cycle.first().and_then(|&i| draft.categories.get(i)) {
-                checker.push(CheckError::CategoryCycle {
-                    chain: names.join(" → "),
-                    span: first.id.span,
-                });
-            }
-        });
+        visit(
+            start,
+            &dependencies,
+            &mut state,
+            &mut order,
+            &mut Vec::new(),
+            &mut |cycle| {
+                if reported {
+                    return;
+                }
+                reported = true;
+                let names: Vec<String> = cycle
+                    .iter()
+                    .filter_map(|&i| draft.categories.get(i).map(|c| c.id.name.clone()))
+                    .collect();
+                if let Some(first) = cycle.first().and_then(|&i| draft.categories.get(i)) {
+                    checker.push(CheckError::CategoryCycle {
+                        chain: names.join(" → "),
+                        span: first.id.span,
+                    });
+                }
+            },
+        );
     }
     order
 }
@@ -520,7 +552,10 @@ fn visit(
         Some(2) | None => return,
         Some(1) => {
             let start = stack.iter().position(|&n| n == node).unwrap_or(0);
-            let mut cycle: Vec<usize> = stack.get(start..).map(<[usize]>::to_vec).unwrap_or_default();
+            let mut cycle: Vec<usize> = stack
+                .get(start..)
+                .map(<[usize]>::to_vec)
+                .unwrap_or_default();
             cycle.push(node);
             on_cycle(cycle);
             return;
@@ -558,12 +593,19 @@ fn names_in(expr: &ast::Expr, found: &mut dyn FnMut(&str)) {
     }
 }
 
-fn lower_body(checker: &mut Checker<'_>, env: &mut Env, params: &[Param], clauses: &[Clause]) -> CategoryBody {
+fn lower_body(
+    checker: &mut Checker<'_>,
+    env: &mut Env,
+    params: &[Param],
+    clauses: &[Clause],
+) -> CategoryBody {
     let mut body = CategoryBody::default();
     for clause in clauses {
         match clause {
             Clause::Include {
-                weight, condition, span,
+                weight,
+                condition,
+                span,
             } => {
                 let weight_value = match weight {
                     Some(w) => {
@@ -607,7 +649,11 @@ fn lower_body(checker: &mut Checker<'_>, env: &mut Env, params: &[Param], clause
                             let names: Vec<String> = env.categories.keys().cloned().collect();
                             checker.push(CheckError::UnknownCategory {
                                 name: category.name.clone(),
-                                help: unknown_help(&category.name, &names, "`exclude counted in` names another category"),
+                                help: unknown_help(
+                                    &category.name,
+                                    &names,
+                                    "`exclude counted in` names another category",
+                                ),
                                 span: category.span,
                             });
                         }
@@ -658,7 +704,11 @@ fn lower_condition(checker: &mut Checker<'_>, condition: &ast::Condition) -> Opt
                 if !schema.tags.contains(&tag.name) {
                     checker.push(CheckError::UnknownTag {
                         name: tag.name.clone(),
-                        help: unknown_help(&tag.name, &schema.tags, "the dataset's tags are listed in its dataset.json"),
+                        help: unknown_help(
+                            &tag.name,
+                            &schema.tags,
+                            "the dataset's tags are listed in its dataset.json",
+                        ),
                         span: tag.span,
                     });
                     return None;
@@ -700,7 +750,11 @@ fn lower_condition(checker: &mut Checker<'_>, condition: &ast::Condition) -> Opt
 }
 
 /// Checks a field name and a value against the schema.
-fn lower_field_value(checker: &mut Checker<'_>, field: &Ident, value: &ast::Value) -> Option<Literal> {
+fn lower_field_value(
+    checker: &mut Checker<'_>,
+    field: &Ident,
+    value: &ast::Value,
+) -> Option<Literal> {
     let literal = match &value.kind {
         ValueKind::Number(n) => Literal::Number(*n),
         ValueKind::Text(t) | ValueKind::Symbol(t) => Literal::Text(t.clone()),
@@ -716,8 +770,12 @@ fn lower_field_value(checker: &mut Checker<'_>, field: &Ident, value: &ast::Valu
                         checker.push(CheckError::UnknownValue {
                             field: field.name.clone(),
                             value: text.clone(),
-                            help: unknown_help(text, allowed, &format!("the values of `{}` are", field.name))
-                                .replace("are; known:", "are"),
+                            help: unknown_help(
+                                text,
+                                allowed,
+                                &format!("the values of `{}` are", field.name),
+                            )
+                            .replace("are; known:", "are"),
                             span: value.span,
                         });
                         return None;
@@ -742,7 +800,9 @@ fn lower_field_value(checker: &mut Checker<'_>, field: &Ident, value: &ast::Valu
     if let Some(field_type) = field_type {
         let matches = matches!(
             (field_type, &literal),
-            (FieldType::Text, Literal::Text(_)) | (FieldType::Number, Literal::Number(_)) | (FieldType::Bool, Literal::Bool(_))
+            (FieldType::Text, Literal::Text(_))
+                | (FieldType::Number, Literal::Number(_))
+                | (FieldType::Bool, Literal::Bool(_))
         );
         if !matches {
             let describe_field = match field_type {
@@ -863,7 +923,12 @@ fn check_comparable(
 }
 
 /// Types an expression, reporting unknown names and unit errors.
-fn type_expr(checker: &mut Checker<'_>, env: &mut Env, params: &[Param], expr: &ast::Expr) -> Option<TExpr> {
+fn type_expr(
+    checker: &mut Checker<'_>,
+    env: &mut Env,
+    params: &[Param],
+    expr: &ast::Expr,
+) -> Option<TExpr> {
     let span = expr.span;
     let make = |kind, ty| Some(TExpr { kind, ty, span });
     match &expr.kind {
@@ -900,10 +965,12 @@ fn type_expr(checker: &mut Checker<'_>, env: &mut Env, params: &[Param], expr: &
                 or_none(&env.params.keys().cloned().collect::<Vec<_>>()),
                 or_none(&env.indicators.keys().cloned().collect::<Vec<_>>()),
             );
-            let help = match crate::diagnostics::did_you_mean(name, candidates.iter().map(String::as_str)) {
-                Some(s) => format!("did you mean `{s}`? {hint}"),
-                None => hint,
-            };
+            let help =
+                match crate::diagnostics::did_you_mean(name, candidates.iter().map(String::as_str))
+                {
+                    Some(s) => format!("did you mean `{s}`? {hint}"),
+                    None => hint,
+                };
             checker.push(CheckError::UnknownName {
                 name: name.clone(),
                 help,
@@ -962,7 +1029,9 @@ fn binary_type(
 ) -> Option<Type> {
     use Type::*;
     let result = match op {
-        BinaryOp::Add | BinaryOp::Sub => (l.ty == r.ty && matches!(l.ty, Money | Ratio | Number)).then_some(l.ty),
+        BinaryOp::Add | BinaryOp::Sub => {
+            (l.ty == r.ty && matches!(l.ty, Money | Ratio | Number)).then_some(l.ty)
+        }
         BinaryOp::Mul => match (l.ty, r.ty) {
             (Number, t) | (t, Number) if matches!(t, Money | Ratio | Number) => Some(t),
             (Ratio, Money) | (Money, Ratio) => Some(Money),
@@ -1036,13 +1105,21 @@ fn type_call(
                 span: arg_span,
             }] = args
             else {
-                return bad(checker, "`count` takes one requirement id".into(), "write `count(core_floor)`");
+                return bad(
+                    checker,
+                    "`count` takes one requirement id".into(),
+                    "write `count(core_floor)`",
+                );
             };
             let Some(&index) = env.requirements.get(requirement) else {
                 let names: Vec<String> = env.requirements.keys().cloned().collect();
                 checker.push(CheckError::UnknownRequirement {
                     name: requirement.clone(),
-                    help: unknown_help(requirement, &names, "`count` takes the id of a requirement of this pledge"),
+                    help: unknown_help(
+                        requirement,
+                        &names,
+                        "`count` takes the id of a requirement of this pledge",
+                    ),
                     span: *arg_span,
                 });
                 return None;
@@ -1055,7 +1132,11 @@ fn type_call(
         }
         "money" => {
             let [arg] = args else {
-                return bad(checker, "`money` takes one number".into(), "write `money(500)` for 500 in the dataset's money unit");
+                return bad(
+                    checker,
+                    "`money` takes one number".into(),
+                    "write `money(500)` for 500 in the dataset's money unit",
+                );
             };
             let arg = type_expr(checker, env, params, arg)?;
             if arg.ty != Type::Number {
@@ -1073,7 +1154,11 @@ fn type_call(
         }
         "alliance" => {
             let [arg] = args else {
-                return bad(checker, "`alliance` takes one expression".into(), "write `alliance(core)` for the total over all members");
+                return bad(
+                    checker,
+                    "`alliance` takes one expression".into(),
+                    "write `alliance(core)` for the total over all members",
+                );
             };
             let arg = type_expr(checker, env, params, arg)?;
             let ty = arg.ty;
@@ -1085,16 +1170,26 @@ fn type_call(
         }
         "round" => {
             let [value, digits] = args else {
-                return bad(checker, "`round` takes a value and a number of decimals".into(), "write `round(x, 2)`");
+                return bad(
+                    checker,
+                    "`round` takes a value and a number of decimals".into(),
+                    "write `round(x, 2)`",
+                );
             };
             let places = match &digits.kind {
-                ExprKind::Number(n) if n.fract().is_zero() && *n >= Decimal::ZERO && *n <= Decimal::from(12) => {
+                ExprKind::Number(n)
+                    if n.fract().is_zero() && *n >= Decimal::ZERO && *n <= Decimal::from(12) =>
+                {
                     u32::try_from(n.mantissa()).ok()
                 }
                 _ => None,
             };
             let Some(places) = places else {
-                return bad(checker, "the number of decimals must be a whole number from 0 to 12".into(), "write `round(x, 2)`");
+                return bad(
+                    checker,
+                    "the number of decimals must be a whole number from 0 to 12".into(),
+                    "write `round(x, 2)`",
+                );
             };
             let value = type_expr(checker, env, params, value)?;
             let ty = value.ty;
@@ -1107,7 +1202,11 @@ fn type_call(
         _ => {
             // min and max
             if args.is_empty() {
-                return bad(checker, format!("`{}` needs at least one value", name.name), "write `min(a, b)`");
+                return bad(
+                    checker,
+                    format!("`{}` needs at least one value", name.name),
+                    "write `min(a, b)`",
+                );
             }
             let mut typed = Vec::new();
             for arg in args {
@@ -1171,7 +1270,12 @@ fn additive_terms(expr: &TExpr, terms: &mut Vec<CategoryId>) {
     }
 }
 
-fn lower_example(checker: &mut Checker<'_>, env: &mut Env, params: &[Param], example: &ast::ExampleDecl) -> Example {
+fn lower_example(
+    checker: &mut Checker<'_>,
+    env: &mut Env,
+    params: &[Param],
+    example: &ast::ExampleDecl,
+) -> Example {
     let mut country = "XXX".to_string();
     let mut year = 2035;
     let mut rows = Vec::new();
@@ -1189,7 +1293,11 @@ fn lower_example(checker: &mut Checker<'_>, env: &mut Env, params: &[Param], exa
                         let names: Vec<String> = env.indicators.keys().cloned().collect();
                         checker.push(CheckError::UnknownName {
                             name: name.name.clone(),
-                            help: unknown_help(&name.name, &names, "an example sets data series of the dataset"),
+                            help: unknown_help(
+                                &name.name,
+                                &names,
+                                "an example sets data series of the dataset",
+                            ),
                             span: name.span,
                         });
                         continue;
@@ -1215,7 +1323,11 @@ fn lower_example(checker: &mut Checker<'_>, env: &mut Env, params: &[Param], exa
                         if !schema.tags.contains(&tag.name) {
                             checker.push(CheckError::UnknownTag {
                                 name: tag.name.clone(),
-                                help: unknown_help(&tag.name, &schema.tags, "the dataset's tags are listed in its dataset.json"),
+                                help: unknown_help(
+                                    &tag.name,
+                                    &schema.tags,
+                                    "the dataset's tags are listed in its dataset.json",
+                                ),
                                 span: tag.span,
                             });
                             continue;
@@ -1240,12 +1352,18 @@ fn lower_example(checker: &mut Checker<'_>, env: &mut Env, params: &[Param], exa
                     let names: Vec<String> = env.requirements.keys().cloned().collect();
                     checker.push(CheckError::UnknownRequirement {
                         name: requirement.name.clone(),
-                        help: unknown_help(&requirement.name, &names, "`expect` names a requirement of this pledge"),
+                        help: unknown_help(
+                            &requirement.name,
+                            &names,
+                            "`expect` names a requirement of this pledge",
+                        ),
                         span: requirement.span,
                     });
                     continue;
                 };
-                if !["met", "not_met", "not_yet_due", "not_applicable", "no_data"].contains(&status.name.as_str()) {
+                if !["met", "not_met", "not_yet_due", "not_applicable", "no_data"]
+                    .contains(&status.name.as_str())
+                {
                     checker.push(CheckError::UnknownOutcome {
                         word: status.name.clone(),
                         span: status.span,
@@ -1270,7 +1388,9 @@ fn lower_example(checker: &mut Checker<'_>, env: &mut Env, params: &[Param], exa
             } => {
                 let l = type_expr(checker, env, params, left);
                 let r = type_expr(checker, env, params, right);
-                let (Some(mut l), Some(r)) = (l, r) else { continue };
+                let (Some(mut l), Some(r)) = (l, r) else {
+                    continue;
+                };
                 // A plain number on either side takes the other side's unit, so
                 // that `expect related == 25` reads naturally.
                 let r = adopt_unit(r, l.ty);
@@ -1280,8 +1400,17 @@ fn lower_example(checker: &mut Checker<'_>, env: &mut Env, params: &[Param], exa
                 }
                 expectations.push(Expectation {
                     year,
-                    kind: ExpectationKind::Compare { left: l, op: *op, right: r },
-                    text: format!("{} {} {}", print::expr(left), op.symbol(), print::expr(right)),
+                    kind: ExpectationKind::Compare {
+                        left: l,
+                        op: *op,
+                        right: r,
+                    },
+                    text: format!(
+                        "{} {} {}",
+                        print::expr(left),
+                        op.symbol(),
+                        print::expr(right)
+                    ),
                     span: *span,
                 });
             }

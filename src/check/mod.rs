@@ -190,13 +190,24 @@ impl Checker<'_> {
             Item::Param(param) => self.apply_param(draft, own, param, scope),
             Item::Group(group) => {
                 if own.groups.contains(&group.name.name) {
-                    let first = draft.groups.iter().find(|(n, _)| n.name == group.name.name).map(|(n, _)| n.span);
-                    self.duplicate("group", &group.name, first, "give the second group another name");
+                    let first = draft
+                        .groups
+                        .iter()
+                        .find(|(n, _)| n.name == group.name.name)
+                        .map(|(n, _)| n.span);
+                    self.duplicate(
+                        "group",
+                        &group.name,
+                        first,
+                        "give the second group another name",
+                    );
                     return;
                 }
                 own.groups.insert(group.name.name.clone());
                 draft.groups.retain(|(n, _)| n.name != group.name.name);
-                draft.groups.push((group.name.clone(), group.members.clone()));
+                draft
+                    .groups
+                    .push((group.name.clone(), group.members.clone()));
             }
             Item::Category(category) => {
                 let name = &category.id.name;
@@ -234,7 +245,11 @@ impl Checker<'_> {
                 };
                 if let Some(target) = draft.categories.get_mut(index) {
                     match scope {
-                        Some(targets) => target.scoped.push((targets.clone(), false, amend.clauses.clone())),
+                        Some(targets) => {
+                            target
+                                .scoped
+                                .push((targets.clone(), false, amend.clauses.clone()))
+                        }
                         None => target.clauses.extend(amend.clauses.iter().cloned()),
                     }
                 }
@@ -245,7 +260,11 @@ impl Checker<'_> {
                 };
                 if let Some(target) = draft.categories.get_mut(index) {
                     match scope {
-                        Some(targets) => target.scoped.push((targets.clone(), true, category.clauses.clone())),
+                        Some(targets) => {
+                            target
+                                .scoped
+                                .push((targets.clone(), true, category.clauses.clone()))
+                        }
                         None => {
                             target.clauses = category.clauses.clone();
                             if let Some(label) = &category.label {
@@ -259,8 +278,16 @@ impl Checker<'_> {
                 }
             }
             Item::Replace(ReplaceDecl::Require(require)) => {
-                let Some(existing) = draft.requirements.iter_mut().find(|r| r.id.name == require.id.name) else {
-                    let candidates: Vec<String> = draft.requirements.iter().map(|r| r.id.name.clone()).collect();
+                let Some(existing) = draft
+                    .requirements
+                    .iter_mut()
+                    .find(|r| r.id.name == require.id.name)
+                else {
+                    let candidates: Vec<String> = draft
+                        .requirements
+                        .iter()
+                        .map(|r| r.id.name.clone())
+                        .collect();
                     self.push(CheckError::UnknownRequirement {
                         name: require.id.name.clone(),
                         help: unknown_help(
@@ -338,17 +365,26 @@ impl Checker<'_> {
         }
     }
 
-    fn apply_param(&mut self, draft: &mut Draft, own: &mut Own, param: &ast::ParamDecl, scope: Option<&Vec<Ident>>) {
+    fn apply_param(
+        &mut self,
+        draft: &mut Draft,
+        own: &mut Own,
+        param: &ast::ParamDecl,
+        scope: Option<&Vec<Ident>>,
+    ) {
         let name = &param.name.name;
         let existing = draft.params.iter().position(|p| p.name.name == *name);
         match (scope, existing) {
             (Some(targets), Some(index)) => {
                 if let Some(target) = draft.params.get_mut(index) {
-                    target.overrides.push((targets.clone(), param.values.clone()));
+                    target
+                        .overrides
+                        .push((targets.clone(), param.values.clone()));
                 }
             }
             (Some(_), None) => {
-                let candidates: Vec<String> = draft.params.iter().map(|p| p.name.name.clone()).collect();
+                let candidates: Vec<String> =
+                    draft.params.iter().map(|p| p.name.name.clone()).collect();
                 self.push(CheckError::UnknownParam {
                     name: name.clone(),
                     help: unknown_help(
@@ -393,7 +429,8 @@ impl Checker<'_> {
     fn find_category(&mut self, draft: &Draft, id: &Ident, verb: &str) -> Option<usize> {
         let found = draft.categories.iter().position(|c| c.id.name == id.name);
         if found.is_none() {
-            let candidates: Vec<String> = draft.categories.iter().map(|c| c.id.name.clone()).collect();
+            let candidates: Vec<String> =
+                draft.categories.iter().map(|c| c.id.name.clone()).collect();
             self.push(CheckError::UnknownCategory {
                 name: id.name.clone(),
                 help: unknown_help(
@@ -412,7 +449,10 @@ impl Checker<'_> {
             Some(span) if span.file == again.span.file => (Some(span), help.to_string()),
             Some(span) => (
                 None,
-                format!("first defined at {}; {help}", self.workspace.sources.location(span)),
+                format!(
+                    "first defined at {}; {help}",
+                    self.workspace.sources.location(span)
+                ),
             ),
             None => (None, help.to_string()),
         };
@@ -449,7 +489,10 @@ pub(crate) fn list_names(names: &[String]) -> String {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum SetError {
     #[error("`--set` needs `name=value`, not `{text}`")]
-    #[diagnostic(code(pledge::set::malformed), help("for example `--set core_floor=3%` or `--set deadline=2032`"))]
+    #[diagnostic(
+        code(pledge::set::malformed),
+        help("for example `--set core_floor=3%` or `--set deadline=2032`")
+    )]
     Malformed { text: String },
     #[error("no pledge in this file has a parameter `{name}`")]
     #[diagnostic(code(pledge::set::unknown_param), help("{help}"))]
@@ -497,7 +540,9 @@ pub fn apply_sets(checked: &Checked, sets: &[String]) -> Result<Checked, Vec<Pro
         };
         let constant = lower::constant(&mut checker, &expr);
         problems.append(&mut checker.problems);
-        let Some((value, ty)) = constant else { continue };
+        let Some((value, ty)) = constant else {
+            continue;
+        };
         let mut found = false;
         for program in &mut pledges {
             let Some(param) = program.params.iter_mut().find(|p| p.name == name) else {

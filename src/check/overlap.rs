@@ -22,7 +22,9 @@ pub(super) fn check(checker: &mut Checker<'_>, program: &Program) {
                 continue;
             }
             if let Some((clause_a, clause_b, example)) = find_overlap(program, a, b) {
-                let (Some(first), Some(second)) = (program.categories.get(a), program.categories.get(b)) else {
+                let (Some(first), Some(second)) =
+                    (program.categories.get(a), program.categories.get(b))
+                else {
                     continue;
                 };
                 let other = (clause_a.file == clause_b.file).then_some(clause_a);
@@ -61,9 +63,13 @@ fn precedence_declared(program: &Program, a: CategoryId, b: CategoryId) -> bool 
         let mut targets = vec![other];
         targets.extend(ancestors(program, other));
         program.categories.get(from).is_some_and(|category| {
-            let bodies = std::iter::once(&category.body).chain(category.scoped.iter().map(|(_, change)| match change {
-                crate::program::ScopedChange::Amend(body) | crate::program::ScopedChange::Replace(body) => body,
-            }));
+            let bodies =
+                std::iter::once(&category.body).chain(category.scoped.iter().map(|(_, change)| {
+                    match change {
+                        crate::program::ScopedChange::Amend(body)
+                        | crate::program::ScopedChange::Replace(body) => body,
+                    }
+                }));
             bodies
                 .flat_map(|body| body.counted_in.iter())
                 .any(|(target, _)| targets.contains(target))
@@ -86,8 +92,18 @@ fn find_overlap(program: &Program, a: CategoryId, b: CategoryId) -> Option<Found
     };
     let excludes_a = excludes(&first.body);
     let excludes_b = excludes(&second.body);
-    for clause_a in first.body.clauses.iter().filter(|c| c.kind != ClauseKind::Exclude) {
-        for clause_b in second.body.clauses.iter().filter(|c| c.kind != ClauseKind::Exclude) {
+    for clause_a in first
+        .body
+        .clauses
+        .iter()
+        .filter(|c| c.kind != ClauseKind::Exclude)
+    {
+        for clause_b in second
+            .body
+            .clauses
+            .iter()
+            .filter(|c| c.kind != ClauseKind::Exclude)
+        {
             let mut all = vec![&clause_a.condition, &clause_b.condition];
             all.extend(excludes_a.iter());
             all.extend(excludes_b.iter());
@@ -113,7 +129,11 @@ pub(crate) struct Candidate {
 }
 
 fn describe(item: &Candidate) -> String {
-    let mut parts: Vec<String> = item.fields.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+    let mut parts: Vec<String> = item
+        .fields
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect();
     parts.extend(item.tags.iter().map(|t| format!("tag {t}")));
     if parts.is_empty() {
         "any item".to_string()
@@ -138,7 +158,11 @@ fn search(conditions: &[&Condition], accept: impl Fn(&Candidate) -> bool) -> Opt
     for (_, options) in &dimensions {
         total = total.saturating_mul(options.len().max(1));
     }
-    total = total.saturating_mul(1usize.checked_shl(tag_list.len().min(20) as u32).unwrap_or(usize::MAX));
+    total = total.saturating_mul(
+        1usize
+            .checked_shl(tag_list.len().min(20) as u32)
+            .unwrap_or(usize::MAX),
+    );
     for index in 0..total.min(MAX_CANDIDATES) {
         let mut rest = index;
         let mut candidate = Candidate::default();
@@ -185,7 +209,11 @@ fn mentions(
             }
             set.insert(Some(value.clone()));
         }
-        Condition::In { field, values: list, .. } => {
+        Condition::In {
+            field,
+            values: list,
+            ..
+        } => {
             let set = values.entry(field.clone()).or_default();
             set.insert(None);
             for value in list {
@@ -204,13 +232,18 @@ fn matches(condition: &Condition, item: &Candidate) -> bool {
         Condition::Compare { field, op, value } => item
             .fields
             .get(field)
-            .map_or(*op == CompareOp::Ne, |actual| compare_literals(actual, *op, value)),
+            .map_or(*op == CompareOp::Ne, |actual| {
+                compare_literals(actual, *op, value)
+            }),
         Condition::In {
             field,
             negated,
             values,
         } => {
-            let found = item.fields.get(field).is_some_and(|actual| values.contains(actual));
+            let found = item
+                .fields
+                .get(field)
+                .is_some_and(|actual| values.contains(actual));
             found != *negated
         }
     }

@@ -53,7 +53,7 @@ pub struct Dataset {
     /// Line of each indicator row, for traces.
     pub indicator_lines: BTreeMap<(u16, i32), u32>,
     /// Items of each (country, year), as indices into the columns.
-    pub by_country_year: BTreeMap<(u16, i32), Vec<u32>>,
+    pub by_country_year: BTreeMap<(u16, i32), std::sync::Arc<[u32]>>,
     /// Content hash of the manifest, items and indicators (for stamps).
     pub content_hash: String,
 }
@@ -119,7 +119,8 @@ impl Dataset {
 
     pub(crate) fn push_id(&mut self, id: &str) {
         self.ids.push_str(id);
-        self.id_end.push(u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
+        self.id_end
+            .push(u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
     }
 
     /// The `id` of an item (empty when the file has no id column).
@@ -162,7 +163,11 @@ impl Dataset {
 
     /// An indicator value; `None` when not published.
     pub fn indicator(&self, country: u16, year: i32, series: &str) -> Option<Decimal> {
-        let index = self.manifest.indicator_series.iter().position(|s| s.name == series)?;
+        let index = self
+            .manifest
+            .indicator_series
+            .iter()
+            .position(|s| s.name == series)?;
         self.indicators
             .get(&(country, year))
             .and_then(|values| values.get(index).copied().flatten())
@@ -214,9 +219,14 @@ impl Dataset {
     pub(crate) fn index(&mut self) {
         let mut map: BTreeMap<(u16, i32), Vec<u32>> = BTreeMap::new();
         for (i, (&c, &y)) in self.country.iter().zip(&self.year).enumerate() {
-            map.entry((c, y)).or_default().push(u32::try_from(i).unwrap_or(u32::MAX));
+            map.entry((c, y))
+                .or_default()
+                .push(u32::try_from(i).unwrap_or(u32::MAX));
         }
-        self.by_country_year = map;
+        self.by_country_year = map
+            .into_iter()
+            .map(|(k, v)| (k, std::sync::Arc::from(v)))
+            .collect();
     }
 
     /// A one-line description of an item: `id (file:line)`.

@@ -4,11 +4,9 @@
 //! Line items are streamed, so a large CSV is never held in memory whole.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::rc::Rc;
-use std::hash::{Hash, Hasher as _};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::str::FromStr;
 
 use miette::Diagnostic;
@@ -61,7 +59,9 @@ pub enum DataError {
     #[error("`{value}` is not a number (column `{column}`)")]
     #[diagnostic(
         code(pledge::data::bad_number),
-        help("write numbers with a `.` for decimals and no thousands separators, such as `1234.5`")
+        help(
+            "write numbers with a `.` for decimals and no thousands separators, such as `1234.5`"
+        )
     )]
     BadNumber {
         column: String,
@@ -70,7 +70,10 @@ pub enum DataError {
         span: Span,
     },
     #[error("`{value}` is not a year")]
-    #[diagnostic(code(pledge::data::bad_year), help("write a four-digit year such as `2024`"))]
+    #[diagnostic(
+        code(pledge::data::bad_year),
+        help("write a four-digit year such as `2024`")
+    )]
     BadYear {
         value: String,
         #[label("not a year")]
@@ -150,7 +153,10 @@ pub enum DataError {
         span: Span,
     },
     #[error("there are more problems in `{file}` ({count} shown)")]
-    #[diagnostic(code(pledge::data::more_problems), help("fix the ones shown and load again"))]
+    #[diagnostic(
+        code(pledge::data::more_problems),
+        help("fix the ones shown and load again")
+    )]
     MoreProblems { file: String, count: usize },
 }
 
@@ -199,7 +205,10 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<Problem>> {
             } else {
                 path.clone()
             };
-            let dir = manifest_path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let dir = manifest_path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
             let text = read_text(&manifest_path)?;
             let manifest_name = manifest_path.display().to_string();
             let manifest = parse_manifest(&manifest_name, &text)?;
@@ -255,7 +264,11 @@ fn parse_manifest(name: &str, text: &str) -> Result<Manifest, Vec<Problem>> {
         let id = sources.add(name, text);
         let offset = offset_of(text, error.line(), error.column());
         let message = error.to_string();
-        let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_string();
         vec![Problem::new(
             DataError::BadManifest {
                 message,
@@ -285,7 +298,11 @@ fn check_manifest(dataset: &Dataset, name: &str, text: &str) -> Result<(), Vec<P
     let whole = Span::new(id, 0, text.len().min(1));
     let mut problems = Vec::new();
     if dataset.manifest.indicator("gdp").is_none() {
-        problems.push(Problem::new(DataError::MissingGdp { span: whole }, &sources, id));
+        problems.push(Problem::new(
+            DataError::MissingGdp { span: whole },
+            &sources,
+            id,
+        ));
     }
     if dataset.manifest.tags.len() > 64 {
         problems.push(Problem::new(
@@ -324,8 +341,14 @@ enum Role {
 
 type Locator<'a> = &'a dyn Fn(Vec<Pending>) -> Vec<Problem>;
 
-fn read_items<R: Read>(dataset: &mut Dataset, reader: R, locate_all: Locator<'_>) -> Result<(), Vec<Problem>> {
-    let mut csv = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
+fn read_items<R: Read>(
+    dataset: &mut Dataset,
+    reader: R,
+    locate_all: Locator<'_>,
+) -> Result<(), Vec<Problem>> {
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(reader);
     let mut pending: Vec<Pending> = Vec::new();
     let headers = match csv.byte_headers() {
         Ok(h) => h.clone(),
@@ -374,7 +397,11 @@ fn read_items<R: Read>(dataset: &mut Dataset, reader: R, locate_all: Locator<'_>
         };
         roles.push((i, role));
     }
-    let has = |want: &str| headers.iter().any(|h| String::from_utf8_lossy(h).trim() == want);
+    let has = |want: &str| {
+        headers
+            .iter()
+            .any(|h| String::from_utf8_lossy(h).trim() == want)
+    };
     let mut required: Vec<String> = vec!["country".into(), "year".into(), "amount".into()];
     required.extend(dataset.manifest.fields.iter().map(|f| f.name.clone()));
     for column in required {
@@ -382,7 +409,9 @@ fn read_items<R: Read>(dataset: &mut Dataset, reader: R, locate_all: Locator<'_>
             let help = if dataset.manifest.field(&column).is_some() {
                 format!("the manifest declares the field `{column}`; add the column (cells may be empty)")
             } else {
-                format!("line items need the columns `country`, `year` and `amount`; add `{column}`")
+                format!(
+                    "line items need the columns `country`, `year` and `amount`; add `{column}`"
+                )
             };
             pending.push(Pending {
                 line: 1,
@@ -395,14 +424,17 @@ fn read_items<R: Read>(dataset: &mut Dataset, reader: R, locate_all: Locator<'_>
         return Err(locate_all(pending));
     }
 
-    let countries: HashMap<String, u16> = dataset
+    // Country codes packed into integers, so each row compares numbers.
+    let countries: Vec<(Option<u64>, u16)> = dataset
         .manifest
         .countries
         .iter()
         .enumerate()
-        .filter_map(|(i, c)| Some((c.code.clone(), u16::try_from(i).ok()?)))
+        .filter_map(|(i, c)| Some((pack(c.code.as_bytes()), u16::try_from(i).ok()?)))
         .collect();
-    let mut seen_ids: HashMap<u64, u32> = HashMap::new();
+    let mut allowed_symbols: Vec<Vec<(String, u32)>> =
+        vec![Vec::new(); dataset.manifest.fields.len()];
+    let mut id_hashes: Vec<(u64, u32)> = Vec::new();
     let mut record = csv::ByteRecord::new();
     let mut index: u32 = 0;
     loop {
@@ -431,27 +463,35 @@ fn read_items<R: Read>(dataset: &mut Dataset, reader: R, locate_all: Locator<'_>
         let mut tags = 0u64;
         let mut id = "";
         for (column, role) in &roles {
-            let raw = record.get(*column).unwrap_or(b"");
-            let text = std::str::from_utf8(raw).unwrap_or("\u{fffd}").trim();
+            let raw = record.get(*column).unwrap_or(b"").trim_ascii();
+            // Numbers and codes are ASCII: only texts need UTF-8 validation.
+            let as_text = || std::str::from_utf8(raw).unwrap_or("\u{fffd}");
             let column = *column;
             match role {
-                Role::Id => id = text,
-                Role::Country => match countries.get(text) {
-                    Some(&c) => country = Some(c),
+                Role::Id => id = as_text(),
+                Role::Country => match pack(raw)
+                    .and_then(|packed| countries.iter().find(|(key, _)| *key == Some(packed)))
+                {
+                    Some(&(_, c)) => country = Some(c),
                     None => {
+                        let text = as_text();
                         let code = text.to_string();
                         let help = country_help(dataset, text);
                         pending.push(Pending {
                             line,
                             column: Some(column),
-                            make: Box::new(move |span| DataError::UnknownCountry { code, help, span }),
+                            make: Box::new(move |span| DataError::UnknownCountry {
+                                code,
+                                help,
+                                span,
+                            }),
                         });
                     }
                 },
-                Role::Year => match parse_year(text) {
+                Role::Year => match parse_year(as_text()) {
                     Some(y) => year = Some(y),
                     None => {
-                        let value = text.to_string();
+                        let value = as_text().to_string();
                         pending.push(Pending {
                             line,
                             column: Some(column),
@@ -459,23 +499,32 @@ fn read_items<R: Read>(dataset: &mut Dataset, reader: R, locate_all: Locator<'_>
                         });
                     }
                 },
-                Role::Amount => match parse_decimal(text) {
+                Role::Amount => match parse_amount(as_text()) {
                     Some(a) => amount = Some(a),
-                    None => pending.push(bad_number(line, column, "amount", text)),
+                    None => pending.push(bad_number(line, column, "amount", as_text())),
                 },
                 Role::Unit => {
+                    let text = as_text();
                     if !text.is_empty() && text != dataset.manifest.money_unit {
                         let unit = text.to_string();
                         let expected = dataset.manifest.money_unit.clone();
                         pending.push(Pending {
                             line,
                             column: Some(column),
-                            make: Box::new(move |span| DataError::MixedUnits { unit, expected, span }),
+                            make: Box::new(move |span| DataError::MixedUnits {
+                                unit,
+                                expected,
+                                span,
+                            }),
                         });
                     }
                 }
                 Role::Tags => {
-                    for tag in text.split(';').map(str::trim).filter(|t| !t.is_empty()) {
+                    for tag in as_text()
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                    {
                         match dataset.tag_bit(tag) {
                             Some(bit) => tags |= bit,
                             None => {
@@ -484,14 +533,25 @@ fn read_items<R: Read>(dataset: &mut Dataset, reader: R, locate_all: Locator<'_>
                                 pending.push(Pending {
                                     line,
                                     column: Some(column),
-                                    make: Box::new(move |span| DataError::UnknownTag { tag, help, span }),
+                                    make: Box::new(move |span| DataError::UnknownTag {
+                                        tag,
+                                        help,
+                                        span,
+                                    }),
                                 });
                             }
                         }
                     }
                 }
                 Role::Field(field) => {
-                    if let Some(problem) = push_field(dataset, *field, text, line, column) {
+                    if let Some(problem) = push_field(
+                        dataset,
+                        *field,
+                        as_text(),
+                        line,
+                        column,
+                        &mut allowed_symbols,
+                    ) {
                         pending.push(problem);
                     }
                 }
@@ -510,25 +570,9 @@ fn read_items<R: Read>(dataset: &mut Dataset, reader: R, locate_all: Locator<'_>
             continue;
         };
         if !id.is_empty() {
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            id.hash(&mut hasher);
-            let key = hasher.finish();
-            if let Some(&first) = seen_ids.get(&key) {
-                if dataset.id(first as usize) == id {
-                    let first_line = dataset.line.get(first as usize).copied().unwrap_or(0);
-                    let what = format!("the id `{id}`");
-                    let help = format!("ids must be unique; the first is on line {first_line}");
-                    pending.push(Pending {
-                        line,
-                        column: Some(0),
-                        make: Box::new(move |span| DataError::DuplicateKey { what, help, span }),
-                    });
-                    truncate_fields(dataset, index as usize);
-                    continue;
-                }
-            } else {
-                seen_ids.insert(key, index);
-            }
+            let mut hasher = Hasher::default();
+            hasher.update(id.as_bytes());
+            id_hashes.push((hasher.value(), index));
         }
         dataset.country.push(country);
         dataset.year.push(year);
@@ -539,10 +583,95 @@ fn read_items<R: Read>(dataset: &mut Dataset, reader: R, locate_all: Locator<'_>
         index += 1;
     }
     if pending.is_empty() {
+        duplicate_ids(dataset, id_hashes, &mut pending);
+    }
+    if pending.is_empty() {
         Ok(())
     } else {
         Err(locate_all(pending))
     }
+}
+
+/// Up to eight bytes as one integer (`None` for longer codes, which then
+/// match nothing and are reported as unknown).
+fn pack(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || bytes.len() > 8 {
+        return None;
+    }
+    let mut word = [0u8; 8];
+    word.get_mut(..bytes.len())?.copy_from_slice(bytes);
+    Some(u64::from_le_bytes(word))
+}
+
+/// Reports ids that occur twice. Sorting hashes keeps memory small for
+/// large files; equal hashes are confirmed by comparing the ids.
+fn duplicate_ids(dataset: &Dataset, mut hashes: Vec<(u64, u32)>, pending: &mut Vec<Pending>) {
+    hashes.sort_unstable();
+    for pair in hashes.windows(2) {
+        let [(h1, first), (h2, second)] = pair else {
+            continue;
+        };
+        if h1 != h2 {
+            continue;
+        }
+        let (first, second) = (
+            (*first).min(*second) as usize,
+            (*first).max(*second) as usize,
+        );
+        let id = dataset.id(second);
+        if dataset.id(first) != id {
+            continue;
+        }
+        let first_line = dataset.line.get(first).copied().unwrap_or(0);
+        let line = u64::from(dataset.line.get(second).copied().unwrap_or(0));
+        let what = format!("the id `{id}`");
+        let help = format!("ids must be unique; the first is on line {first_line}");
+        pending.push(Pending {
+            line,
+            column: Some(0),
+            make: Box::new(move |span| DataError::DuplicateKey { what, help, span }),
+        });
+        if pending.len() >= MAX_PROBLEMS {
+            break;
+        }
+    }
+}
+
+/// Reads an amount: a fast path for plain decimals, the general parser otherwise.
+fn parse_amount(text: &str) -> Option<Decimal> {
+    let bytes = text.as_bytes();
+    let (negative, digits) = match bytes.first() {
+        Some(b'-') => (true, bytes.get(1..).unwrap_or_default()),
+        _ => (false, bytes),
+    };
+    if !digits.is_empty() && digits.len() <= 18 {
+        let mut mantissa: i64 = 0;
+        let mut scale: Option<u32> = None;
+        let mut ok = true;
+        for &b in digits {
+            match b {
+                b'0'..=b'9' => {
+                    mantissa = mantissa * 10 + i64::from(b - b'0');
+                    if let Some(s) = scale.as_mut() {
+                        *s += 1;
+                    }
+                }
+                b'.' if scale.is_none() => scale = Some(0),
+                _ => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if ok && scale != Some(0) && digits.first() != Some(&b'.') {
+            let value = Decimal::new(
+                if negative { -mantissa } else { mantissa },
+                scale.unwrap_or(0),
+            );
+            return Some(value);
+        }
+    }
+    parse_decimal(text)
 }
 
 fn bad_number(line: u64, column: usize, name: &str, text: &str) -> Pending {
@@ -571,10 +700,20 @@ fn parse_year(text: &str) -> Option<i32> {
 }
 
 fn country_help(dataset: &Dataset, code: &str) -> String {
-    let codes: Vec<&str> = dataset.manifest.countries.iter().map(|c| c.code.as_str()).collect();
+    let codes: Vec<&str> = dataset
+        .manifest
+        .countries
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect();
     match did_you_mean(code, codes.iter().copied()) {
-        Some(s) => format!("did you mean `{s}`? Countries are ISO 3166 alpha-3 codes listed in the manifest"),
-        None => "countries are ISO 3166 alpha-3 codes; add the country to `countries` in dataset.json".to_string(),
+        Some(s) => format!(
+            "did you mean `{s}`? Countries are ISO 3166 alpha-3 codes listed in the manifest"
+        ),
+        None => {
+            "countries are ISO 3166 alpha-3 codes; add the country to `countries` in dataset.json"
+                .to_string()
+        }
     }
 }
 
@@ -583,20 +722,39 @@ fn allowed_help(value: &str, allowed: &[String], what: &str) -> String {
         Some(s) => format!("did you mean `{s}`?"),
         None => format!(
             "the allowed {what} are {}",
-            allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+            allowed
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
 
 /// Appends a field value to its column, or returns the problem.
-fn push_field(dataset: &mut Dataset, field: usize, text: &str, line: u64, column: usize) -> Option<Pending> {
-    let spec = dataset.manifest.fields.get(field)?.clone();
-    match spec.ty {
+fn push_field(
+    dataset: &mut Dataset,
+    field: usize,
+    text: &str,
+    line: u64,
+    column: usize,
+    allowed_symbols: &mut [Vec<(String, u32)>],
+) -> Option<Pending> {
+    let spec = dataset.manifest.fields.get(field)?;
+    let (ty, has_allowed) = (spec.ty, spec.values.is_some());
+    match ty {
         FieldType::Text => {
             let symbol = if text.is_empty() {
                 NONE
+            } else if let Some(&(_, symbol)) = allowed_symbols.get(field).and_then(|known| {
+                known
+                    .iter()
+                    .find(|(value, _)| value.len() == text.len() && value == text)
+            }) {
+                symbol
             } else {
-                if let Some(allowed) = &spec.values {
+                if has_allowed {
+                    let allowed = spec.values.as_deref().unwrap_or_default();
                     if !allowed.iter().any(|a| a == text) {
                         let value = text.to_string();
                         let help = allowed_help(text, allowed, "values");
@@ -613,7 +771,13 @@ fn push_field(dataset: &mut Dataset, field: usize, text: &str, line: u64, column
                         });
                     }
                 }
-                dataset.intern(text)
+                let symbol = dataset.intern(text);
+                if has_allowed {
+                    if let Some(known) = allowed_symbols.get_mut(field) {
+                        known.push((text.to_string(), symbol));
+                    }
+                }
+                symbol
             };
             if let Some(Column::Text(values)) = dataset.columns.get_mut(field) {
                 values.push(symbol);
@@ -625,7 +789,7 @@ fn push_field(dataset: &mut Dataset, field: usize, text: &str, line: u64, column
             } else {
                 match parse_decimal(text) {
                     Some(v) => Some(v),
-                    None => return Some(bad_number(line, column, &spec.name, text)),
+                    None => return Some(bad_number(line, column, &spec.name.clone(), text)),
                 }
             };
             if let Some(Column::Number(values)) = dataset.columns.get_mut(field) {
@@ -671,7 +835,11 @@ fn truncate_fields(dataset: &mut Dataset, len: usize) {
 }
 
 /// Turns pending problems into located diagnostics, reading the text once.
-fn locate(name: &str, reread: &dyn Fn() -> std::io::Result<String>, pending: Vec<Pending>) -> Vec<Problem> {
+fn locate(
+    name: &str,
+    reread: &dyn Fn() -> std::io::Result<String>,
+    pending: Vec<Pending>,
+) -> Vec<Problem> {
     let text = reread().unwrap_or_default();
     let mut sources = Sources::new();
     let id = sources.add(name, text.clone());
@@ -695,8 +863,7 @@ fn locate(name: &str, reread: &dyn Fn() -> std::io::Result<String>, pending: Vec
 /// The span of a cell (or of a whole line when `column` is `None`).
 pub(crate) fn cell_span(text: &str, file: FileId, line: u64, column: Option<usize>) -> Span {
     let mut start = 0usize;
-    let mut current = 1u64;
-    for l in text.split_inclusive('\n') {
+    for (current, l) in (1u64..).zip(text.split_inclusive('\n')) {
         if current == line {
             let content = l.trim_end_matches(['\n', '\r']);
             return match column {
@@ -708,7 +875,6 @@ pub(crate) fn cell_span(text: &str, file: FileId, line: u64, column: Option<usiz
             };
         }
         start += l.len();
-        current += 1;
     }
     Span::new(file, text.len(), text.len())
 }
@@ -757,7 +923,12 @@ fn read_indicators(dataset: &mut Dataset, name: &str, text: &str) -> Result<(), 
             ));
         }
     };
-    let series: Vec<String> = dataset.manifest.indicator_series.iter().map(|s| s.name.clone()).collect();
+    let series: Vec<String> = dataset
+        .manifest
+        .indicator_series
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
     let mut slots: Vec<(usize, usize)> = Vec::new(); // (column, series index)
     let mut country_column = None;
     let mut year_column = None;
@@ -810,7 +981,12 @@ fn read_indicators(dataset: &mut Dataset, name: &str, text: &str) -> Result<(), 
     if !pending.is_empty() {
         return Err(locate(name, &reread, pending));
     }
-    let units: Vec<IndicatorUnit> = dataset.manifest.indicator_series.iter().map(|s| s.unit).collect();
+    let units: Vec<IndicatorUnit> = dataset
+        .manifest
+        .indicator_series
+        .iter()
+        .map(|s| s.unit)
+        .collect();
     for result in csv.records() {
         let record = match result {
             Ok(r) => r,
@@ -903,7 +1079,11 @@ fn read_json_items(dataset: &mut Dataset, name: &str, text: &str) -> Result<(), 
             let message = error.to_string();
             return Err(vec![Problem::new(
                 DataError::BadRow {
-                    message: message.split(" at line ").next().unwrap_or(&message).to_string(),
+                    message: message
+                        .split(" at line ")
+                        .next()
+                        .unwrap_or(&message)
+                        .to_string(),
                     span: Span::new(id, offset, offset + 1),
                 },
                 &sources,
@@ -914,7 +1094,13 @@ fn read_json_items(dataset: &mut Dataset, name: &str, text: &str) -> Result<(), 
     let starts = element_lines(text);
     // Convert to CSV text with the same columns, then reuse the CSV reader so
     // both formats obey exactly the same rules; problems point at the JSON.
-    let mut columns = vec!["id".to_string(), "country".into(), "year".into(), "amount".into(), "tags".into()];
+    let mut columns = vec![
+        "id".to_string(),
+        "country".into(),
+        "year".into(),
+        "amount".into(),
+        "tags".into(),
+    ];
     columns.extend(dataset.manifest.fields.iter().map(|f| f.name.clone()));
     for row in &rows {
         for key in row.keys() {
@@ -975,7 +1161,10 @@ fn json_span(text: &str, file: FileId, line: u32, key: Option<&String>) -> Span 
     let line_span = cell_span(text, file, u64::from(line), None);
     if let Some(key) = key {
         let needle = format!("\"{key}\"");
-        if let Some(found) = text.get(line_span.start as usize..).and_then(|rest| rest.find(&needle)) {
+        if let Some(found) = text
+            .get(line_span.start as usize..)
+            .and_then(|rest| rest.find(&needle))
+        {
             let start = line_span.start as usize + found;
             let end = text
                 .get(start..)

@@ -1,10 +1,10 @@
 //! Datasets: the manifest (`schema`), the loaders for CSV and JSON, and the
 //! datasets bundled into the binary.
 
-pub mod schema;
 pub mod bundled;
 pub mod dataset;
 pub mod load;
+pub mod schema;
 
 pub use dataset::Dataset;
 pub use load::{load, DataError, DataSource};

@@ -22,7 +22,9 @@ pub struct Missing {
 
 impl Missing {
     pub fn new(reason: impl Into<String>) -> Missing {
-        Missing { reason: reason.into() }
+        Missing {
+            reason: reason.into(),
+        }
     }
 }
 
@@ -39,13 +41,35 @@ enum Compiled {
     Not(Box<Compiled>),
     /// The item has this tag bit (0: a tag the dataset does not have).
     Tag(u64),
-    Text { column: usize, op: CompareOp, symbol: u32 },
-    TextIn { column: usize, symbols: Vec<u32>, negated: bool },
-    Number { column: Option<usize>, op: CompareOp, value: Decimal },
-    NumberIn { column: Option<usize>, values: Vec<Decimal>, negated: bool },
-    Bool { column: usize, op: CompareOp, value: bool },
+    Text {
+        column: usize,
+        op: CompareOp,
+        symbol: u32,
+    },
+    TextIn {
+        column: usize,
+        symbols: Vec<u32>,
+        negated: bool,
+    },
+    Number {
+        column: Option<usize>,
+        op: CompareOp,
+        value: Decimal,
+    },
+    NumberIn {
+        column: Option<usize>,
+        values: Vec<Decimal>,
+        negated: bool,
+    },
+    Bool {
+        column: usize,
+        op: CompareOp,
+        value: bool,
+    },
     /// A field the dataset does not have: every item lacks it.
-    Absent { true_when_absent: bool },
+    Absent {
+        true_when_absent: bool,
+    },
 }
 
 /// A category body compiled for one country.
@@ -93,8 +117,10 @@ pub fn decode(decision: Decision) -> DecisionKind {
 pub struct CategoryState {
     /// One decision per item of the country-year (same order as `items`).
     pub decisions: Vec<Decision>,
-    /// Weight of each item in this category (zero when not counted).
-    pub weights: Vec<Decimal>,
+    /// The weight of each clause of the body (zero for `exclude` clauses).
+    pub clause_weights: Vec<Decimal>,
+    /// The `within` parent, whose weight bounds this category's.
+    pub parent: Option<CategoryId>,
     pub gross: Decimal,
     pub counted: Value,
     pub cut_off: Decimal,
@@ -102,15 +128,51 @@ pub struct CategoryState {
     pub excluded: Decimal,
     pub unmatched: Decimal,
     pub input: Decimal,
+    /// How many items count (with a weight above zero).
+    pub items_counted: usize,
     /// The value of each cap (in body order), or why it is unknown.
     pub caps: Vec<Value>,
+}
+
+/// The weight at which `category` counts the item at `position` (zero when
+/// it does not count). A `within` category never counts more than its parent.
+pub fn weight_in(categories: &[CategoryState], category: CategoryId, position: usize) -> Decimal {
+    let mut current = Some(category);
+    let mut weight: Option<Decimal> = None;
+    let mut steps = 0;
+    while let Some(index) = current {
+        let Some(state) = categories.get(index) else {
+            break;
+        };
+        let own = match state.decisions.get(position).map(|d| decode(*d)) {
+            Some(DecisionKind::Included(clause)) => state
+                .clause_weights
+                .get(clause)
+                .copied()
+                .unwrap_or_default(),
+            _ => Decimal::ZERO,
+        };
+        weight = Some(weight.map_or(own, |w| w.min(own)));
+        current = state.parent;
+        steps += 1;
+        if steps > categories.len() {
+            break;
+        }
+    }
+    weight.unwrap_or_default()
 }
 
 /// Every category for one country and year.
 #[derive(Debug)]
 pub struct YearState {
-    pub items: Vec<u32>,
+    pub items: std::sync::Arc<[u32]>,
     pub categories: Vec<CategoryState>,
+}
+
+impl YearState {
+    pub fn weight(&self, category: CategoryId, position: usize) -> Decimal {
+        weight_in(&self.categories, category, position)
+    }
 }
 
 pub struct Engine<'a> {
@@ -153,7 +215,8 @@ impl<'a> Engine<'a> {
             .map(|category| {
                 let mut clauses: Vec<&'a Clause> = category.body.clauses.iter().collect();
                 let mut caps: Vec<&'a Cap> = category.body.caps.iter().collect();
-                let mut counted_in: Vec<CategoryId> = category.body.counted_in.iter().map(|(c, _)| *c).collect();
+                let mut counted_in: Vec<CategoryId> =
+                    category.body.counted_in.iter().map(|(c, _)| *c).collect();
                 for (countries, change) in &category.scoped {
                     if !countries.contains(&code) {
                         continue;
@@ -193,8 +256,12 @@ impl<'a> Engine<'a> {
 
     fn compile(&self, condition: &Condition) -> Compiled {
         match condition {
-            Condition::And(a, b) => Compiled::And(Box::new(self.compile(a)), Box::new(self.compile(b))),
-            Condition::Or(a, b) => Compiled::Or(Box::new(self.compile(a)), Box::new(self.compile(b))),
+            Condition::And(a, b) => {
+                Compiled::And(Box::new(self.compile(a)), Box::new(self.compile(b)))
+            }
+            Condition::Or(a, b) => {
+                Compiled::Or(Box::new(self.compile(a)), Box::new(self.compile(b)))
+            }
             Condition::Not(inner) => Compiled::Not(Box::new(self.compile(inner))),
             Condition::Tag(tag) => Compiled::Tag(self.data.tag_bit(tag).unwrap_or(0)),
             Condition::Compare { field, op, value } => self.compile_compare(field, *op, value),
@@ -210,10 +277,17 @@ impl<'a> Engine<'a> {
                         negated: *negated,
                     };
                 }
-                match self.data.field_index(field).and_then(|i| Some((i, self.data.columns.get(i)?))) {
+                match self
+                    .data
+                    .field_index(field)
+                    .and_then(|i| Some((i, self.data.columns.get(i)?)))
+                {
                     Some((column, Column::Text(_))) => Compiled::TextIn {
                         column,
-                        symbols: values.iter().map(|v| self.data.symbol(&v.to_string())).collect(),
+                        symbols: values
+                            .iter()
+                            .map(|v| self.data.symbol(&v.to_string()))
+                            .collect(),
                         negated: *negated,
                     },
                     Some((column, Column::Number(_))) => Compiled::NumberIn {
@@ -229,7 +303,9 @@ impl<'a> Engine<'a> {
                                 _ => None,
                             })
                             .collect();
-                        let mut condition = Compiled::Absent { true_when_absent: false };
+                        let mut condition = Compiled::Absent {
+                            true_when_absent: false,
+                        };
                         for value in wanted {
                             condition = Compiled::Or(
                                 Box::new(condition),
@@ -257,8 +333,14 @@ impl<'a> Engine<'a> {
     fn compile_compare(&self, field: &str, op: CompareOp, value: &Literal) -> Compiled {
         if field == "amount" {
             return match number_literal(value) {
-                Some(v) => Compiled::Number { column: None, op, value: v },
-                None => Compiled::Absent { true_when_absent: false },
+                Some(v) => Compiled::Number {
+                    column: None,
+                    op,
+                    value: v,
+                },
+                None => Compiled::Absent {
+                    true_when_absent: false,
+                },
             };
         }
         let absent = Compiled::Absent {
@@ -278,7 +360,11 @@ impl<'a> Engine<'a> {
                 op,
                 value: *n,
             },
-            (Some(Column::Bool(_)), Literal::Bool(b)) => Compiled::Bool { column, op, value: *b },
+            (Some(Column::Bool(_)), Literal::Bool(b)) => Compiled::Bool {
+                column,
+                op,
+                value: *b,
+            },
             _ => absent,
         }
     }
@@ -321,7 +407,9 @@ impl<'a> Engine<'a> {
                 values,
                 negated,
             } => {
-                let found = self.number(*column, item).is_some_and(|a| values.contains(&a));
+                let found = self
+                    .number(*column, item)
+                    .is_some_and(|a| values.contains(&a));
                 found != *negated
             }
             Compiled::Bool { column, op, value } => {
@@ -356,55 +444,70 @@ impl<'a> Engine<'a> {
             return state.clone();
         }
         let state = Rc::new(self.compute_state(country, year));
-        self.states.borrow_mut().insert((country, year), state.clone());
+        self.states
+            .borrow_mut()
+            .insert((country, year), state.clone());
         state
     }
 
     fn compute_state(&self, country: u16, year: i32) -> YearState {
-        let items: Vec<u32> = self
+        let items: std::sync::Arc<[u32]> = self
             .data
             .by_country_year
             .get(&(country, year))
             .cloned()
-            .unwrap_or_default();
+            .unwrap_or_else(|| std::sync::Arc::from(Vec::new()));
         let bodies = self.bodies(country);
         let mut categories: Vec<CategoryState> = Vec::with_capacity(bodies.len());
         for (index, body) in bodies.iter().enumerate() {
-            let parent = self
-                .program
-                .categories
-                .get(index)
-                .and_then(|c| c.within)
-                .and_then(|p| categories.get(p));
+            let parent = self.program.categories.get(index).and_then(|c| c.within);
+            let clause_weights: Vec<Decimal> = body
+                .clauses
+                .iter()
+                .map(|(clause, _)| match clause.kind {
+                    ClauseKind::Include(weight) => weight,
+                    ClauseKind::Exclude => Decimal::ZERO,
+                })
+                .collect();
             let mut decisions = Vec::with_capacity(items.len());
-            let mut weights = Vec::with_capacity(items.len());
-            let mut totals = [Decimal::ZERO; 5]; // gross, not_credited, excluded, unmatched, input
+            let (mut gross, mut not_credited, mut excluded, mut unmatched, mut input) = (
+                Decimal::ZERO,
+                Decimal::ZERO,
+                Decimal::ZERO,
+                Decimal::ZERO,
+                Decimal::ZERO,
+            );
+            let mut items_counted = 0;
             for (position, &item) in items.iter().enumerate() {
                 let item = item as usize;
                 let amount = self.data.amount.get(item).copied().unwrap_or_default();
-                let parent_weight = parent.map(|p| p.weights.get(position).copied().unwrap_or_default());
-                let (decision, weight) = self.decide(body, &categories, position, item, parent_weight);
-                let mut credited = amount;
-                if !weight.is_zero() {
-                    credited = amount * weight;
-                    totals[0] += credited;
-                    totals[1] += amount - credited;
+                let parent_weight = parent.map(|p| weight_in(&categories, p, position));
+                let (decision, weight) =
+                    self.decide(body, &categories, position, item, parent_weight);
+                if weight == Decimal::ONE {
+                    gross += amount;
+                    items_counted += 1;
+                } else if !weight.is_zero() {
+                    let credited = amount * weight;
+                    gross += credited;
+                    not_credited += amount - credited;
+                    items_counted += 1;
                 } else {
                     match decode(decision) {
-                        DecisionKind::Included(_) => totals[1] += amount,
-                        DecisionKind::Excluded(_) | DecisionKind::CountedIn(_) => totals[2] += amount,
-                        DecisionKind::NotInParent | DecisionKind::Unmatched => totals[3] += amount,
+                        DecisionKind::Included(_) => not_credited += amount,
+                        DecisionKind::Excluded(_) | DecisionKind::CountedIn(_) => {
+                            excluded += amount
+                        }
+                        DecisionKind::NotInParent | DecisionKind::Unmatched => unmatched += amount,
                     }
                 }
-                let _ = credited;
-                totals[4] += amount;
+                input += amount;
                 decisions.push(decision);
-                weights.push(weight);
             }
-            let [gross, not_credited, excluded, unmatched, input] = totals;
             let mut state = CategoryState {
                 decisions,
-                weights,
+                clause_weights,
+                parent,
                 gross,
                 counted: Ok(gross),
                 cut_off: Decimal::ZERO,
@@ -412,6 +515,7 @@ impl<'a> Engine<'a> {
                 excluded,
                 unmatched,
                 input,
+                items_counted,
                 caps: Vec::new(),
             };
             if items.is_empty() {
@@ -421,14 +525,10 @@ impl<'a> Engine<'a> {
                 )));
             } else if !body.caps.is_empty() {
                 // Caps may refer to categories computed before this one.
-                let partial = YearState {
-                    items: items.clone(),
-                    categories: categories.clone(),
-                };
                 let mut counted = gross;
                 let mut failure = None;
                 for cap in &body.caps {
-                    let value = self.eval_with(&cap.amount, country, year, Some(&partial), 0);
+                    let value = self.eval_with(&cap.amount, country, year, Some(&categories));
                     match &value {
                         Ok(limit) => {
                             if *limit < counted {
@@ -437,7 +537,10 @@ impl<'a> Engine<'a> {
                         }
                         Err(missing) => {
                             failure.get_or_insert_with(|| {
-                                Missing::new(format!("the cap `{}` cannot be applied: {}", cap.text, missing.reason))
+                                Missing::new(format!(
+                                    "the cap `{}` cannot be applied: {}",
+                                    cap.text, missing.reason
+                                ))
                             });
                         }
                     }
@@ -472,11 +575,7 @@ impl<'a> Engine<'a> {
             return (NOT_IN_PARENT, Decimal::ZERO);
         }
         for &other in &body.counted_in {
-            let counted = done
-                .get(other)
-                .and_then(|s| s.weights.get(position))
-                .is_some_and(|w| !w.is_zero());
-            if counted {
+            if !weight_in(done, other, position).is_zero() {
                 return (COUNTED_IN_BASE + other as u16, Decimal::ZERO);
             }
         }
@@ -507,10 +606,10 @@ impl<'a> Engine<'a> {
     /// The counted total of a category.
     pub fn category(&self, category: CategoryId, country: u16, year: i32) -> Value {
         let state = self.state(country, year);
-        state
-            .categories
-            .get(category)
-            .map_or_else(|| Err(Missing::new("unknown category")), |c| c.counted.clone())
+        state.categories.get(category).map_or_else(
+            || Err(Missing::new("unknown category")),
+            |c| c.counted.clone(),
+        )
     }
 
     /// A parameter's value for a country and year.
@@ -523,14 +622,23 @@ impl<'a> Engine<'a> {
             return Err(Missing::new("unknown parameter"));
         };
         if depth > MAX_PARAM_DEPTH {
-            return Err(Missing::new(format!("the years of `{}` refer to each other in a circle", p.name)));
+            return Err(Missing::new(format!(
+                "the years of `{}` refer to each other in a circle",
+                p.name
+            )));
         }
         let value = self.param_value(p, country, year, depth)?;
         Ok(value.value)
     }
 
     /// The dated value of a parameter that applies (for explain).
-    pub fn param_value(&self, p: &'a Param, country: u16, year: i32, depth: usize) -> Result<&'a DatedValue, Missing> {
+    pub fn param_value(
+        &self,
+        p: &'a Param,
+        country: u16,
+        year: i32,
+        depth: usize,
+    ) -> Result<&'a DatedValue, Missing> {
         let code = self.data.country_code(country);
         let values = p
             .overrides
@@ -551,7 +659,10 @@ impl<'a> Engine<'a> {
                 return Ok(value);
             }
         }
-        Err(Missing::new(format!("the parameter `{}` has no value for {year}", p.name)))
+        Err(Missing::new(format!(
+            "the parameter `{}` has no value for {year}",
+            p.name
+        )))
     }
 
     /// A year given as a literal or a parameter.
@@ -559,7 +670,13 @@ impl<'a> Engine<'a> {
         self.year_spec_at_depth(spec, country, year, 0)
     }
 
-    fn year_spec_at_depth(&self, spec: &YearSpec, country: u16, year: i32, depth: usize) -> Result<i32, Missing> {
+    fn year_spec_at_depth(
+        &self,
+        spec: &YearSpec,
+        country: u16,
+        year: i32,
+        depth: usize,
+    ) -> Result<i32, Missing> {
         match spec {
             YearSpec::Literal(y) => Ok(*y),
             YearSpec::Param(p) => {
@@ -582,18 +699,18 @@ impl<'a> Engine<'a> {
 
     /// Evaluates an expression for a country and year.
     pub fn eval(&self, expr: &TExpr, country: u16, year: i32) -> Value {
-        self.eval_with(expr, country, year, None, 0)
+        self.eval_with(expr, country, year, None)
     }
 
-    fn eval_with(&self, expr: &TExpr, country: u16, year: i32, partial: Option<&YearState>, depth: usize) -> Value {
-        let recurse = |e: &TExpr| self.eval_with(e, country, year, partial, depth);
+    fn eval_with(&self, expr: &TExpr, country: u16, year: i32, partial: Option<&[CategoryState]>) -> Value {
+        let recurse = |e: &TExpr| self.eval_with(e, country, year, partial);
         match &expr.kind {
             TExprKind::Const(value) => Ok(*value),
             TExprKind::Category(c) => match partial {
-                Some(state) => state
-                    .categories
-                    .get(*c)
-                    .map_or_else(|| Err(Missing::new("a cap refers to a category computed later")), |s| s.counted.clone()),
+                Some(done) => done.get(*c).map_or_else(
+                    || Err(Missing::new("a cap refers to a category computed later")),
+                    |s| s.counted.clone(),
+                ),
                 None => self.category(*c, country, year),
             },
             TExprKind::Param(p) => self.param(*p, country, year),
@@ -630,8 +747,10 @@ impl<'a> Engine<'a> {
                 }
                 best.ok_or_else(|| Missing::new("`max` of nothing"))
             }
-            TExprKind::Round(inner, places) => Ok(recurse(inner)?
-                .round_dp_with_strategy(*places, rust_decimal::RoundingStrategy::MidpointAwayFromZero)),
+            TExprKind::Round(inner, places) => Ok(recurse(inner)?.round_dp_with_strategy(
+                *places,
+                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+            )),
             TExprKind::At(inner, spec) => {
                 let other = match spec {
                     AtSpec::Relative(offset) => year + offset,
@@ -640,20 +759,23 @@ impl<'a> Engine<'a> {
                 if other == year {
                     recurse(inner)
                 } else {
-                    self.eval_with(inner, country, other, None, depth + 1)
+                    self.eval_with(inner, country, other, None)
                 }
             }
             TExprKind::Alliance(inner) => {
                 let mut sum = Decimal::ZERO;
                 let mut with_data = 0;
                 for c in self.members(year) {
-                    if let Ok(v) = self.eval_with(inner, c, year, None, depth + 1) {
+                    if let Ok(v) = self.eval_with(inner, c, year, None) {
                         sum = checked(sum.checked_add(v))?;
                         with_data += 1;
                     }
                 }
                 if with_data == 0 {
-                    return Err(Missing::new(format!("no member has data for `{}` in {year}", short_text(inner))));
+                    return Err(Missing::new(format!(
+                        "no member has data for `{}` in {year}",
+                        short_text(inner)
+                    )));
                 }
                 Ok(sum)
             }
@@ -678,7 +800,9 @@ impl<'a> Engine<'a> {
             return value.clone();
         }
         if self.counting.borrow().contains(&requirement) {
-            return Err(Missing::new("`count` refers to the requirement that uses it"));
+            return Err(Missing::new(
+                "`count` refers to the requirement that uses it",
+            ));
         }
         self.counting.borrow_mut().push(requirement);
         let mut met = 0u32;
@@ -690,7 +814,9 @@ impl<'a> Engine<'a> {
         }
         self.counting.borrow_mut().retain(|r| *r != requirement);
         let value = Ok(Decimal::from(met));
-        self.counts.borrow_mut().insert((requirement, year), value.clone());
+        self.counts
+            .borrow_mut()
+            .insert((requirement, year), value.clone());
         value
     }
 }

@@ -62,7 +62,12 @@ pub struct Options {
 }
 
 /// Evaluates every pledge of a checked file.
-pub fn evaluate(checked: &Checked, data: &Dataset, sources: &Sources, options: &Options) -> Result<Vec<PledgeOutcome>, Vec<Problem>> {
+pub fn evaluate(
+    checked: &Checked,
+    data: &Dataset,
+    sources: &Sources,
+    options: &Options,
+) -> Result<Vec<PledgeOutcome>, Vec<Problem>> {
     let countries = select_countries(data, &options.countries)?;
     let years: Vec<i32> = match options.years {
         Some((from, to)) => (from..=to).collect(),
@@ -99,10 +104,19 @@ fn select_countries(data: &Dataset, wanted: &[String]) -> Result<Vec<u16>, Vec<P
                 }
             }
             None => {
-                let codes: Vec<&str> = data.manifest.countries.iter().map(|c| c.code.as_str()).collect();
+                let codes: Vec<&str> = data
+                    .manifest
+                    .countries
+                    .iter()
+                    .map(|c| c.code.as_str())
+                    .collect();
                 let help = match did_you_mean(&upper, codes.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`? Countries are ISO 3166 alpha-3 codes"),
-                    None => format!("the dataset `{}` has {}", data.manifest.name, codes.join(", ")),
+                    None => format!(
+                        "the dataset `{}` has {}",
+                        data.manifest.name,
+                        codes.join(", ")
+                    ),
                 };
                 problems.push(Problem::bare(EvalError::UnknownCountry {
                     code: code.clone(),
@@ -118,6 +132,10 @@ fn select_countries(data: &Dataset, wanted: &[String]) -> Result<Vec<u16>, Vec<P
     Ok(selected)
 }
 
+/// The first country-year where two added categories share items: (country,
+/// year, positions of the shared items, how many country-years have some).
+type DoubleCount = (String, i32, Vec<usize>, usize);
+
 fn evaluate_program(
     program: &Program,
     data: &Dataset,
@@ -128,7 +146,8 @@ fn evaluate_program(
     let engine = Engine::new(program, data);
     let mut results = Vec::new();
     // (requirement, first, second) → (country, year, items, count, clause spans)
-    let mut double: BTreeMap<(usize, usize, usize), (String, i32, Vec<usize>, usize)> = BTreeMap::new();
+    let mut double: BTreeMap<(usize, usize, usize), DoubleCount> =
+        BTreeMap::new();
     for (index, requirement) in program.requirements.iter().enumerate() {
         for &country in countries {
             for &year in years {
@@ -136,21 +155,26 @@ fn evaluate_program(
                 if matches!(evaluated.status, Status::Met | Status::NotMet) {
                     for &(a, b) in &requirement.added_together {
                         let state = engine.state(country, year);
-                        let (Some(first), Some(second)) = (state.categories.get(a), state.categories.get(b)) else {
+                        let (Some(first), Some(second)) =
+                            (state.categories.get(a), state.categories.get(b))
+                        else {
                             continue;
                         };
-                        let both: Vec<usize> = first
-                            .weights
-                            .iter()
-                            .zip(&second.weights)
-                            .enumerate()
-                            .filter(|(_, (x, y))| !x.is_zero() && !y.is_zero())
-                            .map(|(i, _)| i)
+                        let _ = (first, second);
+                        let both: Vec<usize> = (0..state.items.len())
+                            .filter(|&p| {
+                                !state.weight(a, p).is_zero() && !state.weight(b, p).is_zero()
+                            })
                             .collect();
                         if !both.is_empty() {
-                            let entry = double
-                                .entry((index, a, b))
-                                .or_insert_with(|| (data.country_code(country).to_string(), year, both.clone(), 0));
+                            let entry = double.entry((index, a, b)).or_insert_with(|| {
+                                (
+                                    data.country_code(country).to_string(),
+                                    year,
+                                    both.clone(),
+                                    0,
+                                )
+                            });
                             entry.3 += 1;
                         }
                     }
@@ -176,7 +200,17 @@ fn evaluate_program(
     let problems = double
         .into_iter()
         .map(|((req, a, b), (country, year, positions, occurrences))| {
-            double_counting_problem(&engine, sources, req, a, b, &country, year, &positions, occurrences)
+            double_counting_problem(
+                &engine,
+                sources,
+                req,
+                a,
+                b,
+                &country,
+                year,
+                &positions,
+                occurrences,
+            )
         })
         .collect();
 
@@ -185,7 +219,9 @@ fn evaluate_program(
         for &country in countries {
             for &year in years {
                 let state = engine.state(country, year);
-                let Some(c) = state.categories.get(index) else { continue };
+                let Some(c) = state.categories.get(index) else {
+                    continue;
+                };
                 let has_items = !state.items.is_empty();
                 let gdp = data.indicator(country, year, "gdp");
                 let counted = c.counted.clone().ok();
@@ -195,13 +231,15 @@ fn evaluate_program(
                     country: data.country_code(country).to_string(),
                     year,
                     counted,
-                    share_of_gdp: counted.zip(gdp).and_then(|(v, g)| (!g.is_zero()).then(|| v / g)),
+                    share_of_gdp: counted
+                        .zip(gdp)
+                        .and_then(|(v, g)| (!g.is_zero()).then(|| v / g)),
                     cut_off: present(c.cut_off),
                     not_credited: present(c.not_credited),
                     excluded: present(c.excluded),
                     unmatched: present(c.unmatched),
                     input: present(c.input),
-                    items_counted: c.weights.iter().filter(|w| !w.is_zero()).count(),
+                    items_counted: c.items_counted,
                 });
             }
         }
@@ -220,7 +258,10 @@ fn evaluate_program(
                 no_data: 0,
                 members: 0,
             };
-            for result in results.iter().filter(|r| r.requirement == requirement.id && r.year == year) {
+            for result in results
+                .iter()
+                .filter(|r| r.requirement == requirement.id && r.year == year)
+            {
                 match result.status {
                     Status::Met => summary.met += 1,
                     Status::NotMet => summary.not_met += 1,
@@ -281,7 +322,8 @@ fn evaluate_program(
                 category: category.id.clone(),
                 year,
                 counted: (with_data > 0).then_some(sum),
-                share_of_gdp: (with_data > 0 && gdp_complete && !gdp_sum.is_zero()).then(|| sum / gdp_sum),
+                share_of_gdp: (with_data > 0 && gdp_complete && !gdp_sum.is_zero())
+                    .then(|| sum / gdp_sum),
                 members_with_data: with_data,
                 members: members.len(),
             });
@@ -291,7 +333,10 @@ fn evaluate_program(
     let outcome = PledgeOutcome {
         pledge: program.name.clone(),
         years: years.to_vec(),
-        countries: countries.iter().map(|&c| data.country_code(c).to_string()).collect(),
+        countries: countries
+            .iter()
+            .map(|&c| data.country_code(c).to_string())
+            .collect(),
         results,
         totals,
         summaries,
@@ -315,7 +360,12 @@ fn double_counting_problem(
     occurrences: usize,
 ) -> Problem {
     let program = engine.program;
-    let name = |c: usize| program.categories.get(c).map_or(String::new(), |c| c.id.clone());
+    let name = |c: usize| {
+        program
+            .categories
+            .get(c)
+            .map_or(String::new(), |c| c.id.clone())
+    };
     let data = engine.data;
     let country_index = data.country_index(country).unwrap_or(0);
     let state = engine.state(country_index, year);
@@ -326,7 +376,10 @@ fn double_counting_problem(
         match engine::decode(decision) {
             engine::DecisionKind::Included(i) => {
                 let (clause, _) = bodies.get(category)?.clauses.get(i)?;
-                Some((clause.span, format!("`{}` ({})", clause.text, sources.location(clause.span))))
+                Some((
+                    clause.span,
+                    format!("`{}` ({})", clause.text, sources.location(clause.span)),
+                ))
             }
             _ => None,
         }
@@ -349,15 +402,24 @@ fn double_counting_problem(
         help.push_str(&format!("; counted by {first_text} and by {second_text}"));
     }
     if occurrences > 1 {
-        help.push_str(&format!("; the same happens in {} other country-years", occurrences - 1));
+        help.push_str(&format!(
+            "; the same happens in {} other country-years",
+            occurrences - 1
+        ));
     }
     help.push_str(&format!(
         ". Declare precedence with `exclude counted in {}` in `{}`, or narrow one of the clauses",
         name(a),
         name(b)
     ));
-    let requirement_name = program.requirements.get(requirement).map_or(String::new(), |r| r.id.clone());
-    let span = second_clause.as_ref().map(|(s, _)| *s).unwrap_or(program.span);
+    let requirement_name = program
+        .requirements
+        .get(requirement)
+        .map_or(String::new(), |r| r.id.clone());
+    let span = second_clause
+        .as_ref()
+        .map(|(s, _)| *s)
+        .unwrap_or(program.span);
     let other = first_clause
         .as_ref()
         .map(|(s, _)| *s)

@@ -156,7 +156,12 @@ pub struct PledgeOutcome {
 }
 
 impl PledgeOutcome {
-    pub fn result(&self, requirement: &str, country: &str, year: i32) -> Option<&RequirementResult> {
+    pub fn result(
+        &self,
+        requirement: &str,
+        country: &str,
+        year: i32,
+    ) -> Option<&RequirementResult> {
         self.results
             .iter()
             .find(|r| r.requirement == requirement && r.country == country && r.year == year)
@@ -181,7 +186,10 @@ pub fn unit_name(ty: Type) -> &'static str {
 
 /// Exact decimals are written as JSON strings, so no reader turns them into
 /// binary floating point by accident.
-pub fn decimal_string<S: serde::Serializer>(value: &Option<Decimal>, serializer: S) -> Result<S::Ok, S::Error> {
+pub fn decimal_string<S: serde::Serializer>(
+    value: &Option<Decimal>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     match value {
         Some(d) => serializer.serialize_str(&d.normalize().to_string()),
         None => serializer.serialize_none(),

@@ -39,7 +39,10 @@ impl Evaluated {
 }
 
 /// The body of a requirement that applies to a country, if any.
-pub fn body_for<'p>(requirement: &'p Requirement, code: &str) -> Option<(&'p RequirementBody, bool)> {
+pub fn body_for<'p>(
+    requirement: &'p Requirement,
+    code: &str,
+) -> Option<(&'p RequirementBody, bool)> {
     requirement
         .scoped
         .iter()
@@ -49,16 +52,29 @@ pub fn body_for<'p>(requirement: &'p Requirement, code: &str) -> Option<(&'p Req
         .or_else(|| requirement.body.as_ref().map(|b| (b, false)))
 }
 
-pub fn evaluate(engine: &Engine<'_>, requirement: RequirementId, country: u16, year: i32) -> Evaluated {
+pub fn evaluate(
+    engine: &Engine<'_>,
+    requirement: RequirementId,
+    country: u16,
+    year: i32,
+) -> Evaluated {
     let Some(req) = engine.program.requirements.get(requirement) else {
-        return Evaluated::simple(Status::NoData, "unknown requirement".into(), String::new(), false);
+        return Evaluated::simple(
+            Status::NoData,
+            "unknown requirement".into(),
+            String::new(),
+            false,
+        );
     };
     let code = engine.country_code(country).to_string();
     let spec = engine.data.manifest.country(&code);
     let Some((body, country_specific)) = body_for(req, &code) else {
         return Evaluated::simple(
             Status::NotApplicable,
-            format!("`{}` applies only to the countries named in its `for` block", req.id),
+            format!(
+                "`{}` applies only to the countries named in its `for` block",
+                req.id
+            ),
             String::new(),
             false,
         );
@@ -83,7 +99,14 @@ pub fn evaluate(engine: &Engine<'_>, requirement: RequirementId, country: u16, y
             )
         }
     }
-    let no_data = |missing: Missing| Evaluated::simple(Status::NoData, missing.reason, rule.clone(), country_specific);
+    let no_data = |missing: Missing| {
+        Evaluated::simple(
+            Status::NoData,
+            missing.reason,
+            rule.clone(),
+            country_specific,
+        )
+    };
     match &body.kind {
         RequirementKind::Compare {
             left,
@@ -128,7 +151,17 @@ pub fn evaluate(engine: &Engine<'_>, requirement: RequirementId, country: u16, y
                 Ok(v) => v,
                 Err(m) => return no_data(m),
             };
-            finish(engine, value, *op, threshold, left.ty, country, year, rule, country_specific)
+            finish(
+                engine,
+                value,
+                *op,
+                threshold,
+                left.ty,
+                country,
+                year,
+                rule,
+                country_specific,
+            )
         }
         RequirementKind::Path {
             value,
@@ -153,9 +186,17 @@ pub fn evaluate(engine: &Engine<'_>, requirement: RequirementId, country: u16, y
                 );
             }
             match path_point(engine, value, target, base, end, country, year) {
-                Ok((actual, required)) => {
-                    finish(engine, actual, CompareOp::Ge, required, value.ty, country, year, rule, country_specific)
-                }
+                Ok((actual, required)) => finish(
+                    engine,
+                    actual,
+                    CompareOp::Ge,
+                    required,
+                    value.ty,
+                    country,
+                    year,
+                    rule,
+                    country_specific,
+                ),
                 Err(m) => no_data(m),
             }
         }

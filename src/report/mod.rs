@@ -79,7 +79,9 @@ impl Grid {
     pub fn markdown(&self) -> String {
         let mut out = String::new();
         out.push_str(&format!("| {} |\n", self.header.join(" | ")));
-        let align: Vec<&str> = (0..self.header.len()).map(|i| if i == 0 { "---" } else { "---:" }).collect();
+        let align: Vec<&str> = (0..self.header.len())
+            .map(|i| if i == 0 { "---" } else { "---:" })
+            .collect();
         out.push_str(&format!("| {} |\n", align.join(" | ")));
         for row in &self.rows {
             out.push_str(&format!("| {} |\n", row.join(" | ")));
@@ -148,7 +150,14 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
         if markdown {
             format!("{} {text}\n\n", "#".repeat(level + 1))
         } else {
-            format!("{text}\n{}\n", if level == 0 { "=".repeat(text.chars().count()) } else { "-".repeat(text.chars().count()) })
+            format!(
+                "{text}\n{}\n",
+                if level == 0 {
+                    "=".repeat(text.chars().count())
+                } else {
+                    "-".repeat(text.chars().count())
+                }
+            )
         }
     };
     out.push_str(&heading(&format!("{} — outcomes", outcome.pledge), 0));
@@ -158,7 +167,11 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
     ));
     out.push_str(&format!("Legend: {LEGEND}\n\n"));
     for requirement in &outcome.requirements {
-        let results: Vec<&RequirementResult> = outcome.results.iter().filter(|r| &r.requirement == requirement).collect();
+        let results: Vec<&RequirementResult> = outcome
+            .results
+            .iter()
+            .filter(|r| &r.requirement == requirement)
+            .collect();
         let rule = results
             .iter()
             .find(|r| !r.country_specific && !r.rule.is_empty())
@@ -190,7 +203,10 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                 row.push(text);
             }
             if specific {
-                if let Some(r) = results.iter().find(|r| &r.country == country && r.country_specific) {
+                if let Some(r) = results
+                    .iter()
+                    .find(|r| &r.country == country && r.country_specific)
+                {
                     notes.push(format!("{country}*: {}", r.rule));
                 }
                 if let Some(first) = row.first_mut() {
@@ -200,13 +216,25 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
             rows.push(row);
         }
         let grid = Grid { header, rows };
-        out.push_str(&if markdown { grid.markdown() } else { grid.text() });
+        out.push_str(&if markdown {
+            grid.markdown()
+        } else {
+            grid.text()
+        });
         for note in notes {
             out.push_str(&format!("{note} (a country-specific rule)\n"));
         }
         out.push('\n');
-        for summary in outcome.summaries.iter().filter(|s| &s.requirement == requirement) {
-            out.push_str(&format!("{}{}\n", if markdown { "- " } else { "" }, summary_line(summary)));
+        for summary in outcome
+            .summaries
+            .iter()
+            .filter(|s| &s.requirement == requirement)
+        {
+            out.push_str(&format!(
+                "{}{}\n",
+                if markdown { "- " } else { "" },
+                summary_line(summary)
+            ));
         }
         out.push('\n');
     }
@@ -221,13 +249,14 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
         for country in &outcome.countries {
             let mut row = vec![country.clone()];
             for &year in &outcome.years {
-                let text = outcome.total(category, country, year).map_or(String::new(), |t| {
-                    match (t.counted, t.share_of_gdp) {
-                        (Some(_), Some(share)) => numbers::percent(share),
-                        (Some(v), None) => numbers::money(v),
-                        _ => "no data".into(),
-                    }
-                });
+                let text =
+                    outcome
+                        .total(category, country, year)
+                        .map_or(String::new(), |t| match (t.counted, t.share_of_gdp) {
+                            (Some(_), Some(share)) => numbers::percent(share),
+                            (Some(v), None) => numbers::money(v),
+                            _ => "no data".into(),
+                        });
                 row.push(text);
             }
             rows.push(row);
@@ -240,14 +269,23 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                 .find(|a| &a.category == category && a.year == year)
                 .map_or(String::new(), |a| match a.share_of_gdp {
                     Some(share) if a.members_with_data == a.members => numbers::percent(share),
-                    Some(share) => format!("{} ({}/{})", numbers::percent(share), a.members_with_data, a.members),
+                    Some(share) => format!(
+                        "{} ({}/{})",
+                        numbers::percent(share),
+                        a.members_with_data,
+                        a.members
+                    ),
                     None => "no data".into(),
                 });
             alliance_row.push(text);
         }
         rows.push(alliance_row);
         let grid = Grid { header, rows };
-        out.push_str(&if markdown { grid.markdown() } else { grid.text() });
+        out.push_str(&if markdown {
+            grid.markdown()
+        } else {
+            grid.text()
+        });
         out.push('\n');
     }
     out.push_str(
@@ -259,7 +297,12 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
 /// "2024: 23 of 31 allies meet two_percent (8 not met, 1 no data)".
 pub fn summary_line(summary: &crate::eval::outcome::Summary) -> String {
     let mut rest = Vec::new();
-    for status in [Status::NotMet, Status::NotYetDue, Status::NoData, Status::NotApplicable] {
+    for status in [
+        Status::NotMet,
+        Status::NotYetDue,
+        Status::NoData,
+        Status::NotApplicable,
+    ] {
         let n = summary.count(status);
         if n > 0 {
             let word = match status {
@@ -271,7 +314,11 @@ pub fn summary_line(summary: &crate::eval::outcome::Summary) -> String {
             rest.push(format!("{n} {word}"));
         }
     }
-    let allies = if summary.members == 1 { "ally" } else { "allies" };
+    let allies = if summary.members == 1 {
+        "ally"
+    } else {
+        "allies"
+    };
     let verb = if summary.met == 1 { "meets" } else { "meet" };
     let mut line = format!(
         "{}: {} of {} {allies} {verb} {}",
@@ -319,7 +366,12 @@ pub struct JsonSummary<'a> {
     pub summary: &'a crate::eval::outcome::Summary,
 }
 
-pub fn json(rules: &str, outcomes: &[PledgeOutcome], data: &Dataset, stamp: &crate::stamp::Stamp) -> String {
+pub fn json(
+    rules: &str,
+    outcomes: &[PledgeOutcome],
+    data: &Dataset,
+    stamp: &crate::stamp::Stamp,
+) -> String {
     let document = JsonDocument {
         rules: rules.to_string(),
         dataset: JsonDataset {
@@ -343,10 +395,16 @@ pub fn json(rules: &str, outcomes: &[PledgeOutcome], data: &Dataset, stamp: &cra
         totals: outcomes.iter().flat_map(|o| o.totals.iter()).collect(),
         summaries: outcomes
             .iter()
-            .flat_map(|o| o.summaries.iter().map(move |s| JsonSummary { pledge: &o.pledge, summary: s }))
+            .flat_map(|o| {
+                o.summaries.iter().map(move |s| JsonSummary {
+                    pledge: &o.pledge,
+                    summary: s,
+                })
+            })
             .collect(),
     };
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text = serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }
@@ -355,7 +413,17 @@ pub fn json(rules: &str, outcomes: &[PledgeOutcome], data: &Dataset, stamp: &cra
 pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let _ = writer.write_record([
-        "pledge", "requirement", "country", "year", "status", "value", "threshold", "margin", "margin_pp", "unit", "reason",
+        "pledge",
+        "requirement",
+        "country",
+        "year",
+        "status",
+        "value",
+        "threshold",
+        "margin",
+        "margin_pp",
+        "unit",
+        "reason",
     ]);
     let text = |v: Option<Decimal>| v.map_or(String::new(), |d| d.normalize().to_string());
     for outcome in outcomes {

@@ -1,0 +1,288 @@
+//! The command line as a negotiator runs it: the built binary, without
+//! colour, from the package root. Each snapshot holds the exit code, stdout
+//! and stderr. The hashes of the reproducibility stamp are replaced by
+//! `[hash]`, so that the snapshots change only when the output does.
+
+// Panicking is how a test fails; the no-panic rule is for the library.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn pledge(args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_pledge"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap();
+    Run {
+        code: output.status.code().unwrap(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// Replaces the 16 hex digits that follow `prefix` on a line with `[hash]`.
+fn redact_after(line: &str, prefix: &str) -> String {
+    let Some(start) = line.find(prefix).map(|i| i + prefix.len()) else {
+        return line.to_string();
+    };
+    let hash_len = line[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .count();
+    if hash_len != 16 {
+        return line.to_string();
+    }
+    format!("{}[hash]{}", &line[..start], &line[start + hash_len..])
+}
+
+/// The stamp's rule and data hashes, in text (`stamp: ... · rules X · data Y`)
+/// and in JSON (`"stamp": { "rules": "X", "data": "Y" }`).
+fn redact_stamps(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_json_stamp = false;
+    for line in text.split_inclusive('\n') {
+        let mut line = line.to_string();
+        if line.contains("stamp: pledge ") {
+            line = redact_after(&redact_after(&line, " · rules "), " · data ");
+        } else if line.trim_start().starts_with("\"stamp\": {") {
+            in_json_stamp = true;
+        } else if in_json_stamp {
+            if line.trim_start().starts_with('}') {
+                in_json_stamp = false;
+            } else {
+                line = redact_after(&redact_after(&line, "\"rules\": \""), "\"data\": \"");
+            }
+        }
+        out.push_str(&line);
+    }
+    out
+}
+
+fn transcript(run: &Run) -> String {
+    format!(
+        "exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+        run.code,
+        redact_stamps(&run.stdout),
+        redact_stamps(&run.stderr)
+    )
+}
+
+/// Runs a command and snapshots what it printed, with the command as the
+/// snapshot's description.
+fn snapshot(name: &str, args: &[&str], expected_code: i32) -> Run {
+    let run = pledge(args);
+    assert_eq!(
+        run.code,
+        expected_code,
+        "pledge {}\n{}",
+        args.join(" "),
+        transcript(&run)
+    );
+    insta::with_settings!({ description => format!("pledge {}", args.join(" ")), omit_expression => true }, {
+        insta::assert_snapshot!(name, transcript(&run));
+    });
+    run
+}
+
+#[test]
+fn help() {
+    let run = snapshot("help", &["--help"], 0);
+    assert!(run.stdout.contains("eval"));
+    let run = snapshot("eval_help", &["eval", "--help"], 0);
+    assert!(run.stdout.contains("--format"));
+}
+
+const HAGUE_SAMPLE_2035: [&str; 6] = [
+    "eval",
+    "rules/hague-2025.pledge",
+    "--data",
+    "sample",
+    "--year",
+    "2035",
+];
+
+fn with_format(format: &str) -> Vec<&str> {
+    let mut args = HAGUE_SAMPLE_2035.to_vec();
+    args.extend(["--format", format]);
+    args
+}
+
+#[test]
+fn eval_table() {
+    let run = snapshot("eval_hague_sample_2035_table", &HAGUE_SAMPLE_2035, 0);
+    // data/sample/README.md, reading A: XWA short on core, XSA and XCA short
+    // on the headline, XEA exactly at both.
+    assert!(run
+        .stdout
+        .contains("2035: 4 of 5 allies meet core_floor (1 not met)"));
+    assert!(run
+        .stdout
+        .contains("2035: 2 of 5 allies meet headline (3 not met)"));
+    assert!(run.stderr.is_empty());
+}
+
+#[test]
+fn eval_json() {
+    let run = snapshot("eval_hague_sample_2035_json", &with_format("json"), 0);
+    // The document is valid JSON and keeps exact decimals as strings.
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let xea_headline = document["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["requirement"] == "headline" && r["country"] == "XEA")
+        .unwrap();
+    assert_eq!(xea_headline["status"], "met");
+    assert_eq!(xea_headline["value"], "2500");
+    assert_eq!(xea_headline["margin"], "0");
+    assert!(document["stamp"]["rules"].is_string());
+}
+
+#[test]
+fn eval_csv() {
+    let run = snapshot("eval_hague_sample_2035_csv", &with_format("csv"), 0);
+    // One stamp comment, a header, 3 requirements × 5 countries.
+    assert_eq!(run.stdout.lines().count(), 2 + 15);
+    assert!(run
+        .stdout
+        .contains("Hague 2025,core_floor,XWA,2035,not_met,3000,3500,-500,-0.5,money,"));
+}
+
+#[test]
+fn eval_markdown() {
+    let run = snapshot(
+        "eval_hague_sample_2035_markdown",
+        &with_format("markdown"),
+        0,
+    );
+    assert!(run.stdout.contains("| ally | 2035 |"));
+}
+
+#[test]
+fn eval_wales_two_countries_three_years() {
+    let run = snapshot(
+        "eval_wales_pol_esp_2022_2024",
+        &[
+            "eval",
+            "rules/wales-2014.pledge",
+            "--country",
+            "POL,ESP",
+            "--years",
+            "2022..2024",
+        ],
+        0,
+    );
+    assert!(run
+        .stdout
+        .contains("2024: 1 of 2 allies meets two_percent (1 not met)"));
+}
+
+#[test]
+fn explain_why_poland_meets_two_percent() {
+    let run = snapshot(
+        "explain_wales_pol_2024_two_percent",
+        &[
+            "explain",
+            "rules/wales-2014.pledge",
+            "--country",
+            "POL",
+            "--year",
+            "2024",
+            "--requirement",
+            "two_percent",
+        ],
+        0,
+    );
+    assert!(run.stdout.starts_with("two_percent — POL 2024: met"));
+}
+
+#[test]
+fn explain_why_spain_is_short() {
+    let run = snapshot(
+        "explain_wales_esp_2024",
+        &[
+            "explain",
+            "rules/wales-2014.pledge",
+            "--country",
+            "ESP",
+            "--year",
+            "2024",
+        ],
+        0,
+    );
+    // 17,707.0 against 2% of 1,380,612.0 = 27,612.2: 9,905.2 short, 0.72 points.
+    assert!(run
+        .stdout
+        .contains("two_percent — ESP 2024: not met, -0.72 points"));
+    assert!(run
+        .stdout
+        .contains("shortfall: 9,905.2 (0.72 points of GDP)"));
+}
+
+#[test]
+fn errors_in_the_rules_stop_the_run() {
+    let run = snapshot(
+        "eval_unknown_category",
+        &[
+            "eval",
+            "tests/data/cli/unknown-category.pledge",
+            "--data",
+            "sample",
+        ],
+        1,
+    );
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("pledge::check::unknown_category"));
+}
+
+#[test]
+fn an_unknown_country_is_an_error() {
+    let run = snapshot(
+        "eval_unknown_country",
+        &["eval", "rules/wales-2014.pledge", "--country", "XYZ"],
+        1,
+    );
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("pledge::eval::unknown_country"));
+}
+
+#[test]
+fn every_rule_file_checks_cleanly() {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in ["rules", "rules/alternatives"] {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "pledge") {
+                files.push(
+                    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+                        .unwrap()
+                        .to_path_buf(),
+                );
+            }
+        }
+    }
+    files.sort();
+    assert_eq!(files.len(), 8);
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let mut args = vec!["check"];
+    args.extend(names.iter().map(String::as_str));
+    let run = snapshot("check_rules", &args, 0);
+    assert_eq!(run.stderr, "checked 8 file(s): 0 error(s), 0 warning(s)\n");
+}
