@@ -47,6 +47,7 @@ pub enum Command {
     },
     /// Rewrite rule files in the canonical layout (comments are kept).
     Fmt {
+        /// Rule files (`.pledge`).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Do not write; fail if a file is not formatted.
@@ -54,9 +55,13 @@ pub enum Command {
         check: bool,
     },
     /// Print the syntax tree of a rule file with explicit parentheses.
-    Ast { file: PathBuf },
+    Ast {
+        /// The rule file (`.pledge`).
+        file: PathBuf,
+    },
     /// Evaluate a pledge on spending data, country by country and year by year.
     Eval {
+        /// The rule file (`.pledge`).
         file: PathBuf,
         #[command(flatten)]
         data: DataArgs,
@@ -68,6 +73,7 @@ pub enum Command {
     },
     /// Show how each number for one country and year was derived.
     Explain {
+        /// The rule file (`.pledge`).
         file: PathBuf,
         #[command(flatten)]
         data: DataArgs,
@@ -193,23 +199,25 @@ pub fn load_data(
     choice: Option<&str>,
     workspace: Option<&Workspace>,
 ) -> Result<Dataset, Vec<Problem>> {
+    // `meta dataset` of the file named, else of the nearest base that has one.
     let from_rules = workspace.and_then(|w| {
-        let root = w.root()?;
-        let value = root.ast.pledges.iter().find_map(|p| {
-            p.items.iter().find_map(|item| match item {
-                crate::ast::Item::Meta { key, value } if key.name == "dataset" => {
-                    Some(value.value.clone())
-                }
-                _ => None,
-            })
-        })?;
-        Some((
-            value,
-            root.path
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-        ))
+        w.files.iter().find_map(|file| {
+            let value = file.ast.pledges.iter().find_map(|p| {
+                p.items.iter().find_map(|item| match item {
+                    crate::ast::Item::Meta { key, value } if key.name == "dataset" => {
+                        Some(value.value.clone())
+                    }
+                    _ => None,
+                })
+            })?;
+            Some((
+                value,
+                file.path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+            ))
+        })
     });
     let source = match (choice, from_rules) {
         (Some(name), _) => resolve_data(name, Path::new("")),
@@ -536,8 +544,12 @@ fn run_explain(
     };
     let mut nodes = Vec::new();
     let mut found = requirement.is_none();
-    for program in &prepared.checked.pledges {
-        let engine = eval::engine::Engine::new(program, &prepared.dataset);
+    for (pledge_index, program) in prepared.checked.pledges().iter().enumerate() {
+        let Some(engine) =
+            eval::engine::Engine::for_pledge(&prepared.checked, pledge_index, &prepared.dataset)
+        else {
+            continue;
+        };
         let explainer = crate::explain::Explainer {
             engine: &engine,
             sources: &prepared.workspace.sources,
@@ -548,7 +560,7 @@ fn run_explain(
             }
             found = true;
             if let Some(mut node) = explainer.requirement(index, country_index, year) {
-                if prepared.checked.pledges.len() > 1 {
+                if prepared.checked.pledges().len() > 1 {
                     node.label = format!("{}: {}", program.name, node.label);
                 }
                 nodes.push(node);
@@ -558,7 +570,7 @@ fn run_explain(
     if !found {
         let names: Vec<String> = prepared
             .checked
-            .pledges
+            .pledges()
             .iter()
             .flat_map(|p| p.requirements.iter().map(|r| r.id.clone()))
             .collect();

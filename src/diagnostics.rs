@@ -142,20 +142,41 @@ pub fn suggestion_suffix(suggestion: &Option<String>) -> String {
     }
 }
 
+/// Edit distance counting a swap of two neighbouring letters as one edit
+/// (optimal string alignment), so `PLO` is one edit from `POL`.
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
-            let insertion = current.get(j).copied().unwrap_or(0) + 1;
-            let deletion = previous.get(j + 1).copied().unwrap_or(0) + 1;
-            current.push(substitution.min(insertion).min(deletion));
+    let width = b.len() + 1;
+    let mut table = vec![0usize; (a.len() + 1) * width];
+    let at = |i: usize, j: usize| i * width + j;
+    for i in 0..=a.len() {
+        if let Some(cell) = table.get_mut(at(i, 0)) {
+            *cell = i;
         }
-        previous = current;
     }
-    previous.last().copied().unwrap_or(0)
+    for j in 0..=b.len() {
+        if let Some(cell) = table.get_mut(at(0, j)) {
+            *cell = j;
+        }
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let (ca, cb) = (a.get(i - 1), b.get(j - 1));
+            let cost = usize::from(ca != cb);
+            let get = |i: usize, j: usize| table.get(at(i, j)).copied().unwrap_or(usize::MAX / 2);
+            let mut best = (get(i - 1, j) + 1)
+                .min(get(i, j - 1) + 1)
+                .min(get(i - 1, j - 1) + cost);
+            if i > 1 && j > 1 && ca == b.get(j - 2) && a.get(i - 2) == cb {
+                best = best.min(get(i - 2, j - 2) + 1);
+            }
+            if let Some(cell) = table.get_mut(at(i, j)) {
+                *cell = best;
+            }
+        }
+    }
+    table.get(at(a.len(), b.len())).copied().unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -171,5 +192,6 @@ mod tests {
             Some("equipment".to_string())
         );
         assert_eq!(did_you_mean("pensions", names), None);
+        assert_eq!(did_you_mean("PLO", ["POL", "ESP"]), Some("POL".to_string()));
     }
 }

@@ -226,7 +226,23 @@ impl Explainer<'_> {
     pub fn expr(&self, expr: &TExpr, country: u16, year: i32) -> Node {
         let text = self.sources.slice(expr.span).to_string();
         let value = self.engine.eval(expr, country, year);
-        let label = format!("{text} = {}", self.show(&value, expr.ty, country, year));
+        // A value of another year is shown as a share of that year's GDP; an
+        // alliance total is not a share of one country's GDP.
+        let shown = match &expr.kind {
+            TExprKind::At(_, spec) => {
+                let other = match spec {
+                    AtSpec::Relative(offset) => Ok(year + offset),
+                    AtSpec::Fixed(spec) => self.engine.year_spec(spec, country, year),
+                };
+                self.show(&value, expr.ty, country, other.unwrap_or(year))
+            }
+            TExprKind::Alliance(_) => match &value {
+                Ok(v) => numbers::in_unit(*v, unit_of(expr.ty)),
+                Err(missing) => format!("no data: {}", missing.reason),
+            },
+            _ => self.show(&value, expr.ty, country, year),
+        };
+        let label = format!("{text} = {shown}");
         let mut children = Vec::new();
         match &expr.kind {
             TExprKind::Const(_) => {}
@@ -471,17 +487,29 @@ impl Explainer<'_> {
                 list(positions, false),
             ));
         }
-        if !cat.cut_off.is_zero() || !cat.caps.is_empty() {
+        if !cat.caps.is_empty() {
+            let mut caps = Vec::new();
             for (cap, value) in body.caps.iter().zip(&cat.caps) {
                 let limit = self.show(value, Type::Money, country, year);
-                node.children.push(Node::leaf(format!(
-                    "`{}` ({}): limit {limit}; before the cap {}, cut off {}",
+                caps.push(Node::leaf(format!(
+                    "`{}` ({}): limit {limit}",
                     cap.text,
-                    self.sources.location(cap.span),
-                    numbers::money(cat.gross),
-                    numbers::money(cat.cut_off)
+                    self.sources.location(cap.span)
                 )));
             }
+            let summary = if cat.counted.is_err() {
+                format!(
+                    "caps: before them {}; they could not be applied",
+                    numbers::money(cat.gross)
+                )
+            } else {
+                format!(
+                    "caps: before them {}; the lowest limit applies; cut off {}",
+                    numbers::money(cat.gross),
+                    numbers::money(cat.cut_off)
+                )
+            };
+            node.children.push(Node::with(summary, caps));
         }
         if !cat.not_credited.is_zero() {
             node.children.push(Node::leaf(format!(
@@ -514,6 +542,9 @@ impl Explainer<'_> {
                 ),
                 list(&unmatched, false),
             ));
+        }
+        if cat.counted.is_err() {
+            return node;
         }
         node.children.push(Node::leaf(format!(
             "reconciliation: counted {} + cut off {} + not credited {} + excluded {} + unmatched {} = all items {}",

@@ -13,18 +13,18 @@ use crate::source::Span;
 
 /// Every pledge of a checked rule file.
 #[derive(Debug, Clone)]
-#[allow(clippy::manual_non_exhaustive)] // the private field is the seal: only this crate builds one
 pub struct Checked {
-    pub pledges: Vec<Program>,
-    _sealed: (),
+    pledges: Vec<Program>,
 }
 
 impl Checked {
+    /// The checked pledges, in file order.
+    pub fn pledges(&self) -> &[Program] {
+        &self.pledges
+    }
+
     pub(crate) fn new(pledges: Vec<Program>) -> Checked {
-        Checked {
-            pledges,
-            _sealed: (),
-        }
+        Checked { pledges }
     }
 }
 
@@ -102,6 +102,8 @@ pub struct Param {
     pub span: Span,
     /// True when set from the command line (`--set`).
     pub from_command_line: bool,
+    /// True when some `from`, `until`, `by` or `at` reads it as a year.
+    pub used_as_year: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -431,8 +431,8 @@ fn partial_credit_caps_within_and_precedence_on_the_sample() {
     assert_eq!(equipment.items_counted, 1);
 
     // The decisions behind these totals, item by item.
-    let program = &checked.pledges[0];
-    let engine = Engine::new(program, &data);
+    let program = &checked.pledges()[0];
+    let engine = Engine::for_pledge(&checked, 0, &data).expect("one pledge");
     let xna = data.country_index("XNA").unwrap();
     let state = engine.state(xna, 2035);
     let position = |id: &str| {
@@ -567,8 +567,8 @@ pledge "Several clauses" {
 
     // Which clause decided, item by item (positions: eq, pers, rail, mob,
     // cyber, border).
-    let program = &checked.pledges[0];
-    let engine = Engine::new(program, &data);
+    let program = &checked.pledges()[0];
+    let engine = Engine::for_pledge(&checked, 0, &data).expect("one pledge");
     let xta = data.country_index("XTA").unwrap();
     let state = engine.state(xta, 2025);
     let decisions = |category: &str| -> Vec<DecisionKind> {

@@ -221,15 +221,15 @@ pub enum CheckError {
         #[label("used as a year here")]
         span: Span,
     },
-    #[error("the values of `{name}` overlap in {year}")]
+    #[error("two values of `{name}` apply in {years}")]
     #[diagnostic(
         code(pledge::check::overlapping_values),
-        help("give each value its own years with `from` and `until`, so that each year has one value")
+        help("give each value its own years with `from` and `until`, so that each year has one value; a decimal is written with a point, as in `3.5%`")
     )]
     OverlappingValues {
         name: String,
-        year: i32,
-        #[label("this value also covers {year}")]
+        years: String,
+        #[label("this value also applies in {years}")]
         span: Span,
     },
     #[error("the parameter `{name}` has {found}, but {expected} is needed here")]
@@ -272,6 +272,28 @@ pub enum CheckError {
     BadComparison {
         op: String,
         #[label("here")]
+        span: Span,
+    },
+    #[error("`{name}` names both {first} and {second}")]
+    #[diagnostic(
+        code(pledge::check::name_clash),
+        help("give one of them another name; in expressions a category would hide the other")
+    )]
+    NameClash {
+        name: String,
+        first: String,
+        second: String,
+        #[label("this {first}")]
+        span: Span,
+    },
+    #[error("`extends` is chained more than {limit} files deep")]
+    #[diagnostic(
+        code(pledge::check::extends_too_deep),
+        help("extend the base text directly instead of a long chain of drafts")
+    )]
+    ExtendsTooDeep {
+        limit: usize,
+        #[label("the chain passes through this pledge")]
         span: Span,
     },
     #[error("a pledge named `{name}` already exists in this file")]

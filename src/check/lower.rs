@@ -21,6 +21,10 @@ struct Env {
     indicators: BTreeMap<String, Type>,
     used_params: BTreeSet<ParamId>,
     used_categories: BTreeSet<CategoryId>,
+    /// Parameters whose own definition failed: uses are not reported again.
+    poisoned: BTreeSet<String>,
+    /// Parameters used as years (their values must be whole numbers).
+    year_params: BTreeSet<ParamId>,
 }
 
 pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> {
@@ -37,12 +41,17 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
         indicators: indicator_types(checker),
         used_params: BTreeSet::new(),
         used_categories: BTreeSet::new(),
+        poisoned: BTreeSet::new(),
+        year_params: BTreeSet::new(),
     };
 
     // Parameters: constant values, typed.
     let mut params = Vec::new();
     for param in &draft.params {
         let values = lower_values(checker, &param.values);
+        if values.len() < param.values.len() {
+            env.poisoned.insert(param.name.name.clone());
+        }
         let ty = values.first().map_or(Type::Number, |(_, ty)| *ty);
         for (value, value_ty) in &values {
             if *value_ty != ty {
@@ -64,6 +73,7 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
             overrides: Vec::new(),
             span: param.name.span,
             from_command_line: false,
+            used_as_year: false,
         });
     }
     // Years in dated values and scoped overrides need the parameter table.
@@ -116,6 +126,34 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
     for (position, &draft_index) in order.iter().enumerate() {
         if let Some(category) = draft.categories.get(draft_index) {
             env.categories.insert(category.id.name.clone(), position);
+        }
+    }
+    for category in &draft.categories {
+        let name = &category.id.name;
+        let clash = if env.params.contains_key(name) {
+            Some("a parameter")
+        } else if env.indicators.contains_key(name) {
+            Some("a data series of the dataset")
+        } else {
+            None
+        };
+        if let Some(second) = clash {
+            checker.push(CheckError::NameClash {
+                name: name.clone(),
+                first: "category".into(),
+                second: second.into(),
+                span: category.id.span,
+            });
+        }
+    }
+    for param in &draft.params {
+        if env.indicators.contains_key(&param.name.name) {
+            checker.push(CheckError::NameClash {
+                name: param.name.name.clone(),
+                first: "parameter".into(),
+                second: "a data series of the dataset".into(),
+                span: param.name.span,
+            });
         }
     }
     let mut categories = Vec::new();
@@ -223,6 +261,11 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
         }
     }
 
+    for &index in &env.year_params {
+        if let Some(param) = params.get_mut(index) {
+            param.used_as_year = true;
+        }
+    }
     let scoped_countries = groups.values().flatten().cloned().collect();
     let program = Program {
         name: draft.name.clone(),
@@ -414,6 +457,10 @@ fn lower_year(
                 return None;
             };
             env.used_params.insert(index);
+            env.year_params.insert(index);
+            if env.poisoned.contains(&name.name) {
+                return None;
+            }
             let param = params.get(index)?;
             let all_values = param
                 .values
@@ -448,10 +495,10 @@ fn check_overlapping_values(checker: &mut Checker<'_>, param: &Param) {
     for values in lists {
         for (i, a) in values.iter().enumerate() {
             for b in values.iter().skip(i + 1) {
-                if let Some(year) = common_year(a, b) {
+                if let Some(years) = common_years(a, b) {
                     checker.push(CheckError::OverlappingValues {
                         name: param.name.clone(),
-                        year,
+                        years,
                         span: b.span,
                     });
                 }
@@ -460,16 +507,29 @@ fn check_overlapping_values(checker: &mut Checker<'_>, param: &Param) {
     }
 }
 
-/// A year covered by both values, when their ranges are literal.
-fn common_year(a: &DatedValue, b: &DatedValue) -> Option<i32> {
-    let literal = |spec: &Option<YearSpec>, default: i32| match spec {
-        None => Some(default),
-        Some(YearSpec::Literal(y)) => Some(*y),
+/// The years covered by both values, in words, when their ranges are literal.
+fn common_years(a: &DatedValue, b: &DatedValue) -> Option<String> {
+    let literal = |spec: &Option<YearSpec>| match spec {
+        None => Some(None),
+        Some(YearSpec::Literal(y)) => Some(Some(*y)),
         Some(YearSpec::Param(_)) => None,
     };
-    let start = literal(&a.from, i32::MIN)?.max(literal(&b.from, i32::MIN)?);
-    let end = literal(&a.until, i32::MAX)?.min(literal(&b.until, i32::MAX)?);
-    (start <= end).then_some(if start == i32::MIN { end } else { start })
+    let start = match (literal(&a.from)?, literal(&b.from)?) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    };
+    let end = match (literal(&a.until)?, literal(&b.until)?) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    };
+    match (start, end) {
+        (Some(s), Some(e)) if s > e => None,
+        (Some(s), Some(e)) if s == e => Some(s.to_string()),
+        (Some(s), Some(e)) => Some(format!("{s}-{e}")),
+        (Some(s), None) => Some(format!("every year from {s}")),
+        (None, Some(e)) => Some(format!("every year until {e}")),
+        (None, None) => Some("every year".to_string()),
+    }
 }
 
 /// The order in which categories are computed, reporting circles.
@@ -717,7 +777,8 @@ fn lower_condition(checker: &mut Checker<'_>, condition: &ast::Condition) -> Opt
             Condition::Tag(tag.name.clone())
         }
         ast::Condition::Compare { field, op, value } => {
-            let value = lower_field_value(checker, field, value)?;
+            let ordered = !matches!(op, ast::CompareOp::Eq | ast::CompareOp::Ne);
+            let value = lower_field_value(checker, field, value, ordered)?;
             Condition::Compare {
                 field: field.name.clone(),
                 op: *op,
@@ -732,7 +793,7 @@ fn lower_condition(checker: &mut Checker<'_>, condition: &ast::Condition) -> Opt
             let mut lowered = Vec::new();
             let mut ok = true;
             for value in values {
-                match lower_field_value(checker, field, value) {
+                match lower_field_value(checker, field, value, false) {
                     Some(v) => lowered.push(v),
                     None => ok = false,
                 }
@@ -754,6 +815,7 @@ fn lower_field_value(
     checker: &mut Checker<'_>,
     field: &Ident,
     value: &ast::Value,
+    ordered: bool,
 ) -> Option<Literal> {
     let literal = match &value.kind {
         ValueKind::Number(n) => Literal::Number(*n),
@@ -788,7 +850,11 @@ fn lower_field_value(
                 names.push("amount".into());
                 checker.push(CheckError::UnknownField {
                     name: field.name.clone(),
-                    help: unknown_help(&field.name, &names, "the dataset's fields are"),
+                    help: unknown_help(
+                        &field.name,
+                        &names,
+                        "the dataset's fields are listed in its dataset.json",
+                    ),
                     span: field.span,
                 });
                 return None;
@@ -798,6 +864,15 @@ fn lower_field_value(
         None
     };
     if let Some(field_type) = field_type {
+        if ordered && field_type != FieldType::Number {
+            checker.push(CheckError::FieldType {
+                field: field.name.clone(),
+                field_type: "text (compared with `==`, `!=`, `in` and `not in`)".into(),
+                value_type: "compared by order (`<`, `>`, `<=`, `>=`)".into(),
+                span: value.span,
+            });
+            return None;
+        }
         let matches = matches!(
             (field_type, &literal),
             (FieldType::Text, Literal::Text(_))
@@ -848,6 +923,13 @@ fn lower_requirement(
             let from = lower_year_opt(checker, env, params, from);
             let until = lower_year_opt(checker, env, params, until);
             let (l, r) = (l?, r?);
+            if matches!(op, ast::CompareOp::Eq | ast::CompareOp::Ne) {
+                checker.push(CheckError::BadComparison {
+                    op: op.symbol().into(),
+                    span: *op_span,
+                });
+                return None;
+            }
             check_comparable(checker, &l, right, &r, left, *op_span)?;
             if matches!(l.ty, Type::Bool | Type::Text) {
                 checker.push(CheckError::BadComparison {
@@ -905,11 +987,11 @@ fn check_comparable(
     let help = match (left.ty, right.ty) {
         (Type::Money, Type::Ratio) => format!(
             "an amount cannot be compared with a share: write `{} of gdp` to turn the share into an amount",
-            print::expr(right_ast)
+            operand(right_ast)
         ),
         (Type::Ratio, Type::Money) => format!(
             "a share cannot be compared with an amount: write `{} of gdp` on the left, or divide the right side by `gdp`",
-            print::expr(left_ast)
+            operand(left_ast)
         ),
         _ => "compare values of the same kind: amounts with amounts, shares with shares".to_string(),
     };
@@ -920,6 +1002,15 @@ fn check_comparable(
         span: left.span.join(right.span).join(span),
     });
     None
+}
+
+/// An expression as the left operand of `of`, in parentheses when needed.
+fn operand(expr: &ast::Expr) -> String {
+    let text = print::expr(expr);
+    match expr.kind {
+        ExprKind::Binary(..) | ExprKind::Neg(_) => format!("({text})"),
+        _ => text,
+    }
 }
 
 /// Types an expression, reporting unknown names and unit errors.
@@ -951,6 +1042,9 @@ fn type_expr(
             }
             if let Some(&(index, ty)) = env.params.get(name) {
                 env.used_params.insert(index);
+                if env.poisoned.contains(name) {
+                    return None;
+                }
                 return make(TExprKind::Param(index), ty);
             }
             if let Some(&ty) = env.indicators.get(name) {
@@ -1066,7 +1160,7 @@ fn binary_type(
         let help = match (l.ty, r.ty) {
             (Money, Ratio) | (Ratio, Money) if matches!(op, BinaryOp::Add | BinaryOp::Sub) => {
                 let (share, _) = if l.ty == Ratio { (left, right) } else { (right, left) };
-                format!("turn the share into an amount first: `{} of gdp`", print::expr(share))
+                format!("turn the share into an amount first: `{} of gdp`", operand(share))
             }
             (Money, Money) => "two amounts can be added, subtracted or divided (giving a share), not multiplied".into(),
             _ => "amounts go with amounts and shares with shares; `x% of y` turns a share into an amount".into(),
@@ -1098,6 +1192,18 @@ fn type_call(
         });
         None
     };
+    // Names inside a call count as used even if the call itself is wrong,
+    // so that one mistake does not also produce "never used" warnings.
+    for arg in args {
+        names_in(arg, &mut |n| {
+            if let Some(&index) = env.categories.get(n) {
+                env.used_categories.insert(index);
+            }
+            if let Some(&(index, _)) = env.params.get(n) {
+                env.used_params.insert(index);
+            }
+        });
+    }
     match name.name.as_str() {
         "count" => {
             let [ast::Expr {
@@ -1231,41 +1337,46 @@ fn type_call(
     }
 }
 
-/// Collects pairs of categories that an expression adds together.
+/// Collects pairs of categories that an expression adds together. Terms
+/// with opposite signs are not pairs: `core - pensions` subtracts an overlap
+/// on purpose.
 fn collect_sums(expr: &TExpr, pairs: &mut BTreeSet<(CategoryId, CategoryId)>) {
-    let mut terms = Vec::new();
-    additive_terms(expr, &mut terms);
-    for (i, a) in terms.iter().enumerate() {
-        for b in terms.iter().skip(i + 1) {
-            if a != b {
-                pairs.insert(((*a).min(*b), (*a).max(*b)));
+    let add_pairs = |terms: &[(CategoryId, bool)],
+                     pairs: &mut BTreeSet<(CategoryId, CategoryId)>| {
+        for (i, (a, sign_a)) in terms.iter().enumerate() {
+            for (b, sign_b) in terms.iter().skip(i + 1) {
+                if a != b && sign_a == sign_b {
+                    pairs.insert(((*a).min(*b), (*a).max(*b)));
+                }
             }
         }
-    }
+    };
+    let mut terms = Vec::new();
+    additive_terms(expr, true, &mut terms);
+    add_pairs(&terms, pairs);
     walk(expr, &mut |sub| {
         if let TExprKind::Mul(a, b) | TExprKind::Div(a, b) = &sub.kind {
             for side in [a, b] {
                 let mut inner = Vec::new();
-                additive_terms(side, &mut inner);
-                for (i, x) in inner.iter().enumerate() {
-                    for y in inner.iter().skip(i + 1) {
-                        if x != y {
-                            pairs.insert(((*x).min(*y), (*x).max(*y)));
-                        }
-                    }
-                }
+                additive_terms(side, true, &mut inner);
+                add_pairs(&inner, pairs);
             }
         }
     });
 }
 
-fn additive_terms(expr: &TExpr, terms: &mut Vec<CategoryId>) {
+fn additive_terms(expr: &TExpr, positive: bool, terms: &mut Vec<(CategoryId, bool)>) {
     match &expr.kind {
-        TExprKind::Add(a, b) | TExprKind::Sub(a, b) => {
-            additive_terms(a, terms);
-            additive_terms(b, terms);
+        TExprKind::Add(a, b) => {
+            additive_terms(a, positive, terms);
+            additive_terms(b, positive, terms);
         }
-        TExprKind::Category(c) => terms.push(*c),
+        TExprKind::Sub(a, b) => {
+            additive_terms(a, positive, terms);
+            additive_terms(b, !positive, terms);
+        }
+        TExprKind::Neg(a) => additive_terms(a, !positive, terms),
+        TExprKind::Category(c) => terms.push((*c, positive)),
         _ => {}
     }
 }
@@ -1313,7 +1424,7 @@ fn lower_example(
             } => {
                 let mut lowered = Vec::new();
                 for (field, value) in fields {
-                    if let Some(literal) = lower_field_value(checker, field, value) {
+                    if let Some(literal) = lower_field_value(checker, field, value, false) {
                         lowered.push((field.name.clone(), literal));
                     }
                 }

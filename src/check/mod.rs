@@ -95,7 +95,9 @@ fn error_file(error: &CheckError) -> crate::source::FileId {
         | BadWeight { span, .. }
         | UnknownOutcome { span, .. }
         | BadComparison { span, .. }
-        | DuplicatePledge { span, .. } => span,
+        | DuplicatePledge { span, .. }
+        | NameClash { span, .. }
+        | ExtendsTooDeep { span, .. } => span,
         Duplicate { again, .. } => again,
     };
     span.file
@@ -167,6 +169,11 @@ impl Checker<'_> {
                     draft.bases.insert(0, base_pledge.name.value.clone());
                     // Examples test the base text; they are not inherited.
                     draft.examples.clear();
+                } else {
+                    self.push(CheckError::ExtendsTooDeep {
+                        limit: MAX_EXTENDS_DEPTH,
+                        span: base.span,
+                    });
                 }
             }
         }
@@ -512,7 +519,7 @@ pub enum SetError {
 /// parameter. The value replaces all of the parameter's values, for every
 /// country and year.
 pub fn apply_sets(checked: &Checked, sets: &[String]) -> Result<Checked, Vec<Problem>> {
-    let mut pledges = checked.pledges.clone();
+    let mut pledges = checked.pledges().to_vec();
     let mut problems = Vec::new();
     for set in sets {
         let Some((name, value_text)) = set.split_once('=') else {
@@ -549,17 +556,23 @@ pub fn apply_sets(checked: &Checked, sets: &[String]) -> Result<Checked, Vec<Pro
                 continue;
             };
             found = true;
-            if param.ty != ty {
+            let fractional_year = param.used_as_year && !value.fract().is_zero();
+            if param.ty != ty || fractional_year {
                 let example = match param.ty {
                     crate::program::Type::Ratio => "a percentage such as `3%`",
                     crate::program::Type::Money => "an amount such as `money(500)`",
                     _ => "a plain number such as `2032`",
                 };
+                let (expected, found) = if fractional_year {
+                    ("a year".to_string(), "not a whole number".to_string())
+                } else {
+                    (param.ty.describe().to_string(), ty.describe().to_string())
+                };
                 problems.push(Problem::bare(SetError::WrongType {
                     name: name.to_string(),
                     value: value_text.trim().to_string(),
-                    expected: param.ty.describe().to_string(),
-                    found: ty.describe().to_string(),
+                    expected,
+                    found,
                     help: format!("write {example}"),
                 }));
                 break;

@@ -14,10 +14,18 @@ use crate::program::{CategoryId, ClauseKind, Condition, Literal, Program};
 /// At most this many candidate items are tried per pair of clauses.
 const MAX_CANDIDATES: usize = 4096;
 
+/// Only categories that a requirement adds together can double count, so
+/// only those pairs are searched (this also keeps large files fast).
 pub(super) fn check(checker: &mut Checker<'_>, program: &Program) {
-    let count = program.categories.len();
-    for a in 0..count {
-        for b in (a + 1)..count {
+    let mut pairs: Vec<(CategoryId, CategoryId)> = program
+        .requirements
+        .iter()
+        .flat_map(|r| r.added_together.iter().copied())
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    for (a, b) in pairs {
+        {
             if related(program, a, b) || precedence_declared(program, a, b) {
                 continue;
             }

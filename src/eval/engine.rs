@@ -187,7 +187,15 @@ pub struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
-    pub fn new(program: &'a Program, data: &'a Dataset) -> Engine<'a> {
+    /// An engine for the pledge at `index` of a checked file.
+    pub fn for_pledge(checked: &'a Checked, index: usize, data: &'a Dataset) -> Option<Engine<'a>> {
+        checked
+            .pledges()
+            .get(index)
+            .map(|program| Engine::new(program, data))
+    }
+
+    pub(crate) fn new(program: &'a Program, data: &'a Dataset) -> Engine<'a> {
         Engine {
             program,
             data,
@@ -702,7 +710,13 @@ impl<'a> Engine<'a> {
         self.eval_with(expr, country, year, None)
     }
 
-    fn eval_with(&self, expr: &TExpr, country: u16, year: i32, partial: Option<&[CategoryState]>) -> Value {
+    fn eval_with(
+        &self,
+        expr: &TExpr,
+        country: u16,
+        year: i32,
+        partial: Option<&[CategoryState]>,
+    ) -> Value {
         let recurse = |e: &TExpr| self.eval_with(e, country, year, partial);
         match &expr.kind {
             TExprKind::Const(value) => Ok(*value),
@@ -725,7 +739,7 @@ impl<'a> Engine<'a> {
                 if denominator.is_zero() {
                     return Err(Missing::new(format!(
                         "cannot divide by zero (`{}` is 0 for {} in {year})",
-                        short_text(b),
+                        self.describe(b),
                         self.data.country_code(country)
                     )));
                 }
@@ -763,23 +777,55 @@ impl<'a> Engine<'a> {
                 }
             }
             TExprKind::Alliance(inner) => {
+                // Every `alliance(...)` of a year sums over the same members:
+                // those with spending line items that year. A member with
+                // items but a missing value makes the total unknown.
                 let mut sum = Decimal::ZERO;
-                let mut with_data = 0;
+                let mut reporting = 0;
                 for c in self.members(year) {
-                    if let Ok(v) = self.eval_with(inner, c, year, None) {
-                        sum = checked(sum.checked_add(v))?;
-                        with_data += 1;
+                    if !self.data.has_items(c, year) {
+                        continue;
                     }
+                    reporting += 1;
+                    let v = self.eval_with(inner, c, year, None).map_err(|missing| {
+                        Missing::new(format!("the alliance total is unknown: {}", missing.reason))
+                    })?;
+                    sum = checked(sum.checked_add(v))?;
                 }
-                if with_data == 0 {
+                if reporting == 0 {
                     return Err(Missing::new(format!(
-                        "no member has data for `{}` in {year}",
-                        short_text(inner)
+                        "no member has spending line items in {year}"
                     )));
                 }
                 Ok(sum)
             }
             TExprKind::Count(requirement) => self.count(*requirement, year),
+        }
+    }
+
+    /// A short description of an expression for messages.
+    pub fn describe(&self, expr: &TExpr) -> String {
+        match &expr.kind {
+            TExprKind::Category(c) => self
+                .program
+                .categories
+                .get(*c)
+                .map_or(String::new(), |c| c.id.clone()),
+            TExprKind::Param(p) => self
+                .program
+                .params
+                .get(*p)
+                .map_or(String::new(), |p| p.name.clone()),
+            TExprKind::Indicator(name) => name.clone(),
+            TExprKind::Alliance(inner) => format!("alliance({})", self.describe(inner)),
+            TExprKind::At(inner, AtSpec::Relative(offset)) if *offset < 0 => {
+                format!(
+                    "{} at year - {}",
+                    self.describe(inner),
+                    offset.unsigned_abs()
+                )
+            }
+            _ => "the amount it is compared with".to_string(),
         }
     }
 
@@ -840,14 +886,5 @@ pub fn compare(actual: Decimal, op: CompareOp, expected: Decimal) -> bool {
         CompareOp::Lt => actual < expected,
         CompareOp::Eq => actual == expected,
         CompareOp::Ne => actual != expected,
-    }
-}
-
-/// A short description of an expression for messages.
-fn short_text(expr: &TExpr) -> String {
-    match &expr.kind {
-        TExprKind::Category(c) => format!("category #{c}"),
-        TExprKind::Indicator(name) => name.clone(),
-        _ => "the divisor".to_string(),
     }
 }

@@ -75,7 +75,7 @@ pub fn evaluate(
     };
     let mut outcomes = Vec::new();
     let mut problems = Vec::new();
-    for program in &checked.pledges {
+    for program in checked.pledges() {
         let (outcome, mut errors) = evaluate_program(program, data, sources, &countries, &years);
         problems.append(&mut errors);
         outcomes.push(outcome);
@@ -146,8 +146,7 @@ fn evaluate_program(
     let engine = Engine::new(program, data);
     let mut results = Vec::new();
     // (requirement, first, second) → (country, year, items, count, clause spans)
-    let mut double: BTreeMap<(usize, usize, usize), DoubleCount> =
-        BTreeMap::new();
+    let mut double: BTreeMap<(usize, usize, usize), DoubleCount> = BTreeMap::new();
     for (index, requirement) in program.requirements.iter().enumerate() {
         for &country in countries {
             for &year in years {
@@ -189,6 +188,7 @@ fn evaluate_program(
                     threshold: evaluated.threshold,
                     margin: evaluated.margin,
                     margin_pp: evaluated.margin_pp,
+                    margin_basis: evaluated.margin_basis,
                     unit: evaluated.unit,
                     reason: evaluated.reason,
                     rule: evaluated.rule,
@@ -332,6 +332,8 @@ fn evaluate_program(
 
     let outcome = PledgeOutcome {
         pledge: program.name.clone(),
+        source: program.source.clone(),
+        status: program.status.clone(),
         years: years.to_vec(),
         countries: countries
             .iter()

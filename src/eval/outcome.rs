@@ -59,6 +59,9 @@ pub struct RequirementResult {
     /// points (shares).
     #[serde(serialize_with = "decimal_string")]
     pub margin_pp: Option<Decimal>,
+    /// What `margin_pp` is a percentage of: `gdp`, the base of `x% of base`
+    /// (such as `defence`), or `points of the share` for shares.
+    pub margin_basis: String,
     /// `money`, `ratio` or `number`.
     pub unit: &'static str,
     /// Why there is no result (`no_data`), or why it does not apply.
@@ -143,6 +146,8 @@ pub struct AllianceTotal {
 #[derive(Debug, Clone, Serialize)]
 pub struct PledgeOutcome {
     pub pledge: String,
+    pub source: Option<String>,
+    pub status: Option<String>,
     pub years: Vec<i32>,
     pub countries: Vec<String>,
     pub results: Vec<RequirementResult>,

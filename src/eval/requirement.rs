@@ -16,6 +16,8 @@ pub struct Evaluated {
     pub threshold: Option<Decimal>,
     pub margin: Option<Decimal>,
     pub margin_pp: Option<Decimal>,
+    /// What `margin_pp` is a percentage of (`gdp`, or the base of `x% of base`).
+    pub margin_basis: String,
     pub unit: &'static str,
     pub reason: Option<String>,
     pub rule: String,
@@ -30,6 +32,7 @@ impl Evaluated {
             threshold: None,
             margin: None,
             margin_pp: None,
+            margin_basis: String::new(),
             unit: "",
             reason: Some(reason),
             rule,
@@ -157,6 +160,7 @@ pub fn evaluate(
                 *op,
                 threshold,
                 left.ty,
+                basis_of(right),
                 country,
                 year,
                 rule,
@@ -192,6 +196,7 @@ pub fn evaluate(
                     CompareOp::Ge,
                     required,
                     value.ty,
+                    basis_of(target),
                     country,
                     year,
                     rule,
@@ -221,20 +226,53 @@ pub fn path_point(
         return Ok((actual, goal));
     }
     let start = engine.eval(value, country, base)?;
-    let progress = Decimal::from(year - base) / Decimal::from(end - base);
+    let done = Decimal::from(year - base);
+    let to_go = Decimal::from(end - year);
+    let span = Decimal::from(end - base);
+    let overflow = || Missing::new("the path is too large to compute exactly");
     if value.ty == Type::Money {
         let gdp_base = engine.indicator("gdp", country, base)?;
         let gdp_now = engine.indicator("gdp", country, year)?;
         if gdp_base.is_zero() || gdp_now.is_zero() {
             return Err(Missing::new("GDP is zero"));
         }
-        let start_share = start / gdp_base;
-        let goal_share = goal / gdp_now;
-        let required_share = start_share + (goal_share - start_share) * progress;
-        Ok((actual, required_share * gdp_now))
+        // share(y) = s0 + (g - s0) × done / span, with s0 = start / gdp_base
+        // and g = goal / gdp_now; times gdp_now, with one division at the end:
+        // (start × gdp_now × to_go + goal × gdp_base × done) / (gdp_base × span).
+        let numerator = start
+            .checked_mul(gdp_now)
+            .and_then(|x| x.checked_mul(to_go))
+            .and_then(|x| {
+                goal.checked_mul(gdp_base)?
+                    .checked_mul(done)?
+                    .checked_add(x)
+            })
+            .ok_or_else(overflow)?;
+        let denominator = gdp_base.checked_mul(span).ok_or_else(overflow)?;
+        Ok((
+            actual,
+            numerator.checked_div(denominator).ok_or_else(overflow)?,
+        ))
     } else {
-        Ok((actual, start + (goal - start) * progress))
+        let numerator = start
+            .checked_mul(to_go)
+            .and_then(|x| goal.checked_mul(done)?.checked_add(x))
+            .ok_or_else(overflow)?;
+        Ok((actual, numerator.checked_div(span).ok_or_else(overflow)?))
     }
+}
+
+/// The amount a threshold such as `20% of defence` is a share of: margins
+/// are then given in points of that amount (`None`: points of GDP).
+fn basis_of(threshold: &TExpr) -> Option<&TExpr> {
+    if let TExprKind::Mul(a, b) = &threshold.kind {
+        match (a.ty, b.ty) {
+            (Type::Ratio, Type::Money) => return Some(b),
+            (Type::Money, Type::Ratio) => return Some(a),
+            _ => {}
+        }
+    }
+    None
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -244,6 +282,7 @@ fn finish(
     op: CompareOp,
     threshold: Decimal,
     ty: Type,
+    basis: Option<&TExpr>,
     country: u16,
     year: i32,
     rule: String,
@@ -254,14 +293,25 @@ fn finish(
         CompareOp::Le | CompareOp::Lt => threshold - value,
         CompareOp::Eq | CompareOp::Ne | CompareOp::Ge | CompareOp::Gt => value - threshold,
     };
-    let margin_pp = match ty {
-        Type::Money => engine
-            .indicator("gdp", country, year)
-            .ok()
-            .filter(|gdp| !gdp.is_zero())
-            .map(|gdp| margin / gdp * Decimal::ONE_HUNDRED),
-        Type::Ratio => Some(margin * Decimal::ONE_HUNDRED),
-        _ => None,
+    let (margin_pp, margin_basis) = match ty {
+        Type::Money => {
+            let (base, name) = match basis {
+                Some(expr) => (engine.eval(expr, country, year).ok(), engine.describe(expr)),
+                None => (
+                    engine.indicator("gdp", country, year).ok(),
+                    "gdp".to_string(),
+                ),
+            };
+            let pp = base
+                .filter(|b| !b.is_zero())
+                .map(|b| margin / b * Decimal::ONE_HUNDRED);
+            (pp, name)
+        }
+        Type::Ratio => (
+            Some(margin * Decimal::ONE_HUNDRED),
+            "points of the share".to_string(),
+        ),
+        _ => (None, String::new()),
     };
     Evaluated {
         status: if met { Status::Met } else { Status::NotMet },
@@ -269,6 +319,7 @@ fn finish(
         threshold: Some(threshold),
         margin: Some(margin),
         margin_pp,
+        margin_basis,
         unit: unit_name(ty),
         reason: None,
         rule,

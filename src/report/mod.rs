@@ -150,36 +150,68 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
         if markdown {
             format!("{} {text}\n\n", "#".repeat(level + 1))
         } else {
-            format!(
-                "{text}\n{}\n",
-                if level == 0 {
-                    "=".repeat(text.chars().count())
-                } else {
-                    "-".repeat(text.chars().count())
-                }
-            )
+            let rule = if level == 0 { "=" } else { "-" };
+            format!("{text}\n{}\n", rule.repeat(text.chars().count()))
+        }
+    };
+    let paragraph = |text: String| {
+        if markdown {
+            format!("{text}\n\n")
+        } else {
+            format!("{text}\n")
         }
     };
     out.push_str(&heading(&format!("{} — outcomes", outcome.pledge), 0));
-    out.push_str(&format!(
-        "Data: {} ({}); amounts in {}.\n",
+    if let Some(source) = &outcome.source {
+        let status = outcome
+            .status
+            .as_ref()
+            .map_or(String::new(), |s| format!(" (status: {s})"));
+        out.push_str(&paragraph(format!("Source: {source}{status}.")));
+    }
+    out.push_str(&paragraph(format!(
+        "Data: {} ({}); amounts in {}.",
         data.manifest.name, data.manifest.edition, data.manifest.money_unit
-    ));
-    out.push_str(&format!("Legend: {LEGEND}\n\n"));
+    )));
+    out.push_str(&paragraph(format!("Legend: {LEGEND}")));
+    if !markdown {
+        out.push('\n');
+    }
     for requirement in &outcome.requirements {
         let results: Vec<&RequirementResult> = outcome
             .results
             .iter()
             .filter(|r| &r.requirement == requirement)
             .collect();
-        let rule = results
+        let general = results
             .iter()
-            .find(|r| !r.country_specific && !r.rule.is_empty())
-            .or_else(|| results.first())
-            .map_or(String::new(), |r| r.rule.clone());
+            .find(|r| !r.country_specific && !r.rule.is_empty());
+        let rule = match general {
+            Some(r) => r.rule.clone(),
+            None => {
+                let countries: Vec<&str> = results
+                    .iter()
+                    .filter(|r| r.country_specific)
+                    .map(|r| r.country.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                let rule = results
+                    .iter()
+                    .find(|r| !r.rule.is_empty())
+                    .map_or(String::new(), |r| r.rule.clone());
+                format!("{rule} (for {} only)", countries.join(", "))
+            }
+        };
         out.push_str(&heading(&format!("{requirement}: {rule}"), 1));
-        if markdown {
-            out.push('\n');
+        let basis = results
+            .iter()
+            .find(|r| !r.margin_basis.is_empty())
+            .map_or("gdp", |r| r.margin_basis.as_str());
+        if basis != "gdp" && basis != "points of the share" {
+            out.push_str(&paragraph(format!(
+                "Margins are in percentage points of `{basis}`."
+            )));
         }
         let mut header = vec!["ally".to_string()];
         header.extend(outcome.years.iter().map(|y| y.to_string()));
@@ -202,12 +234,15 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                     });
                 row.push(text);
             }
-            if specific {
+            if specific && general.is_some() {
                 if let Some(r) = results
                     .iter()
                     .find(|r| &r.country == country && r.country_specific)
                 {
-                    notes.push(format!("{country}*: {}", r.rule));
+                    notes.push(format!(
+                        "{country}*: {} (a rule for this country only)",
+                        r.rule
+                    ));
                 }
                 if let Some(first) = row.first_mut() {
                     first.push('*');
@@ -221,10 +256,15 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
         } else {
             grid.text()
         });
-        for note in notes {
-            out.push_str(&format!("{note} (a country-specific rule)\n"));
+        if markdown {
+            out.push('\n');
         }
-        out.push('\n');
+        for note in notes {
+            out.push_str(&paragraph(note));
+        }
+        if !markdown {
+            out.push('\n');
+        }
         for summary in outcome
             .summaries
             .iter()
@@ -239,9 +279,6 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
         out.push('\n');
     }
     out.push_str(&heading("Category totals as a share of GDP", 1));
-    if markdown {
-        out.push('\n');
-    }
     for category in &outcome.categories {
         let mut header = vec![category.clone()];
         header.extend(outcome.years.iter().map(|y| y.to_string()));
@@ -254,14 +291,14 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                         .total(category, country, year)
                         .map_or(String::new(), |t| match (t.counted, t.share_of_gdp) {
                             (Some(_), Some(share)) => numbers::percent(share),
-                            (Some(v), None) => numbers::money(v),
+                            (Some(_), None) => "no GDP".into(),
                             _ => "no data".into(),
                         });
                 row.push(text);
             }
             rows.push(row);
         }
-        let mut alliance_row = vec!["alliance".to_string()];
+        let mut total_row = vec!["total".to_string()];
         for &year in &outcome.years {
             let text = outcome
                 .alliance
@@ -275,11 +312,12 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                         a.members_with_data,
                         a.members
                     ),
-                    None => "no data".into(),
+                    None if a.members_with_data == 0 => "no data".into(),
+                    None => format!("no GDP ({}/{})", a.members_with_data, a.members),
                 });
-            alliance_row.push(text);
+            total_row.push(text);
         }
-        rows.push(alliance_row);
+        rows.push(total_row);
         let grid = Grid { header, rows };
         out.push_str(&if markdown {
             grid.markdown()
@@ -288,9 +326,9 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
         });
         out.push('\n');
     }
-    out.push_str(
-        "The alliance row is the members' combined total over their combined GDP; (n/m) means only n of m members had data.\n",
-    );
+    out.push_str(&paragraph(
+        "The total row is the combined amount of the members shown over their combined GDP; (n/m) means only n of the m members shown had data (members without data are left out of both sums).".to_string(),
+    ));
     out
 }
 
@@ -338,7 +376,7 @@ pub struct JsonDocument<'a> {
     pub stamp: &'a crate::stamp::Stamp,
     pub pledges: Vec<JsonPledge<'a>>,
     pub results: Vec<&'a RequirementResult>,
-    pub totals: Vec<&'a crate::eval::outcome::CategoryTotal>,
+    pub totals: Vec<JsonTotal<'a>>,
     pub summaries: Vec<JsonSummary<'a>>,
 }
 
@@ -352,11 +390,20 @@ pub struct JsonDataset<'a> {
 #[derive(Serialize)]
 pub struct JsonPledge<'a> {
     pub pledge: &'a str,
+    pub source: Option<&'a str>,
+    pub status: Option<&'a str>,
     pub years: &'a [i32],
     pub countries: &'a [String],
     pub requirements: &'a [String],
     pub categories: &'a [String],
     pub alliance: &'a [crate::eval::outcome::AllianceTotal],
+}
+
+#[derive(Serialize)]
+pub struct JsonTotal<'a> {
+    pub pledge: &'a str,
+    #[serde(flatten)]
+    pub total: &'a crate::eval::outcome::CategoryTotal,
 }
 
 #[derive(Serialize)]
@@ -384,6 +431,8 @@ pub fn json(
             .iter()
             .map(|o| JsonPledge {
                 pledge: &o.pledge,
+                source: o.source.as_deref(),
+                status: o.status.as_deref(),
                 years: &o.years,
                 countries: &o.countries,
                 requirements: &o.requirements,
@@ -392,7 +441,15 @@ pub fn json(
             })
             .collect(),
         results: outcomes.iter().flat_map(|o| o.results.iter()).collect(),
-        totals: outcomes.iter().flat_map(|o| o.totals.iter()).collect(),
+        totals: outcomes
+            .iter()
+            .flat_map(|o| {
+                o.totals.iter().map(move |t| JsonTotal {
+                    pledge: &o.pledge,
+                    total: t,
+                })
+            })
+            .collect(),
         summaries: outcomes
             .iter()
             .flat_map(|o| {
@@ -422,8 +479,11 @@ pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
         "threshold",
         "margin",
         "margin_pp",
+        "margin_basis",
         "unit",
         "reason",
+        "rule",
+        "country_specific",
     ]);
     let text = |v: Option<Decimal>| v.map_or(String::new(), |d| d.normalize().to_string());
     for outcome in outcomes {
@@ -438,8 +498,11 @@ pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
                 text(r.threshold),
                 text(r.margin),
                 text(r.margin_pp),
+                r.margin_basis.clone(),
                 r.unit.to_string(),
                 r.reason.clone().unwrap_or_default(),
+                r.rule.clone(),
+                r.country_specific.to_string(),
             ]);
         }
     }
