@@ -161,7 +161,7 @@ fn eval_csv() {
     assert_eq!(run.stdout.lines().count(), 2 + 15);
     assert!(run
         .stdout
-        .contains("Hague 2025,core_floor,XWA,2035,not_met,3000,3500,-500,-0.5,money,"));
+        .contains("Hague 2025,core_floor,XWA,2035,not_met,3000,3500,-500,-0.5,gdp,money,"));
 }
 
 #[test]
