@@ -71,6 +71,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Compare two or more drafts: flips, outcomes, totals, text differences, and why.
+    Compare(crate::compare::CompareArgs),
     /// Show how each number for one country and year was derived.
     Explain {
         /// The rule file (`.pledge`).
@@ -171,6 +173,7 @@ pub fn run(command: Command, out: &mut Output) -> ExitCode {
             selection,
             format,
         } => run_eval(&file, &data, &selection, format, out),
+        Command::Compare(args) => crate::compare::run(&args, out),
         Command::Explain {
             file,
             data,
@@ -199,7 +202,23 @@ pub fn load_data(
     choice: Option<&str>,
     workspace: Option<&Workspace>,
 ) -> Result<Dataset, Vec<Problem>> {
-    // `meta dataset` of the file named, else of the nearest base that has one.
+    let resolved = data_choice(choice, workspace);
+    match resolve_data(&resolved, Path::new("")) {
+        Some(source) => data::load(&source),
+        None => Err(vec![Problem::bare(data::DataError::Unreadable {
+            path: resolved,
+            reason: "no such bundled dataset or folder".to_string(),
+        })]),
+    }
+}
+
+/// The dataset a run uses, as a bundled name or a path: `--data`, else the
+/// `meta dataset` of the rule file (or of the nearest base that has one,
+/// relative to that file), else the bundled NATO data.
+pub fn data_choice(choice: Option<&str>, workspace: Option<&Workspace>) -> String {
+    if let Some(name) = choice {
+        return name.to_string();
+    }
     let from_rules = workspace.and_then(|w| {
         w.files.iter().find_map(|file| {
             let value = file.ast.pledges.iter().find_map(|p| {
@@ -219,17 +238,10 @@ pub fn load_data(
             ))
         })
     });
-    let source = match (choice, from_rules) {
-        (Some(name), _) => resolve_data(name, Path::new("")),
-        (None, Some((name, dir))) => resolve_data(&name, &dir),
-        (None, None) => data::bundled::source(data::bundled::DEFAULT),
-    };
-    match source {
-        Some(source) => data::load(&source),
-        None => Err(vec![Problem::bare(data::DataError::Unreadable {
-            path: choice.unwrap_or_default().to_string(),
-            reason: "no such bundled dataset or folder".to_string(),
-        })]),
+    match from_rules {
+        Some((name, _)) if data::bundled::source(&name).is_some() => name,
+        Some((name, dir)) => dir.join(name).display().to_string(),
+        None => data::bundled::DEFAULT.to_string(),
     }
 }
 
@@ -377,6 +389,8 @@ fn run_ast(file: &Path, out: &mut Output) -> ExitCode {
 pub struct Prepared {
     pub workspace: Workspace,
     pub dataset: Dataset,
+    /// The dataset as a bundled name or a path (see `data_choice`).
+    pub dataset_choice: String,
     pub checked: Checked,
     pub stamp: Stamp,
 }
@@ -391,7 +405,8 @@ pub fn prepare(file: &Path, args: &DataArgs, out: &mut Output) -> Option<Prepare
             return None;
         }
     };
-    let dataset = match load_data(args.data.as_deref(), Some(&workspace)) {
+    let dataset_choice = data_choice(args.data.as_deref(), Some(&workspace));
+    let dataset = match load_data(Some(&dataset_choice), None) {
         Ok(d) => d,
         Err(problems) => {
             out.problems(&problems);
@@ -418,6 +433,7 @@ pub fn prepare(file: &Path, args: &DataArgs, out: &mut Output) -> Option<Prepare
     Some(Prepared {
         workspace,
         dataset,
+        dataset_choice,
         checked,
         stamp,
     })

@@ -23,14 +23,14 @@ pub struct Node {
 }
 
 impl Node {
-    fn leaf(label: impl Into<String>) -> Node {
+    pub fn leaf(label: impl Into<String>) -> Node {
         Node {
             label: label.into(),
             children: Vec::new(),
         }
     }
 
-    fn with(label: impl Into<String>, children: Vec<Node>) -> Node {
+    pub fn with(label: impl Into<String>, children: Vec<Node>) -> Node {
         Node {
             label: label.into(),
             children,

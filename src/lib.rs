@@ -3,6 +3,7 @@
 pub mod ast;
 pub mod check;
 pub mod cli;
+pub mod compare;
 pub mod data;
 pub mod diagnostics;
 pub mod eval;

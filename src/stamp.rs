@@ -135,6 +135,20 @@ impl Stamp {
         }
     }
 
+    /// The stamp of the same rules run with `--set` overrides.
+    pub fn with_sets(&self, sets: &[String]) -> Stamp {
+        let mut hasher = Hasher::default();
+        hasher.update(self.rules.as_bytes());
+        for set in sets {
+            hasher.update(&[0]);
+            hasher.update(set.as_bytes());
+        }
+        Stamp {
+            rules: hasher.hex(),
+            ..self.clone()
+        }
+    }
+
     /// One line for the top of text outputs.
     pub fn line(&self) -> String {
         format!(

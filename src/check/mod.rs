@@ -11,6 +11,7 @@ mod overlap;
 use std::collections::BTreeSet;
 
 pub use errors::CheckError;
+pub(crate) use lower::describe_value;
 
 use crate::ast::{self, Clause, Ident, Item, ReplaceDecl};
 use crate::data::schema::Manifest;
