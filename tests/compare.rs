@@ -1,0 +1,141 @@
+//! `pledge compare` on the invented sample dataset, where the related 1.5%
+//! category has item-level data. Figures are hand-checked against
+//! data/sample/README.md (XSA in 2035: GDP 150,000; core 5,550; related
+//! 1,200 under the Hague text; border security 450, coast guard 300 and
+//! military mobility 300, of which the Hague text counts half).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::process::Command;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn pledge(args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_pledge"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    Run {
+        code: output.status.code().unwrap(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// Stamps change with every edit of a rule file; the outcomes are what the
+/// snapshots are about.
+fn redact(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            if line.contains("stamp: pledge") {
+                let label = line.split(':').next().unwrap_or("");
+                format!("{label}: stamp: [redacted]")
+            } else if line.contains("\"rules\": \"") && line.len() < 40 || line.contains("\"data\": \"") && line.len() < 40 {
+                "[stamp hash]".to_string()
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const HAGUE: &str = "rules/hague-2025.pledge";
+const BROAD: &str = "rules/alternatives/broad-related.pledge";
+
+#[test]
+fn broad_related_spending_flips_southland_headline() {
+    let run = pledge(&["compare", HAGUE, BROAD, "--data", "sample", "--year", "2035", "--why", "XSA"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The flip is listed first: 6,750 of 150,000 is 4.5% (short 0.50) under
+    // A; B adds border security 450, coast guard 300 and the other half of
+    // mobility 150, so 7,650 = 5.1% (met +0.10).
+    let flips = run.stdout.split("Outcomes by draft").next().unwrap();
+    assert!(flips.contains("Flips (1)"), "{flips}");
+    assert!(flips.contains("headline      XSA  2035  short -0.50  met +0.10"), "{flips}");
+    // The contrastive explanation cites clauses of both drafts by location.
+    assert!(run.stdout.contains("A: counted at 50% by `include 50% of function == military_mobility` (rules/hague-2025.pledge:"));
+    assert!(run.stdout.contains("B: counted at 100% by `include function in [border_security, coast_guard]` (rules/alternatives/broad-related.pledge:8)"));
+    // The text diff names the two added clauses.
+    assert!(run.stdout.contains("B category related: added `include function in [border_security, coast_guard]` (rules/alternatives/broad-related.pledge:8)"));
+    insta::assert_snapshot!("compare_hague_broad_2035", redact(&run.stdout));
+}
+
+#[test]
+fn json_lists_flips_deltas_and_changes() {
+    let run = pledge(&["compare", HAGUE, BROAD, "--data", "sample", "--year", "2035", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let flips = document["flips"].as_array().unwrap();
+    assert_eq!(flips.len(), 1);
+    assert_eq!(flips[0]["country"], "XSA");
+    assert_eq!(flips[0]["outcomes"][0]["status"], "not_met");
+    assert_eq!(flips[0]["outcomes"][1]["status"], "met");
+    // Related for XSA: 1,200 → 2,100 (exact decimals as strings).
+    let delta = document["deltas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["country"] == "XSA" && d["category"] == "related")
+        .unwrap();
+    assert_eq!(delta["counted"][0], "1200");
+    assert_eq!(delta["counted"][1], "2100");
+    assert_eq!(document["changes"].as_array().unwrap().len(), 2);
+    assert!(document["drafts"][1]["stamp"]["rules"].is_string());
+}
+
+#[test]
+fn a_parameter_change_is_a_diff_with_both_locations() {
+    let run = pledge(&[
+        "compare",
+        HAGUE,
+        "rules/alternatives/rutte-draft-2032.pledge",
+        "--data",
+        "sample",
+        "--years",
+        "2032..2032",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("B param deadline: 2035"));
+    assert!(run.stdout.contains("(rules/hague-2025.pledge:"));
+    assert!(run.stdout.contains("→ 2032 (source \"Rutte draft, as reported: by 2032\") (rules/alternatives/rutte-draft-2032.pledge:7)"));
+    // Under the 2032 deadline, Westland is due and short: 3.0% against 3.5%
+    // is computed on 2032 figures; every ally's core_floor flips from not due.
+    assert!(run.stdout.contains("core_floor      XWA  2032    not due  short"), "{}", run.stdout);
+}
+
+#[test]
+fn a_draft_against_itself_under_another_parameter_value() {
+    // `2:` sets the value for the second draft only. Westland spends 3.0% of
+    // GDP on core in 2035: short of 3.5%, exactly met at 3%.
+    let run = pledge(&[
+        "compare", HAGUE, HAGUE, "--data", "sample", "--year", "2035", "--set", "2:core_floor=3%",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("core_floor      XWA  2035  short -0.50  met +0.00"), "{}", run.stdout);
+    assert!(run.stdout.contains("B param core_floor: 3.5%"), "{}", run.stdout);
+    assert!(run.stdout.contains("3% (source \"--set core_floor=3%\") (set on the command line)"), "{}", run.stdout);
+}
+
+#[test]
+fn errors_are_reported_not_panicked() {
+    let unknown_country = pledge(&["compare", HAGUE, BROAD, "--data", "sample", "--why", "XYZ"]);
+    assert_eq!(unknown_country.code, 1);
+    assert!(unknown_country.stderr.contains("pledge::eval::unknown_country"));
+    let unknown_param = pledge(&["compare", HAGUE, BROAD, "--data", "sample", "--set", "core_flor=3%"]);
+    assert_eq!(unknown_param.code, 1);
+    assert!(unknown_param.stderr.contains("did you mean `core_floor`"), "{}", unknown_param.stderr);
+    let one_file = pledge(&["compare", HAGUE]);
+    assert_eq!(one_file.code, 2);
+}
