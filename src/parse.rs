@@ -34,7 +34,10 @@ pub enum SyntaxError {
         expected: String,
         found: String,
         help: String,
-        #[label("expected {expected} here")]
+        /// Usually "expected ... here"; says what is wrong where the span
+        /// is not the place of the missing thing (an unclosed comment).
+        label: String,
+        #[label("{label}")]
         span: Span,
     },
     #[error("brackets or `not`/`-` are nested more than {MAX_NESTING} deep")]
@@ -194,11 +197,22 @@ fn guard_nesting(text: &str, file: FileId) -> Result<(), SyntaxError> {
 }
 
 fn internal(file: FileId, at: usize) -> SyntaxError {
+    unexpected(
+        "a complete clause".to_string(),
+        "something the parser could not read".to_string(),
+        "check the clause against docs/language.md".to_string(),
+        Span::new(file, at, at),
+    )
+}
+
+/// An `Unexpected` error whose label points at the place of the expected thing.
+fn unexpected(expected: String, found: String, help: String, span: Span) -> SyntaxError {
     SyntaxError::Unexpected {
-        expected: "a complete clause".to_string(),
-        found: "something the parser could not read".to_string(),
-        help: "check the clause against docs/language.md".to_string(),
-        span: Span::new(file, at, at),
+        label: format!("expected {expected} here"),
+        expected,
+        found,
+        help,
+        span,
     }
 }
 
@@ -208,12 +222,25 @@ fn convert(error: pest::error::Error<Rule>, text: &str, file: FileId) -> SyntaxE
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
-    let mut expected: Vec<&'static str> = match &error.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            positives.iter().map(|rule| describe(*rule)).collect()
-        }
+    // An unclosed `/*` makes the rest of the file unreadable, but pest
+    // reports it only as an unexpected `/` (comments are skipped silently).
+    if let Some(start) = unclosed_comment(text).filter(|start| *start <= position) {
+        return SyntaxError::Unexpected {
+            expected: "`*/` to close the comment".to_string(),
+            found: "the end of the file".to_string(),
+            help: "this comment is not closed: add `*/` where the comment ends".to_string(),
+            label: "this comment is not closed".to_string(),
+            span: Span::new(file, start, start + 2),
+        };
+    }
+    let rules: Vec<Rule> = match &error.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    if let Some(error) = unknown_function(&rules, text, position, file) {
+        return error;
+    }
+    let mut expected: Vec<&'static str> = rules.iter().map(|rule| describe(*rule)).collect();
     expected.sort_unstable();
     expected.dedup();
     if expected.is_empty() {
@@ -221,13 +248,13 @@ fn convert(error: pest::error::Error<Rule>, text: &str, file: FileId) -> SyntaxE
     }
     let expected_text = join_alternatives(&expected);
     let (found, length) = describe_found(text, position);
-    let help = help_for(&expected, text, position);
-    SyntaxError::Unexpected {
-        expected: expected_text,
+    let help = help_for(&rules, text, position);
+    unexpected(
+        expected_text,
         found,
         help,
-        span: Span::new(file, position, position + length),
-    }
+        Span::new(file, position, position + length),
+    )
 }
 
 fn join_alternatives(items: &[&str]) -> String {
@@ -255,23 +282,235 @@ fn describe_found(text: &str, position: usize) -> (String, usize) {
     if first == '"' {
         return ("a quoted text".to_string(), 1);
     }
+    if first == '\n' || first == '\r' {
+        return ("the end of the line".to_string(), 0);
+    }
     (format!("`{first}`"), first.len_utf8())
 }
 
-fn help_for(expected: &[&str], text: &str, position: usize) -> String {
+/// The names of the built-in functions, as the grammar's `function_name`.
+const FUNCTIONS: [&str; 6] = ["min", "max", "round", "money", "alliance", "count"];
+
+/// `f(x)` with a name that is not a function: pest stops at the `(`, but
+/// the mistake is the name before it. Only where the name was read as a
+/// value or field, that is where an operator or comparison could follow.
+fn unknown_function(
+    rules: &[Rule],
+    text: &str,
+    position: usize,
+    file: FileId,
+) -> Option<SyntaxError> {
+    let after_a_value = rules.iter().any(|rule| {
+        matches!(
+            rule,
+            Rule::add
+                | Rule::sub
+                | Rule::mul
+                | Rule::div
+                | Rule::of
+                | Rule::kw_of
+                | Rule::at_year
+                | Rule::kw_at
+                | Rule::compare_op
+                | Rule::field_compare
+                | Rule::in_list
+                | Rule::not_in_list
+                | Rule::kw_in
+        )
+    });
+    if !after_a_value || !text.get(position..)?.starts_with('(') {
+        return None;
+    }
+    let before = text.get(..position)?.trim_end();
+    let start = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+        .last()
+        .map(|(i, _)| i)?;
+    let name = before.get(start..)?;
+    let starts_like_a_name = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_');
+    if !starts_like_a_name || is_keyword(name) || FUNCTIONS.contains(&name) {
+        return None;
+    }
+    let list = "`min`, `max`, `round`, `money`, `alliance` and `count`";
+    let lower = name.to_lowercase();
+    let help = if FUNCTIONS.contains(&lower.as_str()) {
+        format!("functions are written in small letters: write `{lower}(...)`")
+    } else {
+        format!(
+            "`{name}` is not a function of the language; the functions are {list}. \
+             A parameter or category is written without brackets"
+        )
+    };
+    Some(SyntaxError::Unexpected {
+        expected: "a function (`min`, `max`, `round`, `money`, `alliance` or `count`)".to_string(),
+        found: format!("`{name}`"),
+        help,
+        label: format!("`{name}` is not a function"),
+        span: Span::new(file, start, start + name.len()),
+    })
+}
+
+/// Where a `/* ...` comment starts that is never closed, if there is one.
+/// Texts and line comments are skipped, as the grammar does.
+fn unclosed_comment(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
+            b'"' => {
+                i += 1;
+                while let Some(&b) = bytes.get(i) {
+                    if b == b'"' || b == b'\n' {
+                        break;
+                    }
+                    i += if b == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while bytes.get(i).is_some_and(|&b| b != b'\n') {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let start = i;
+                i += 2;
+                loop {
+                    match (bytes.get(i), bytes.get(i + 1)) {
+                        (None, _) => return Some(start),
+                        (Some(b'*'), Some(b'/')) => break,
+                        _ => i += 1,
+                    }
+                }
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Clauses that open a pledge-level item, with the rule of their keyword.
+const CLAUSE_KEYWORDS: [(&str, Rule); 11] = [
+    ("source", Rule::kw_source),
+    ("status", Rule::kw_status),
+    ("meta", Rule::kw_meta),
+    ("param", Rule::kw_param),
+    ("group", Rule::kw_group),
+    ("category", Rule::kw_category),
+    ("amend", Rule::kw_amend),
+    ("replace", Rule::kw_replace),
+    ("require", Rule::kw_require),
+    ("for", Rule::kw_for),
+    ("example", Rule::kw_example),
+];
+
+/// A help line for the error at `position`, where pest expected `rules`.
+fn help_for(rules: &[Rule], text: &str, position: usize) -> String {
     let rest = text.get(position..).unwrap_or("");
     let word: String = rest
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_')
         .collect();
-    if is_keyword(&word) && expected.iter().any(|e| e.contains("name")) {
-        return format!("`{word}` is a reserved word of the language; choose another name, for example `{word}_total`");
-    }
-    if expected.contains(&"`}` to close the block") && rest.starts_with('"') {
-        return "texts must be attached to a clause such as `source \"...\"`".to_string();
+    let expects = |rule: Rule| rules.contains(&rule);
+    if expects(Rule::close_quote) {
+        return if rest.starts_with('\\') {
+            "inside a quoted text, `\\` must be followed by `\"` (a quote) or `\\` (a backslash)"
+                .to_string()
+        } else {
+            "this quoted text is not closed: add `\"` before the end of the line".to_string()
+        };
     }
     if rest.is_empty() {
-        return "the file ends too early: a block opened with `{` may be missing its `}`"
+        return if expects(Rule::close_brace) {
+            "the file ends too early: a block opened with `{` is missing its `}`".to_string()
+        } else {
+            "the file ends too early: the last clause is not finished, and every `{` needs its `}`"
+                .to_string()
+        };
+    }
+    if expects(Rule::ident) && is_keyword(&word) {
+        return format!("`{word}` is a reserved word of the language; choose another name, for example `{word}_total`");
+    }
+    if expects(Rule::ident) && rest.starts_with('"') {
+        let inner: String = rest
+            .chars()
+            .skip(1)
+            .take_while(|c| *c != '"' && *c != '\n')
+            .collect();
+        return format!("a name is written without quotes: write `{inner}`, not `\"{inner}\"`");
+    }
+    let misplaced_clause = CLAUSE_KEYWORDS
+        .iter()
+        .any(|(keyword, rule)| *keyword == word && !expects(*rule));
+    if misplaced_clause && expects(Rule::close_brace) {
+        // A block that accepts `amend` but not `category` is a `for` block.
+        if expects(Rule::kw_amend) && !expects(Rule::kw_category) {
+            let accepted = "a `for` block accepts only `param`, `require`, `amend category`, \
+                            `replace category` and `replace require`";
+            return if word == "category" {
+                format!(
+                    "{accepted}: define the category outside the `for` block, and change it \
+                     for these countries with `amend category` or `replace category`"
+                )
+            } else {
+                format!(
+                    "{accepted}: write `{word}` outside the `for` block (close the `for` \
+                     block with `}}` first)"
+                )
+            };
+        }
+        return format!(
+            "`{word}` cannot be written here: the block before it is probably missing its \
+             closing `}}`; add `}}` before `{word}`"
+        );
+    }
+    let category_clause = ["include", "exclude", "cap"].contains(&word.as_str());
+    if category_clause && expects(Rule::close_brace) && !expects(Rule::kw_include) {
+        return format!(
+            "`{word}` belongs inside a category: write it between the `{{` and `}}` of \
+             `category name {{ ... }}` or `amend category name {{ ... }}`"
+        );
+    }
+    if expects(Rule::close_brace) && rest.starts_with('"') {
+        return "texts must be attached to a clause such as `source \"...\"`".to_string();
+    }
+    if rest.starts_with('%') {
+        return "write `%` right after the number, without a space: `3.5%`".to_string();
+    }
+    if expects(Rule::colon) {
+        return "write `:` after the requirement id, as in `require core_floor: core >= 3.5% of gdp`"
+            .to_string();
+    }
+    if expects(Rule::equals) {
+        return "write `=` between the name and its value, as in `param core_floor = 3.5%`"
+            .to_string();
+    }
+    if expects(Rule::close_bracket) {
+        return "separate the items of a list with `,` and close the list with `]`, as in \
+                `[equipment, personnel]`"
+            .to_string();
+    }
+    if expects(Rule::open_bracket) {
+        return "write a list in square brackets with `,` between the items, as in \
+                `[EST, LVA, LTU]`"
+            .to_string();
+    }
+    if expects(Rule::comma) && expects(Rule::open_brace) {
+        return "separate the countries and groups of a `for` with `,`, as in \
+                `for ESP, eastern_flank { ... }`"
+            .to_string();
+    }
+    if expects(Rule::open_brace) {
+        return "write `{` before the clauses of the block and `}` after them".to_string();
+    }
+    if expects(Rule::close_paren) {
+        return "every `(` needs a `)`: close the bracket opened earlier in this clause"
             .to_string();
     }
     "see docs/language.md for the form of each clause".to_string()
@@ -309,6 +548,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::exclude_counted | Rule::kw_counted => "`exclude counted in` and a category",
         Rule::cap_clause | Rule::kw_cap => "`cap` and an amount",
         Rule::condition | Rule::cond_primary => "a condition such as `nato_category == equipment`",
+        Rule::cond_group => "a condition in brackets `( ... )`",
         Rule::cond_infix | Rule::cond_and | Rule::kw_and => "`and`",
         Rule::cond_or | Rule::kw_or => "`or`",
         Rule::cond_not | Rule::kw_not => "`not`",
@@ -352,6 +592,7 @@ fn describe(rule: Rule) -> &'static str {
         Rule::expr | Rule::primary | Rule::standalone_expr => {
             "a value or expression such as `2% of gdp`"
         }
+        Rule::paren_expr => "an expression in brackets `( ... )`",
         Rule::infix_op | Rule::add | Rule::sub | Rule::mul | Rule::div => {
             "an operator (`+`, `-`, `*`, `/`)"
         }
@@ -364,6 +605,16 @@ fn describe(rule: Rule) -> &'static str {
         Rule::signed_number | Rule::number | Rule::integer => "a number",
         Rule::boolean => "`true` or `false`",
         Rule::string | Rule::string_inner => "a quoted text such as `\"...\"`",
+        Rule::close_quote => "`\"` to close the quoted text",
+        Rule::colon => "`:` after the requirement id",
+        Rule::equals => "`=` between the name and its value",
+        Rule::comma => "`,` before the next item",
+        Rule::open_brace => "`{` to open the block",
+        Rule::close_brace => "`}` to close the block",
+        Rule::open_bracket => "`[` to open the list",
+        Rule::close_bracket => "`]` to close the list",
+        Rule::open_paren => "`(`",
+        Rule::close_paren => "`)` to close the bracket",
         Rule::ident | Rule::ident_char => "a name",
         Rule::keyword => "a keyword",
     }
@@ -378,8 +629,34 @@ struct Lower {
 
 type Result<T, E = SyntaxError> = std::result::Result<T, E>;
 
+/// Punctuation pairs (`:`, `,`, `{`, ...) exist only so that syntax errors
+/// can name them; the lowering skips them.
+fn is_punctuation(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::colon
+            | Rule::equals
+            | Rule::comma
+            | Rule::open_brace
+            | Rule::close_brace
+            | Rule::open_bracket
+            | Rule::close_bracket
+            | Rule::open_paren
+            | Rule::close_paren
+            | Rule::close_quote
+    )
+}
+
+/// The next pair that is not punctuation.
 fn take<'i>(pairs: &mut Pairs<'i, Rule>, file: FileId, at: usize) -> Result<Pair<'i, Rule>> {
-    pairs.next().ok_or_else(|| internal(file, at))
+    pairs
+        .find(|pair| !is_punctuation(pair.as_rule()))
+        .ok_or_else(|| internal(file, at))
+}
+
+/// The remaining pairs without punctuation.
+fn significant<'i>(pairs: Pairs<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
+    pairs.filter(|pair| !is_punctuation(pair.as_rule()))
 }
 
 impl Lower {
@@ -421,7 +698,10 @@ impl Lower {
 
     fn text(&self, pair: Pair<'_, Rule>) -> Text {
         let span = self.span(&pair);
-        let raw = pair.into_inner().next().map_or("", |inner| inner.as_str());
+        let raw = pair
+            .into_inner()
+            .find(|inner| inner.as_rule() == Rule::string_inner)
+            .map_or("", |inner| inner.as_str());
         Text {
             value: unescape(raw),
             span,
@@ -459,7 +739,7 @@ impl Lower {
         let name = self.text(take(&mut inner, self.file, span.start as usize)?);
         let mut extends = None;
         let mut items = Vec::new();
-        for pair in inner {
+        for pair in significant(inner) {
             match pair.as_rule() {
                 Rule::extends => {
                     let mut parts = pair.into_inner();
@@ -502,7 +782,7 @@ impl Lower {
             Rule::param_decl => {
                 take(&mut inner, self.file, at)?;
                 let name = self.ident(take(&mut inner, self.file, at)?);
-                let values = inner
+                let values = significant(inner)
                     .map(|value| self.param_value(value))
                     .collect::<Result<Vec<_>>>()?;
                 Item::Param(ParamDecl { name, values, span })
@@ -511,7 +791,9 @@ impl Lower {
                 take(&mut inner, self.file, at)?;
                 let name = self.ident(take(&mut inner, self.file, at)?);
                 let list = take(&mut inner, self.file, at)?;
-                let members = list.into_inner().map(|p| self.ident(p)).collect();
+                let members = significant(list.into_inner())
+                    .map(|p| self.ident(p))
+                    .collect();
                 Item::Group(GroupDecl {
                     name,
                     members,
@@ -523,7 +805,9 @@ impl Lower {
                 take(&mut inner, self.file, at)?;
                 take(&mut inner, self.file, at)?;
                 let category = self.ident(take(&mut inner, self.file, at)?);
-                let clauses = inner.map(|c| self.clause(c)).collect::<Result<Vec<_>>>()?;
+                let clauses = significant(inner)
+                    .map(|c| self.clause(c))
+                    .collect::<Result<Vec<_>>>()?;
                 Item::Amend(AmendDecl {
                     category,
                     clauses,
@@ -549,7 +833,7 @@ impl Lower {
                 take(&mut inner, self.file, at)?;
                 let mut targets = Vec::new();
                 let mut items = Vec::new();
-                for part in inner {
+                for part in significant(inner) {
                     if part.as_rule() == Rule::ident {
                         targets.push(self.ident(part));
                     } else {
@@ -565,7 +849,7 @@ impl Lower {
             Rule::example_decl => {
                 take(&mut inner, self.file, at)?;
                 let name = self.text(take(&mut inner, self.file, at)?);
-                let statements = inner
+                let statements = significant(inner)
                     .map(|s| self.example_statement(s))
                     .collect::<Result<Vec<_>>>()?;
                 Item::Example(ExampleDecl {
@@ -589,7 +873,7 @@ impl Lower {
             source: None,
             span,
         };
-        for part in inner {
+        for part in significant(inner) {
             match part.as_rule() {
                 Rule::from_year => result.from = Some(self.year_after_keyword(part)?),
                 Rule::until_year => result.until = Some(self.year_after_keyword(part)?),
@@ -630,7 +914,7 @@ impl Lower {
         let mut label = None;
         let mut within = None;
         let mut clauses = Vec::new();
-        for part in inner {
+        for part in significant(inner) {
             match part.as_rule() {
                 Rule::kw_category => {}
                 Rule::ident => id = Some(self.ident(part)),
@@ -660,7 +944,7 @@ impl Lower {
         let mut condition = None;
         let mut categories = Vec::new();
         let mut amount = None;
-        for part in pair.into_inner() {
+        for part in significant(pair.into_inner()) {
             match part.as_rule() {
                 Rule::weight => {
                     if let Some(percent) = part.into_inner().next() {
@@ -709,7 +993,11 @@ impl Lower {
         self.condition_table
             .map_primary(|primary| -> Result<(Condition, u32)> {
                 match primary.as_rule() {
-                    Rule::condition => self.condition_depth(primary),
+                    Rule::cond_group => {
+                        let at = primary.as_span().start();
+                        let mut inner = primary.into_inner();
+                        self.condition_depth(take(&mut inner, self.file, at)?)
+                    }
                     Rule::tag_test => {
                         let at = primary.as_span().start();
                         let mut inner = primary.into_inner();
@@ -750,8 +1038,7 @@ impl Lower {
                     .into_inner()
                     .find(|p| p.as_rule() == Rule::value_list)
                     .ok_or_else(|| internal(self.file, at))?;
-                let values = list
-                    .into_inner()
+                let values = significant(list.into_inner())
                     .map(|v| self.value(v))
                     .collect::<Result<Vec<_>>>()?;
                 Ok(Condition::In {
@@ -788,7 +1075,7 @@ impl Lower {
         let at = span.start as usize;
         let mut id = None;
         let mut body = None;
-        for part in inner {
+        for part in significant(inner) {
             match part.as_rule() {
                 Rule::ident => id = Some(self.ident(part)),
                 Rule::compare_req => body = Some(self.compare_requirement(part)?),
@@ -813,7 +1100,7 @@ impl Lower {
         let right = self.expr(take(&mut inner, self.file, at)?)?;
         let mut from = None;
         let mut until = None;
-        for part in inner {
+        for part in significant(inner) {
             match part.as_rule() {
                 Rule::from_year => from = Some(self.year_after_keyword(part)?),
                 _ => until = Some(self.year_after_keyword(part)?),
@@ -833,7 +1120,7 @@ impl Lower {
         let at = pair.as_span().start();
         let mut exprs = Vec::new();
         let mut years = Vec::new();
-        for part in pair.into_inner() {
+        for part in significant(pair.into_inner()) {
             match part.as_rule() {
                 Rule::expr => exprs.push(self.expr(part)?),
                 Rule::year_ref => years.push(self.year_ref(part)?),
@@ -882,7 +1169,7 @@ impl Lower {
                 let amount = self.decimal(&number, number.as_str())?;
                 let mut fields = Vec::new();
                 let mut tags = Vec::new();
-                for attr in inner {
+                for attr in significant(inner) {
                     let attr_at = attr.as_span().start();
                     let rule = attr.as_rule();
                     let mut parts = attr.into_inner();
@@ -989,7 +1276,10 @@ impl Lower {
     fn primary(&self, pair: Pair<'_, Rule>) -> Result<(Expr, u32)> {
         let span = self.span(&pair);
         let kind = match pair.as_rule() {
-            Rule::expr => return self.expr_depth(pair),
+            Rule::paren_expr => {
+                let mut inner = pair.into_inner();
+                return self.expr_depth(take(&mut inner, self.file, span.start as usize)?);
+            }
             Rule::percent => {
                 let text = pair.as_str().trim_end_matches('%');
                 ExprKind::Percent(self.decimal(&pair, text)?)
@@ -1002,7 +1292,7 @@ impl Lower {
                 let name = self.ident(take(&mut inner, self.file, span.start as usize)?);
                 let mut args = Vec::new();
                 let mut depth = 0;
-                for arg in inner {
+                for arg in significant(inner) {
                     let (arg, d) = self.expr_depth(arg)?;
                     depth = depth.max(d);
                     args.push(arg);
@@ -1121,4 +1411,53 @@ fn unescape(raw: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parses_as(rule: Rule, text: &str) -> bool {
+        PledgeParser::parse(rule, text).is_ok_and(|pairs| pairs.as_str() == text)
+    }
+
+    #[test]
+    fn the_function_list_of_messages_is_the_grammars() {
+        for name in FUNCTIONS {
+            assert!(parses_as(Rule::function_name, name), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_clause_keywords_of_messages_are_the_grammars() {
+        for (word, rule) in CLAUSE_KEYWORDS {
+            assert!(parses_as(rule, word), "{word}");
+        }
+    }
+
+    #[test]
+    fn an_unclosed_comment_is_found_but_not_one_in_a_text_or_line_comment() {
+        assert_eq!(unclosed_comment("a /* b"), Some(2));
+        assert_eq!(unclosed_comment("a /* b */ c"), None);
+        assert_eq!(unclosed_comment("\"/*\" // /*\n"), None);
+        assert_eq!(unclosed_comment("\"a\\\" /*\" /* x"), Some(9));
+    }
+
+    #[test]
+    fn punctuation_is_skipped_when_lowering() {
+        let text = "pledge \"P\" { group g = [EST, LVA,] param p = (1 + 2) * 3, min(1, 2) \
+                    from 2030 for g, EST { require r: p >= 1 } }";
+        let file = parse(text, FileId(0));
+        let items = file
+            .as_ref()
+            .ok()
+            .and_then(|file| file.pledges.first())
+            .map_or(&[][..], |pledge| pledge.items.as_slice());
+        assert!(
+            matches!(items, [Item::Group(g), Item::Param(p), Item::Scope(s)]
+            if g.members.len() == 2 && p.values.len() == 2
+                && s.targets.len() == 2 && s.items.len() == 1),
+            "{file:?}"
+        );
+    }
 }

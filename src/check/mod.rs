@@ -118,6 +118,10 @@ pub(crate) struct Draft {
     pub(crate) categories: Vec<DraftCategory>,
     pub(crate) requirements: Vec<DraftRequirement>,
     pub(crate) examples: Vec<ast::ExampleDecl>,
+    /// Positions in `categories` and `requirements` by name, so that large
+    /// files do not search lists.
+    category_positions: std::collections::HashMap<String, usize>,
+    requirement_positions: std::collections::HashMap<String, usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -219,7 +223,11 @@ impl Checker<'_> {
             }
             Item::Category(category) => {
                 let name = &category.id.name;
-                if let Some(existing) = draft.categories.iter().find(|c| c.id.name == *name) {
+                let existing = draft
+                    .category_positions
+                    .get(name)
+                    .and_then(|&i| draft.categories.get(i));
+                if let Some(existing) = existing {
                     let first = existing.id.span;
                     if own.categories.contains(name) {
                         self.duplicate(
@@ -239,6 +247,9 @@ impl Checker<'_> {
                     return;
                 }
                 own.categories.insert(name.clone());
+                draft
+                    .category_positions
+                    .insert(name.clone(), draft.categories.len());
                 draft.categories.push(DraftCategory {
                     id: category.id.clone(),
                     label: category.label.as_ref().map(|l| l.value.clone()),
@@ -314,7 +325,11 @@ impl Checker<'_> {
             }
             Item::Require(require) => {
                 let name = &require.id.name;
-                if let Some(existing) = draft.requirements.iter().find(|r| r.id.name == *name) {
+                let existing = draft
+                    .requirement_positions
+                    .get(name)
+                    .and_then(|&i| draft.requirements.get(i));
+                if let Some(existing) = existing {
                     if own.requirements.contains(name) {
                         let first = existing
                             .body
@@ -342,6 +357,9 @@ impl Checker<'_> {
                     Some(targets) => (None, vec![(targets.clone(), require.clone())]),
                     None => (Some(require.clone()), Vec::new()),
                 };
+                draft
+                    .requirement_positions
+                    .insert(name.clone(), draft.requirements.len());
                 draft.requirements.push(DraftRequirement {
                     id: require.id.clone(),
                     body,
@@ -435,7 +453,7 @@ impl Checker<'_> {
     }
 
     fn find_category(&mut self, draft: &Draft, id: &Ident, verb: &str) -> Option<usize> {
-        let found = draft.categories.iter().position(|c| c.id.name == id.name);
+        let found = draft.category_positions.get(&id.name).copied();
         if found.is_none() {
             let candidates: Vec<String> =
                 draft.categories.iter().map(|c| c.id.name.clone()).collect();
