@@ -73,6 +73,8 @@ pub enum Command {
     },
     /// Compare two or more drafts: flips, outcomes, totals, text differences, and why.
     Compare(crate::compare::CompareArgs),
+    /// Run rule files' inline examples and compare their outcomes with the kept snapshots.
+    Test(crate::testing::TestArgs),
     /// Show how each number for one country and year was derived.
     Explain {
         /// The rule file (`.pledge`).
@@ -174,6 +176,7 @@ pub fn run(command: Command, out: &mut Output) -> ExitCode {
             format,
         } => run_eval(&file, &data, &selection, format, out),
         Command::Compare(args) => crate::compare::run(&args, out),
+        Command::Test(args) => crate::testing::run(&args, out),
         Command::Explain {
             file,
             data,

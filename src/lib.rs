@@ -15,4 +15,6 @@ pub mod report;
 pub mod source;
 pub mod stamp;
 pub mod synthetic;
+pub mod testing;
+pub mod whatif;
 pub mod workspace;

@@ -41,7 +41,9 @@ fn redact(text: &str) -> String {
             if line.contains("stamp: pledge") {
                 let label = line.split(':').next().unwrap_or("");
                 format!("{label}: stamp: [redacted]")
-            } else if line.contains("\"rules\": \"") && line.len() < 40 || line.contains("\"data\": \"") && line.len() < 40 {
+            } else if line.contains("\"rules\": \"") && line.len() < 40
+                || line.contains("\"data\": \"") && line.len() < 40
+            {
                 "[stamp hash]".to_string()
             } else {
                 line.to_string()
@@ -56,14 +58,19 @@ const BROAD: &str = "rules/alternatives/broad-related.pledge";
 
 #[test]
 fn broad_related_spending_flips_southland_headline() {
-    let run = pledge(&["compare", HAGUE, BROAD, "--data", "sample", "--year", "2035", "--why", "XSA"]);
+    let run = pledge(&[
+        "compare", HAGUE, BROAD, "--data", "sample", "--year", "2035", "--why", "XSA",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // The flip is listed first: 6,750 of 150,000 is 4.5% (short 0.50) under
     // A; B adds border security 450, coast guard 300 and the other half of
     // mobility 150, so 7,650 = 5.1% (met +0.10).
     let flips = run.stdout.split("Outcomes by draft").next().unwrap();
     assert!(flips.contains("Flips (1)"), "{flips}");
-    assert!(flips.contains("headline      XSA  2035  short -0.50  met +0.10"), "{flips}");
+    assert!(
+        flips.contains("headline      XSA  2035  short -0.50  met +0.10"),
+        "{flips}"
+    );
     // The contrastive explanation cites clauses of both drafts by location.
     assert!(run.stdout.contains("A: counted at 50% by `include 50% of function == military_mobility` (rules/hague-2025.pledge:"));
     assert!(run.stdout.contains("B: counted at 100% by `include function in [border_security, coast_guard]` (rules/alternatives/broad-related.pledge:8)"));
@@ -74,7 +81,9 @@ fn broad_related_spending_flips_southland_headline() {
 
 #[test]
 fn json_lists_flips_deltas_and_changes() {
-    let run = pledge(&["compare", HAGUE, BROAD, "--data", "sample", "--year", "2035", "--format", "json"]);
+    let run = pledge(&[
+        "compare", HAGUE, BROAD, "--data", "sample", "--year", "2035", "--format", "json",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let document: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let flips = document["flips"].as_array().unwrap();
@@ -112,7 +121,12 @@ fn a_parameter_change_is_a_diff_with_both_locations() {
     assert!(run.stdout.contains("→ 2032 (source \"Rutte draft, as reported: by 2032\") (rules/alternatives/rutte-draft-2032.pledge:7)"));
     // Under the 2032 deadline, Westland is due and short: 3.0% against 3.5%
     // is computed on 2032 figures; every ally's core_floor flips from not due.
-    assert!(run.stdout.contains("core_floor      XWA  2032    not due  short"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("core_floor      XWA  2032    not due  short"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -120,22 +134,58 @@ fn a_draft_against_itself_under_another_parameter_value() {
     // `2:` sets the value for the second draft only. Westland spends 3.0% of
     // GDP on core in 2035: short of 3.5%, exactly met at 3%.
     let run = pledge(&[
-        "compare", HAGUE, HAGUE, "--data", "sample", "--year", "2035", "--set", "2:core_floor=3%",
+        "compare",
+        HAGUE,
+        HAGUE,
+        "--data",
+        "sample",
+        "--year",
+        "2035",
+        "--set",
+        "2:core_floor=3%",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("core_floor      XWA  2035  short -0.50  met +0.00"), "{}", run.stdout);
-    assert!(run.stdout.contains("B param core_floor: 3.5%"), "{}", run.stdout);
-    assert!(run.stdout.contains("3% (source \"--set core_floor=3%\") (set on the command line)"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("core_floor      XWA  2035  short -0.50  met +0.00"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("B param core_floor: 3.5%"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("3% (source \"--set core_floor=3%\") (set on the command line)"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn errors_are_reported_not_panicked() {
     let unknown_country = pledge(&["compare", HAGUE, BROAD, "--data", "sample", "--why", "XYZ"]);
     assert_eq!(unknown_country.code, 1);
-    assert!(unknown_country.stderr.contains("pledge::eval::unknown_country"));
-    let unknown_param = pledge(&["compare", HAGUE, BROAD, "--data", "sample", "--set", "core_flor=3%"]);
+    assert!(unknown_country
+        .stderr
+        .contains("pledge::eval::unknown_country"));
+    let unknown_param = pledge(&[
+        "compare",
+        HAGUE,
+        BROAD,
+        "--data",
+        "sample",
+        "--set",
+        "core_flor=3%",
+    ]);
     assert_eq!(unknown_param.code, 1);
-    assert!(unknown_param.stderr.contains("did you mean `core_floor`"), "{}", unknown_param.stderr);
+    assert!(
+        unknown_param.stderr.contains("did you mean `core_floor`"),
+        "{}",
+        unknown_param.stderr
+    );
     let one_file = pledge(&["compare", HAGUE]);
     assert_eq!(one_file.code, 2);
 }

@@ -3,30 +3,46 @@
 //! problem, rendered as a negotiator sees it. The valid datasets under
 //! `tests/data/datasets/ok/` hold the same items as CSV and as JSON.
 //!
-//! | case                         | code                            |
-//! |------------------------------|---------------------------------|
-//! | `unreadable`                 | line-items file missing         |
-//! | `bad_manifest_json`          | `dataset.json` lacks a comma    |
-//! | `bad_manifest_unknown_key`   | `money_units` instead of `money_unit` |
-//! | `missing_column`             | no `amount` column              |
-//! | `unknown_column_items`       | undeclared `comment` column     |
-//! | `unknown_column_indicators`  | undeclared `gdp_growth` series  |
-//! | `bad_number_amount`          | amount `12,5`                   |
-//! | `bad_number_indicator`       | gdp `n/a`                       |
-//! | `bad_year`                   | year `2O24` (letter O)          |
-//! | `unknown_country_items`      | `XSB` in the items              |
-//! | `unknown_country_indicators` | `POL` in the indicators         |
-//! | `unknown_value`              | `nato_category` `equipmnet`     |
-//! | `unknown_tag`                | tag `dual-use`                  |
-//! | `duplicate_id`               | an id twice                     |
-//! | `duplicate_indicator_row`    | XNA 2024 twice in indicators    |
-//! | `missing_gdp_series`         | no `gdp` in `indicator_series`  |
-//! | `missing_gdp_column`         | no `gdp` column in indicators   |
-//! | `mixed_units`                | a `unit` cell in USD            |
-//! | `bad_row`                    | a row with one cell too many    |
-//! | `too_many_tags`              | 65 tags declared                |
-//! | `more_problems`              | 25 rows with an unknown country |
-//! | `json_unknown_country`       | `XSB` in a JSON items file      |
+//! | case                           | code                            |
+//! |--------------------------------|---------------------------------|
+//! | `unreadable`                   | line-items file missing         |
+//! | `unreadable_indicators`        | indicators file missing         |
+//! | `bad_manifest_json`            | `dataset.json` lacks a comma    |
+//! | `bad_manifest_unknown_key`     | `money_units` instead of `money_unit` |
+//! | `missing_column`               | no `amount` column              |
+//! | `missing_gdp_column`           | no `gdp` column in indicators (`missing_column`) |
+//! | `unknown_column_items`         | undeclared `comment` column     |
+//! | `unknown_column_indicators`    | undeclared `gdp_growth` series  |
+//! | `duplicate_column_items`       | `amount` twice in the header    |
+//! | `duplicate_column_indicators`  | `gdp` twice in the header       |
+//! | `empty_cell_amount`            | an empty `amount` cell          |
+//! | `empty_cell_year`              | an empty `year` cell            |
+//! | `empty_cell_country_indicators`| an empty `country` cell in indicators |
+//! | `bad_number_amount`            | amount `12,5`                   |
+//! | `bad_number_indicator`         | gdp `n/a`                       |
+//! | `bad_number_too_precise`       | an amount of 32 digits          |
+//! | `bad_year`                     | year `2O24` (letter O)          |
+//! | `unknown_country_items`        | `XSB` in the items              |
+//! | `unknown_country_indicators`   | `POL` in the indicators         |
+//! | `unknown_country_transposed`   | `PLO` for `POL`                 |
+//! | `unknown_value`                | `nato_category` `equipmnet`     |
+//! | `unknown_tag`                  | tag `dual-use`                  |
+//! | `duplicate_id`                 | an id twice                     |
+//! | `duplicate_id_last_column`     | an id twice, `id` the last column |
+//! | `duplicate_indicator_row`      | XNA 2024 twice in indicators    |
+//! | `missing_gdp_series`           | no `gdp` in `indicator_series`  |
+//! | `mixed_units`                  | a `unit` cell in USD            |
+//! | `bad_row`                      | a row with one cell too many    |
+//! | `too_many_tags`                | 65 tags declared                |
+//! | `more_problems`                | 25 rows with an unknown country |
+//! | `exactly_twenty_problems`      | 20 such rows: no note           |
+//! | `json_unknown_country`         | `XSB` in a JSON items file      |
+//! | `json_one_line`                | the same, every object on one line |
+//! | `json_unknown_key`             | an undeclared key in one object |
+//! | `json_duplicate_key`           | `amount` twice in one object    |
+//! | `json_empty_amount`            | `"amount": null`                |
+//! | `json_bad_syntax`              | a missing comma between objects |
+//! | `json_more_problems`           | 25 objects with an unknown country |
 
 // Panicking is how a test fails; the no-panic rule is for the library.
 #![allow(
@@ -78,23 +94,30 @@ fn diagnostics() {
         // The folder name says which problem it holds; the code must match.
         let case = dir.file_name().unwrap().to_string_lossy().to_string();
         let expected = match case.as_str() {
-            "unreadable" => "unreadable",
+            c if c.starts_with("unreadable") => "unreadable",
             c if c.starts_with("bad_manifest") => "bad_manifest",
-            "missing_column" => "missing_column",
-            c if c.starts_with("unknown_column") => "unknown_column",
+            "missing_column" | "missing_gdp_column" => "missing_column",
+            c if c.starts_with("unknown_column") || c == "json_unknown_key" => "unknown_column",
+            c if c.starts_with("duplicate_column") || c == "json_duplicate_key" => {
+                "duplicate_column"
+            }
+            c if c.starts_with("empty_cell") || c == "json_empty_amount" => "empty_cell",
             c if c.starts_with("bad_number") => "bad_number",
             "bad_year" => "bad_year",
-            c if c.starts_with("unknown_country") || c == "json_unknown_country" => {
+            c if c.starts_with("unknown_country")
+                || c == "json_unknown_country"
+                || c == "json_one_line" =>
+            {
                 "unknown_country"
             }
             "unknown_value" => "unknown_value",
             "unknown_tag" => "unknown_tag",
-            "duplicate_id" | "duplicate_indicator_row" => "duplicate_key",
-            c if c.starts_with("missing_gdp") => "missing_gdp",
+            c if c.starts_with("duplicate_id") || c == "duplicate_indicator_row" => "duplicate_key",
+            "missing_gdp_series" => "missing_gdp",
             "mixed_units" => "mixed_units",
-            "bad_row" => "bad_row",
+            "bad_row" | "json_bad_syntax" => "bad_row",
             "too_many_tags" => "too_many_tags",
-            "more_problems" => "unknown_country",
+            "more_problems" | "exactly_twenty_problems" | "json_more_problems" => "unknown_country",
             other => panic!("add the case `{other}` to this table"),
         };
         let first = problems.first().unwrap();
@@ -104,13 +127,23 @@ fn diagnostics() {
             "case {case}"
         );
         assert!(problems.iter().all(|p| p.is_error()), "case {case}");
-        if case == "more_problems" {
+        let notes = problems
+            .iter()
+            .filter(|p| p.code() == "pledge::data::more_problems")
+            .count();
+        if case == "more_problems" || case == "json_more_problems" {
             // 25 bad rows: 20 are shown, then one note that there are more.
-            assert_eq!(problems.len(), 21);
+            assert_eq!(problems.len(), 21, "case {case}");
             assert_eq!(
                 problems.last().unwrap().code(),
-                "pledge::data::more_problems"
+                "pledge::data::more_problems",
+                "case {case}"
             );
+            assert_eq!(notes, 1, "case {case}");
+        } else if case == "exactly_twenty_problems" {
+            // 20 bad rows: all are shown, and there are no more.
+            assert_eq!(problems.len(), 20);
+            assert_eq!(notes, 0);
         } else {
             assert_eq!(problems.len(), 1, "case {case} has exactly one problem");
         }
@@ -232,4 +265,86 @@ fn csv_and_json_line_items_load_to_the_same_dataset() {
         json.describe_item(2),
         "XNA-2024-rail (tests/data/datasets/ok/json/line_items.json:6)"
     );
+}
+
+#[test]
+fn json_numbers_keep_every_digit() {
+    // A binary floating-point number would keep about 16 significant digits:
+    // 12345678.123456789012 would become 12345678.123456789.
+    let data = load_dir("tests/data/datasets/ok/json_precision");
+    let expected: Vec<Decimal> = [
+        "12345678.123456789012",
+        "-0.000000000000000001",
+        "1500",
+        "98765432109876543.21",
+        "9007199254740993",
+    ]
+    .iter()
+    .map(|a| d(a))
+    .collect();
+    assert_eq!(data.amount, expected);
+    assert_eq!(data.amount[0].to_string(), "12345678.123456789012");
+    let years_planned = data.field_index("years_planned").unwrap();
+    assert_eq!(
+        data.field_text(0, years_planned).as_deref(),
+        Some("2.500000000000000000001")
+    );
+    assert_eq!(data.field_text(2, years_planned).as_deref(), Some("2.5"));
+    // Each item's line is the line where its object starts.
+    assert_eq!(
+        data.describe_item(3),
+        "XSA-2024-equipment (tests/data/datasets/ok/json_precision/line_items.json:8)"
+    );
+}
+
+#[test]
+fn every_bundled_dataset_loads() {
+    for name in pledge::data::bundled::NAMES {
+        let source = pledge::data::bundled::source(name).unwrap();
+        if let Err(problems) = load(&source) {
+            panic!(
+                "the bundled dataset `{name}` does not load:\n{}",
+                render_all(&problems, ErrorFormat::Human, false)
+            );
+        }
+    }
+}
+
+#[test]
+fn cofog_gdp_is_derived_from_total_expenditure_and_its_share() {
+    let source = pledge::data::bundled::source("cofog").unwrap();
+    let data = load(&source).unwrap();
+    let ltu = data.country_index("LTU").unwrap();
+    // LTU 2017: TOTAL 14106.8 EUR million at 33.4% of GDP gives
+    // 14106.8 / 0.334 = 42235.928143712..., written to 6 decimal places.
+    assert_eq!(data.indicator(ltu, 2017, "gdp"), Some(d("42235.928144")));
+    assert_eq!(
+        data.indicator(ltu, 2017, "total_share_pct"),
+        Some(d("0.334"))
+    );
+    // Where both exist, TOTAL / gdp gives back the published TOTAL share.
+    let total = data.field_index("cofog").unwrap();
+    let mut derived = 0;
+    for item in 0..data.len() {
+        if data.field_text(item, total).as_deref() != Some("TOTAL") {
+            continue;
+        }
+        let (country, year) = (data.country[item], data.year[item]);
+        let gdp = data.indicator(country, year, "gdp").unwrap();
+        let share = data.indicator(country, year, "total_share_pct").unwrap();
+        let gap = (data.amount[item] / gdp - share).abs();
+        assert!(gap < d("0.00000000001"), "{}", data.describe_item(item));
+        derived += 1;
+    }
+    assert_eq!(derived, 25 * 11);
+    // No GDP where there is no EUR amount.
+    for code in ["ALB", "CAN", "GBR", "TUR", "USA"] {
+        let country = data.country_index(code).unwrap();
+        for year in 2014..=2024 {
+            assert_eq!(data.indicator(country, year, "gdp"), None, "{code} {year}");
+        }
+    }
+    // The field naming the extract is not a reserved word of the language.
+    assert!(data.field_index("extract").is_some());
+    assert!(data.field_index("source").is_none());
 }

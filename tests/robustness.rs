@@ -37,7 +37,10 @@ fn exercise(text: &str, data: &Dataset) {
         if p == path {
             Ok(text.to_string())
         } else {
-            Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"))
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no such file",
+            ))
         }
     };
     if let Ok(parsed) = pledge::parse::parse(text, pledge::source::FileId(0)) {
@@ -70,13 +73,87 @@ fn exercise(text: &str, data: &Dataset) {
 }
 
 const TOKENS: &[&str] = &[
-    "pledge", "\"P\"", "{", "}", "(", ")", "[", "]", ",", ":", "=", "param", "category", "include", "exclude",
-    "counted", "in", "cap", "require", "from", "until", "on", "path", "to", "by", "for", "amend", "replace",
-    "within", "example", "expect", "item", "indicator", "country", "year", "tag", "and", "or", "not", "of",
-    "at", "+", "-", "*", "/", ">=", "<=", "==", "!=", "<", ">", "3.5%", "50%", "2035", "0", "1e9",
-    "99999999999999999999999999999999", "core", "related", "gdp", "nato_category", "function", "equipment",
-    "min(", "max(", "round(", "money(", "alliance(", "count(", "//c\n", "/*", "*/", "\"", "\n", " ", "ESP",
-    "met", "no_data", "dual_use", "extends", "\"../x.pledge\"",
+    "pledge",
+    "\"P\"",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ":",
+    "=",
+    "param",
+    "category",
+    "include",
+    "exclude",
+    "counted",
+    "in",
+    "cap",
+    "require",
+    "from",
+    "until",
+    "on",
+    "path",
+    "to",
+    "by",
+    "for",
+    "amend",
+    "replace",
+    "within",
+    "example",
+    "expect",
+    "item",
+    "indicator",
+    "country",
+    "year",
+    "tag",
+    "and",
+    "or",
+    "not",
+    "of",
+    "at",
+    "+",
+    "-",
+    "*",
+    "/",
+    ">=",
+    "<=",
+    "==",
+    "!=",
+    "<",
+    ">",
+    "3.5%",
+    "50%",
+    "2035",
+    "0",
+    "1e9",
+    "99999999999999999999999999999999",
+    "core",
+    "related",
+    "gdp",
+    "nato_category",
+    "function",
+    "equipment",
+    "min(",
+    "max(",
+    "round(",
+    "money(",
+    "alliance(",
+    "count(",
+    "//c\n",
+    "/*",
+    "*/",
+    "\"",
+    "\n",
+    " ",
+    "ESP",
+    "met",
+    "no_data",
+    "dual_use",
+    "extends",
+    "\"../x.pledge\"",
 ];
 
 #[test]
@@ -93,7 +170,8 @@ fn arbitrary_text_never_panics() {
 #[test]
 fn token_soup_never_panics() {
     let data = sample();
-    let strategy = prop::collection::vec(prop::sample::select(TOKENS), 0..60).prop_map(|t| t.join(" "));
+    let strategy =
+        prop::collection::vec(prop::sample::select(TOKENS), 0..60).prop_map(|t| t.join(" "));
     runner(600)
         .run(&strategy, |text| {
             exercise(&text, &data);
@@ -112,7 +190,14 @@ fn mutated_rule_files_never_panic() {
     files.retain(|f| !f.is_empty());
     let strategy = (
         0..files.len(),
-        prop::collection::vec((any::<prop::sample::Index>(), 0usize..3, prop::sample::select(TOKENS)), 1..6),
+        prop::collection::vec(
+            (
+                any::<prop::sample::Index>(),
+                0usize..3,
+                prop::sample::select(TOKENS),
+            ),
+            1..6,
+        ),
     );
     runner(500)
         .run(&strategy, |(which, edits)| {
@@ -153,9 +238,19 @@ fn mutated_rule_files_never_panic() {
 fn hostile_nesting_is_an_error_not_a_crash() {
     let data = sample();
     for text in [
-        format!("pledge \"x\" {{ require r: {}core{} >= 1% of gdp }}", "(".repeat(10_000), ")".repeat(10_000)),
-        format!("pledge \"x\" {{ category c {{ include {}tag dual_use }} }}", "not ".repeat(50_000)),
-        format!("pledge \"x\" {{ require r: core >= {}1 }}", "- ".repeat(50_000)),
+        format!(
+            "pledge \"x\" {{ require r: {}core{} >= 1% of gdp }}",
+            "(".repeat(10_000),
+            ")".repeat(10_000)
+        ),
+        format!(
+            "pledge \"x\" {{ category c {{ include {}tag dual_use }} }}",
+            "not ".repeat(50_000)
+        ),
+        format!(
+            "pledge \"x\" {{ require r: core >= {}1 }}",
+            "- ".repeat(50_000)
+        ),
         format!("pledge \"x\" {{ param p = {}1 }}", "1 + ".repeat(20_000)),
         "pledge \"x\" { param p = 123456789012345678901234567890123% }".to_string(),
     ] {

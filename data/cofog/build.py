@@ -9,14 +9,22 @@ accession years.  If it is omitted, they are read from ../nato/dataset.json,
 which build.py in data/nato/ copies verbatim from that same CSV.
 
 Standard library only; no floating point is used for data values.
+
+Every value is copied from the source text unchanged, except the one derived
+series `gdp` (see derive_gdp below and README.md, "The derived `gdp`").
 """
 import csv
 import json
 import os
 import sys
-from decimal import Decimal, getcontext
+from decimal import ROUND_HALF_EVEN, Decimal, getcontext
 
 getcontext().prec = 60
+# The derived GDP is written with this many decimal places (EUR million).
+GDP_PLACES = Decimal("0.000001")
+# Eurostat rounds PC_GDP to 0.1, so a published share s stands for a true
+# share anywhere in [s - 0.05, s + 0.05].
+HALF_STEP = Decimal("0.05")
 
 EUROSTAT_L1 = "ESTAT_gov_10a_exp_2026-07-21__DVNS"
 EUROSTAT_FRA_L2 = "ESTAT_gov_10a_exp_2026-09-16__datapressr"
@@ -39,6 +47,25 @@ def level(code):
     if len(code) == 6:
         return "group"
     sys.exit("unknown COFOG code " + code)
+
+
+def derive_gdp(total_mio_eur, total_pc_gdp):
+    """GDP in EUR million implied by TOTAL expenditure and its share of GDP.
+
+    gdp = TOTAL MIO_EUR / (TOTAL PC_GDP / 100), computed with 60 significant
+    digits and rounded half-even to 6 decimal places (the rounding moves it by
+    at most EUR 0.5, i.e. 0.0000005 EUR million).
+    """
+    exact = Decimal(total_mio_eur) / (Decimal(total_pc_gdp) / 100)
+    return exact.quantize(GDP_PLACES, rounding=ROUND_HALF_EVEN)
+
+
+def plain(d):
+    """A decimal as plain text without trailing zeros after the point."""
+    text = format(d, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
 
 
 def code_key(code):
@@ -87,7 +114,7 @@ def main():
                       "country": r["country_code"], "year": r["year"],
                       "amount": r["value"],  # source text, unchanged
                       "cofog": r["cofog"], "cofog_level": level(r["cofog"]),
-                      "source": r["source"], "tags": tags})
+                      "extract": r["source"], "tags": tags})
     items.sort(key=lambda i: (i["country"], i["year"], code_key(i["cofog"])))
     ids = [i["id"] for i in items]
     assert len(ids) == len(set(ids)), "two money values for one country-year-code"
@@ -97,11 +124,19 @@ def main():
     for r in rows:
         if r["unit"] == "PC_GDP" and r["source"] in (EUROSTAT_L1, IMF):
             pc[(r["country_code"], r["year"], r["cofog"], r["source"])] = r["value"]
+    total_eur = {(i["country"], i["year"]): i["amount"] for i in items
+                 if i["cofog"] == "TOTAL" and i["extract"] == EUROSTAT_L1}
     all_countries = sorted({r["country_code"] for r in rows})
     ind = []
+    gdp = {}
     for c in all_countries:
         for y in YEARS:
-            row = {"country": c, "year": y}
+            row = {"country": c, "year": y, "gdp": ""}
+            t_eur = total_eur.get((c, y))
+            t_pc = pc.get((c, y, "TOTAL", EUROSTAT_L1))
+            if t_eur is not None and t_pc is not None:
+                gdp[(c, y)] = derive_gdp(t_eur, t_pc)
+                row["gdp"] = plain(gdp[(c, y)])
             for col, code in SHARE_COLS:
                 row[col] = pc.get((c, y, code, EUROSTAT_L1), "")
             row["imf_gf02_share_pct"] = pc.get((c, y, "GF02", IMF), "")
@@ -113,14 +148,15 @@ def main():
     countries = [nato[c] for c in all_countries]
 
     codes = sorted(labels, key=code_key)
-    sources = sorted({i["source"] for i in items})
+    sources = sorted({i["extract"] for i in items})
     label_text = "; ".join("%s %s" % (c, labels[c]) for c in codes)
 
     manifest = {
         "name": "COFOG general government expenditure by function (Eurostat 2026, IMF GF02 shares)",
         "source": "Eurostat gov_10a_exp (general government S13, total expenditure TE, "
                   "consolidated) as stored in public repositories; IMF GFS_COFOG 11.0.0 "
-                  "GF02 % of GDP. Details in SOURCES.md.",
+                  "GF02 % of GDP. Details in SOURCES.md. The gdp series is derived "
+                  "from TOTAL expenditure, not published: see its description.",
         "edition": "Eurostat releases of 2026-07-21 (levels 1 and TOTAL), 2026-08-26 "
                    "(GF0405) and 2026-09-16 (France groups); IMF publication 2026-02-03. "
                    "Years 2014-2024.",
@@ -140,12 +176,26 @@ def main():
                             "(COFOG level 1); group = GF0201 ... GF0409 (COFOG level 2; "
                             "complete only for FRA, GF0405 only for DEU, ESP, FIN, GRC, "
                             "NLD)."},
-            {"name": "source", "type": "text", "values": sources,
+            {"name": "extract", "type": "text", "values": sources,
              "description": "Which stored extract the amount was read from (see "
-                            "SOURCES.md sections 1-3)."},
+                            "SOURCES.md sections 1-3; the column `source` there)."},
         ],
         "tags": ["provisional", "break_in_series"],
         "indicator_series": [
+            {"name": "gdp", "unit": "money",
+             "description": "GDP, EUR million at current prices, DERIVED, not published: "
+                            "TOTAL general government expenditure in MIO_EUR / (TOTAL "
+                            "expenditure PC_GDP / 100), for each country and year that has "
+                            "both (the 25 Eurostat countries, 2014-2024), computed with "
+                            "Python's decimal module and rounded to 6 decimal places. "
+                            "Eurostat rounds PC_GDP to 0.1, so the true GDP may differ "
+                            "from this one by up to about 0.15% (worst case LTU 2017, "
+                            "TOTAL 33.4% of GDP: between -0.1495% and +0.1499%), and a "
+                            "share of GDP computed with it may be off by the same relative "
+                            "amount (about 0.002 points on a 1.5% share). Fit for drafts "
+                            "of the 1.5% category; not for checking published NATO "
+                            "shares. "
+                            "Empty for ALB, CAN, GBR, TUR, USA."},
             {"name": "gf02_share_pct", "unit": "percent",
              "description": "GF02 Defence, % of GDP, Eurostat only, as published "
                             "(rounded by Eurostat to 0.1)."},
@@ -165,12 +215,12 @@ def main():
         ],
     }
 
-    cols = ["id", "country", "year", "amount", "cofog", "cofog_level", "source", "tags"]
+    cols = ["id", "country", "year", "amount", "cofog", "cofog_level", "extract", "tags"]
     with open(os.path.join(out, "line_items.csv"), "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=cols, lineterminator="\n")
         w.writeheader()
         w.writerows(items)
-    icols = ["country", "year"] + [c for c, _ in SHARE_COLS] + ["imf_gf02_share_pct"]
+    icols = ["country", "year", "gdp"] + [c for c, _ in SHARE_COLS] + ["imf_gf02_share_pct"]
     with open(os.path.join(out, "indicators.csv"), "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=icols, lineterminator="\n")
         w.writeheader()
@@ -185,7 +235,7 @@ def main():
           % (len(countries), len(items), len(ind)))
     by_src = {}
     for i in items:
-        by_src[i["source"]] = by_src.get(i["source"], 0) + 1
+        by_src[i["extract"]] = by_src.get(i["extract"], 0) + 1
     for s in sorted(by_src):
         print("  items from %s: %d" % (s, by_src[s]))
 
@@ -210,32 +260,68 @@ def main():
         if level(code) == "division":
             assert v <= amt[(c, y, "TOTAL")], (c, y, code)
 
-    # 3. published rounded shares are consistent with the amounts (diagnostic only:
-    #    the implied GDP below is NOT written anywhere)
+    # 3. the derived gdp: where it exists, how it was rounded, how far the
+    #    0.1 rounding of the published TOTAL share may put it from the true GDP
+    eurostat = sorted({c for (c, _, _, src) in pc if src == EUROSTAT_L1})
+    assert sorted({c for c, _ in gdp}) == eurostat and len(gdp) == len(eurostat) * len(YEARS)
+    print("gdp derived for %d countries x %d years = %d rows; empty for %s"
+          % (len(eurostat), len(YEARS), len(gdp),
+             ", ".join(c for c in all_countries if c not in eurostat)))
+    worst_band = (Decimal(0), None, None, None)
+    for (c, y), g in sorted(gdp.items()):
+        t_eur = Decimal(total_eur[(c, y)])
+        t_pc = Decimal(pc[(c, y, "TOTAL", EUROSTAT_L1)])
+        exact = t_eur / (t_pc / 100)
+        assert abs(g - exact) <= Decimal("0.0000005"), (c, y)
+        # The written gdp gives back the published TOTAL share.
+        assert abs(t_eur / g * 100 - t_pc) < Decimal("1e-9"), (c, y)
+        # The true share lies in [t_pc - 0.05, t_pc + 0.05], so the true GDP
+        # lies between g * t_pc / (t_pc + 0.05) and g * t_pc / (t_pc - 0.05).
+        low = t_pc / (t_pc + HALF_STEP) - 1
+        high = t_pc / (t_pc - HALF_STEP) - 1
+        if high > worst_band[0]:
+            worst_band = (high, (c, y), low, t_pc)
+    high, where, low, t_pc = worst_band
+    print("largest possible error of the derived gdp: %s (TOTAL %s%% of GDP): the true "
+          "GDP lies between %s%% and +%s%% of it"
+          % (where, t_pc, (low * 100).quantize(Decimal("0.0001")),
+             (high * 100).quantize(Decimal("0.0001"))))
+    assert where == ("LTU", "2017") and t_pc == Decimal("33.4")
+    assert (high * 100).quantize(Decimal("0.0001")) == Decimal("0.1499")
+    assert (low * 100).quantize(Decimal("0.0001")) == Decimal("-0.1495")
+    for share in ("1.5", "2", "3.5"):
+        print("  so a share of %s%% computed with it may be off by up to %s points"
+              % (share, (Decimal(share) * high).quantize(Decimal("0.0001"))))
+
+    # 4. published rounded shares are consistent with the amounts and the gdp
     worst_gap = (Decimal(0), None)
-    min_total = (Decimal(100), None)
-    for c in all_countries:
-        for y in YEARS:
-            t = pc.get((c, y, "TOTAL", EUROSTAT_L1))
-            if t is None:
-                continue
-            t = Decimal(t)
-            if t < min_total[0]:
-                min_total = (t, (c, y))
-            gdp_implied = amt[(c, y, "TOTAL")] / t * 100
-            for code in ("GF02", "GF03", "GF04"):
-                share = amt[(c, y, code)] / gdp_implied * 100
-                gap = abs(share - Decimal(pc[(c, y, code, EUROSTAT_L1)]))
-                if gap > worst_gap[0]:
-                    worst_gap = (gap, (c, y, code))
+    for (c, y), g in gdp.items():
+        for code in ("GF02", "GF03", "GF04"):
+            share = amt[(c, y, code)] / g * 100
+            gap = abs(share - Decimal(pc[(c, y, code, EUROSTAT_L1)]))
+            if gap > worst_gap[0]:
+                worst_gap = (gap, (c, y, code))
     print("largest gap between published 0.1-rounded share and share recomputed "
-          "with TOTAL-implied GDP: %s pp at %s"
+          "with the derived gdp: %s pp at %s"
           % (worst_gap[0].quantize(Decimal("0.0001")), worst_gap[1]))
-    print("smallest published TOTAL share: %s at %s -> TOTAL-implied GDP could be off "
-          "by up to %s %% (relative)"
-          % (min_total[0], min_total[1],
-             (Decimal("0.05") / (min_total[0] - Decimal("0.05")) * 100).quantize(Decimal("0.001"))))
     assert worst_gap[0] < Decimal("0.1")
+
+    # 5. the files written hold the source texts unchanged
+    source_text = {}
+    for r in rows:
+        source_text[(r["country_code"], r["year"], r["cofog"], r["unit"], r["source"])] = r["value"]
+    with open(os.path.join(out, "line_items.csv"), newline="", encoding="utf-8") as f:
+        for i in csv.DictReader(f):
+            unit = "MIO_NAC" if i["extract"] == EUROSTAT_GF0405 else "MIO_EUR"
+            assert source_text[(i["country"], i["year"], i["cofog"], unit, i["extract"])] \
+                == i["amount"], i["id"]
+    with open(os.path.join(out, "indicators.csv"), newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            for col, code in SHARE_COLS:
+                assert r[col] == pc.get((r["country"], r["year"], code, EUROSTAT_L1), "")
+            assert r["imf_gf02_share_pct"] == pc.get((r["country"], r["year"], "GF02", IMF), "")
+            if r["gdp"]:
+                assert Decimal(r["gdp"]) == gdp[(r["country"], r["year"])]
     print("checks passed")
 
 

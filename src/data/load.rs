@@ -4,6 +4,7 @@
 //! Line items are streamed, so a large CSV is never held in memory whole.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -11,6 +12,8 @@ use std::str::FromStr;
 
 use miette::Diagnostic;
 use rust_decimal::Decimal;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
 use thiserror::Error;
 
 use super::dataset::{Column, Dataset, NONE};
@@ -30,6 +33,16 @@ pub enum DataError {
         help("`--data` takes a dataset folder holding `dataset.json`, a path to a `dataset.json`, or one of the bundled names `nato`, `sample`, `cofog`")
     )]
     Unreadable { path: String, reason: String },
+    /// A file that the manifest names (`line_items`, `indicators`) cannot be read.
+    #[error("cannot read `{path}`: {reason}")]
+    #[diagnostic(code(pledge::data::unreadable), help("{help}"))]
+    UnreadableFile {
+        path: String,
+        reason: String,
+        help: String,
+        #[label("the file named here")]
+        span: Span,
+    },
     #[error("the manifest is not valid: {message}")]
     #[diagnostic(
         code(pledge::data::bad_manifest),
@@ -56,6 +69,24 @@ pub enum DataError {
         #[label("unknown column")]
         span: Span,
     },
+    #[error("{what} appears twice")]
+    #[diagnostic(code(pledge::data::duplicate_column), help("{help}"))]
+    DuplicateColumn {
+        /// "the column `amount`" or, in a JSON object, "the key `amount`".
+        what: String,
+        column: String,
+        help: String,
+        #[label("second `{column}`")]
+        span: Span,
+    },
+    #[error("the `{column}` cell is empty")]
+    #[diagnostic(code(pledge::data::empty_cell), help("{help}"))]
+    EmptyCell {
+        column: String,
+        help: String,
+        #[label("empty")]
+        span: Span,
+    },
     #[error("`{value}` is not a number (column `{column}`)")]
     #[diagnostic(
         code(pledge::data::bad_number),
@@ -67,6 +98,17 @@ pub enum DataError {
         column: String,
         value: String,
         #[label("not a number")]
+        span: Span,
+    },
+    #[error("`{value}` has more digits than can be kept exactly (column `{column}`)")]
+    #[diagnostic(
+        code(pledge::data::bad_number),
+        help("numbers are read as exact decimals of about 28 significant digits, at most 28 of them after the `.`; round the figure in the file to the precision you mean")
+    )]
+    TooPrecise {
+        column: String,
+        value: String,
+        #[label("would be rounded")]
         span: Span,
     },
     #[error("`{value}` is not a year")]
@@ -118,7 +160,8 @@ pub enum DataError {
         help("declare `{{\"name\": \"gdp\", \"unit\": \"money\"}}` in `indicator_series` and give it a column in the indicators file; leave a cell empty where GDP is not published")
     )]
     MissingGdp {
-        #[label("no `gdp` here")]
+        label: String,
+        #[label("{label}")]
         span: Span,
     },
     #[error("this row is in `{unit}`, but the dataset is in `{expected}`")]
@@ -132,14 +175,13 @@ pub enum DataError {
         #[label("other money unit")]
         span: Span,
     },
-    #[error("the row cannot be read: {message}")]
-    #[diagnostic(
-        code(pledge::data::bad_row),
-        help("every row needs as many cells as the header; quote cells that contain commas")
-    )]
+    #[error("{message}")]
+    #[diagnostic(code(pledge::data::bad_row), help("{help}"))]
     BadRow {
         message: String,
-        #[label("here")]
+        help: String,
+        label: String,
+        #[label("{label}")]
         span: Span,
     },
     #[error("the dataset declares {count} tags; at most 64 are supported")]
@@ -149,7 +191,7 @@ pub enum DataError {
     )]
     TooManyTags {
         count: usize,
-        #[label("in this manifest")]
+        #[label("{count} tags declared here")]
         span: Span,
     },
     #[error("there are more problems in `{file}` ({count} shown)")]
@@ -187,9 +229,9 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<Problem>> {
             let items_name = format!("{dir}/{}", manifest.line_items);
             let indicators_name = format!("{dir}/{}", manifest.indicators);
             let mut dataset = Dataset::new(manifest, items_name.clone(), indicators_name.clone());
-            check_manifest(&dataset, &manifest_name, "")?;
+            check_manifest(&dataset, &manifest_name, manifest_text)?;
             let locator = |pending| locate(&items_name, &|| Ok(items.to_string()), pending);
-            read_items(&mut dataset, items.as_bytes(), &locator)?;
+            read_items(&mut dataset, items.as_bytes(), &locator, &csv_line)?;
             read_indicators(&mut dataset, &indicators_name, indicators)?;
             dataset.index();
             let mut hasher = Hasher::default();
@@ -218,17 +260,21 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<Problem>> {
             let indicators_name = indicators_path.display().to_string();
             let mut dataset = Dataset::new(manifest, items_name.clone(), indicators_name.clone());
             check_manifest(&dataset, &manifest_name, &text)?;
-            let file = std::fs::File::open(&items_path).map_err(|e| {
-                vec![Problem::bare(DataError::Unreadable {
-                    path: items_name.clone(),
-                    reason: e.to_string(),
-                })]
-            })?;
+            // A file the manifest names and that cannot be read: point at
+            // the manifest's entry, and say which path it resolved to.
+            let items_entry = dataset.manifest.line_items.clone();
+            let indicators_entry = dataset.manifest.indicators.clone();
+            let unreadable = |key: &str, entry: &str, path: &str, error: &std::io::Error| {
+                unreadable_entry(&manifest_name, &text, (key, entry), path, error)
+            };
+            let file = std::fs::File::open(&items_path)
+                .map_err(|e| unreadable("line_items", &items_entry, &items_name, &e))?;
             let reread = || std::fs::read_to_string(&items_path);
             let hasher = Rc::new(RefCell::new(Hasher::default()));
             hasher.borrow_mut().update(text.as_bytes());
             if items_name.ends_with(".json") {
-                let items_text = read_text(&items_path)?;
+                let items_text = std::fs::read_to_string(&items_path)
+                    .map_err(|e| unreadable("line_items", &items_entry, &items_name, &e))?;
                 hasher.borrow_mut().update(items_text.as_bytes());
                 read_json_items(&mut dataset, &items_name, &items_text)?;
             } else {
@@ -237,9 +283,10 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<Problem>> {
                     inner: std::io::BufReader::with_capacity(1 << 20, file),
                     hasher: hasher.clone(),
                 };
-                read_items(&mut dataset, reader, &locator)?;
+                read_items(&mut dataset, reader, &locator, &csv_line)?;
             }
-            let indicators_text = read_text(&indicators_path)?;
+            let indicators_text = std::fs::read_to_string(&indicators_path)
+                .map_err(|e| unreadable("indicators", &indicators_entry, &indicators_name, &e))?;
             hasher.borrow_mut().update(indicators_text.as_bytes());
             read_indicators(&mut dataset, &indicators_name, &indicators_text)?;
             dataset.index();
@@ -253,9 +300,57 @@ fn read_text(path: &Path) -> Result<String, Vec<Problem>> {
     std::fs::read_to_string(path).map_err(|e| {
         vec![Problem::bare(DataError::Unreadable {
             path: path.display().to_string(),
-            reason: e.to_string(),
+            reason: io_reason(&e),
         })]
     })
+}
+
+/// An I/O error in words, without the operating system's error number.
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "there is no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
+        _ => {
+            let text = error.to_string();
+            match text.find(" (os error ") {
+                Some(end) => text.get(..end).unwrap_or(&text).to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
+/// The problem for a file named by the manifest's `key` that cannot be read.
+fn unreadable_entry(
+    manifest_name: &str,
+    manifest_text: &str,
+    (key, entry): (&str, &str),
+    path: &str,
+    error: &std::io::Error,
+) -> Vec<Problem> {
+    let mut sources = Sources::new();
+    let id = sources.add(manifest_name, manifest_text);
+    let (start, end) = entry_span(manifest_text, key).unwrap_or((0, manifest_text.len().min(1)));
+    let help = match error.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "the manifest's `{key}` entry `{entry}` is read relative to the folder of dataset.json, as `{path}`; correct the entry or put the file there"
+        ),
+        std::io::ErrorKind::InvalidData => {
+            format!("the manifest's `{key}` entry names this file; save it with the UTF-8 encoding")
+        }
+        _ => format!("the manifest's `{key}` entry names this file; check that it can be read"),
+    };
+    vec![Problem::new(
+        DataError::UnreadableFile {
+            path: path.to_string(),
+            reason: io_reason(error),
+            help,
+            span: Span::new(id, start, end),
+        },
+        &sources,
+        id,
+    )]
 }
 
 fn parse_manifest(name: &str, text: &str) -> Result<Manifest, Vec<Problem>> {
@@ -263,21 +358,25 @@ fn parse_manifest(name: &str, text: &str) -> Result<Manifest, Vec<Problem>> {
         let mut sources = Sources::new();
         let id = sources.add(name, text);
         let offset = offset_of(text, error.line(), error.column());
-        let message = error.to_string();
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_string();
         vec![Problem::new(
             DataError::BadManifest {
-                message,
+                message: json_message(&error),
                 span: Span::new(id, offset, offset + 1),
             },
             &sources,
             id,
         )]
     })
+}
+
+/// A JSON error without serde's "at line 3 column 5" (the label shows it).
+fn json_message(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string()
 }
 
 /// The byte offset of a 1-based line and column.
@@ -292,14 +391,134 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     text.len()
 }
 
+/// The 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()
+        .iter()
+        .take(offset)
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The spans of every occurrence of a key (with its quotes) among the
+/// top-level keys of a JSON object.
+fn key_spans(text: &str, key: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => {
+                let end = string_end(bytes, i);
+                if depth == 1 {
+                    let after = text.get(end..).unwrap_or("").trim_start();
+                    if after.starts_with(':') && text.get(i + 1..end - 1) == Some(key) {
+                        found.push((i, end));
+                    }
+                }
+                i = end;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    found
+}
+
+/// The offset just after the string that opens at `start` (a `"`).
+fn string_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while let Some(&c) = bytes.get(i) {
+        match c {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// The offset just after the JSON value that starts at or after `start`.
+fn value_end(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = start;
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    match bytes.get(i) {
+        Some(b'"') => string_end(bytes, i),
+        Some(b'[' | b'{') => {
+            let mut depth = 0usize;
+            while let Some(&c) = bytes.get(i) {
+                match c {
+                    b'"' => {
+                        i = string_end(bytes, i);
+                        continue;
+                    }
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            return i + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            bytes.len()
+        }
+        _ => {
+            while bytes
+                .get(i)
+                .is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace())
+            {
+                i += 1;
+            }
+            i
+        }
+    }
+}
+
+/// The span of `"key": value` for the n-th occurrence of `key` among the
+/// top-level keys of a JSON object.
+fn key_value_span(text: &str, key: &str, nth: usize) -> Option<(usize, usize)> {
+    let (start, key_end) = key_spans(text, key).get(nth).copied()?;
+    let colon = key_end + text.get(key_end..)?.find(':')?;
+    Some((start, value_end(text, colon + 1)))
+}
+
+/// The span of the manifest entry `"key": value`.
+fn entry_span(text: &str, key: &str) -> Option<(usize, usize)> {
+    key_value_span(text, key, 0)
+}
+
 fn check_manifest(dataset: &Dataset, name: &str, text: &str) -> Result<(), Vec<Problem>> {
     let mut sources = Sources::new();
     let id = sources.add(name, text);
-    let whole = Span::new(id, 0, text.len().min(1));
+    let opening = text.find('{').unwrap_or(0);
+    let opening = Span::new(id, opening, (opening + 1).min(text.len()));
+    let key = |key: &str| {
+        key_spans(text, key)
+            .first()
+            .map(|&(start, end)| Span::new(id, start, end))
+    };
     let mut problems = Vec::new();
     if dataset.manifest.indicator("gdp").is_none() {
+        let (span, label) = match key("indicator_series") {
+            Some(span) => (span, "no `gdp` among these series".to_string()),
+            None => (
+                opening,
+                "no `indicator_series` in this manifest".to_string(),
+            ),
+        };
         problems.push(Problem::new(
-            DataError::MissingGdp { span: whole },
+            DataError::MissingGdp { label, span },
             &sources,
             id,
         ));
@@ -308,7 +527,7 @@ fn check_manifest(dataset: &Dataset, name: &str, text: &str) -> Result<(), Vec<P
         problems.push(Problem::new(
             DataError::TooManyTags {
                 count: dataset.manifest.tags.len(),
-                span: whole,
+                span: key("tags").unwrap_or(opening),
             },
             &sources,
             id,
@@ -321,12 +540,158 @@ fn check_manifest(dataset: &Dataset, name: &str, text: &str) -> Result<(), Vec<P
     }
 }
 
+/// Where a problem is: the line of a CSV file, and the record (0 for the
+/// header, 1 for the first row), which finds the object in a JSON file.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    line: u64,
+    record: u64,
+}
+
+impl Place {
+    const HEADER: Place = Place { line: 1, record: 0 };
+
+    fn of(position: Option<&csv::Position>, fallback: Place) -> Place {
+        position.map_or(fallback, |p| Place {
+            line: p.line(),
+            record: p.record(),
+        })
+    }
+}
+
 /// A problem found while streaming, located later when the text is read.
 struct Pending {
-    line: u64,
+    place: Place,
     column: Option<usize>,
     make: Box<dyn FnOnce(Span) -> DataError>,
 }
+
+impl Pending {
+    fn new(
+        place: Place,
+        column: Option<usize>,
+        make: impl FnOnce(Span) -> DataError + 'static,
+    ) -> Pending {
+        Pending {
+            place,
+            column,
+            make: Box::new(make),
+        }
+    }
+}
+
+/// Keeps the first `MAX_PROBLEMS` problems, and says whether there were more.
+fn limit(mut pending: Vec<Pending>) -> (Vec<Pending>, bool) {
+    let more = pending.len() > MAX_PROBLEMS;
+    pending.truncate(MAX_PROBLEMS);
+    (pending, more)
+}
+
+fn more_problems(file: &str) -> Problem {
+    Problem::bare(DataError::MoreProblems {
+        file: file.to_string(),
+        count: MAX_PROBLEMS,
+    })
+}
+
+/// A CSV error in words, at the row (and cell) concerned.
+fn csv_problem(error: &csv::Error, fallback: Place) -> Pending {
+    let place = Place::of(error.position(), fallback);
+    let same_cells = "every row needs as many cells as the header; quote a cell that contains a comma, such as `\"Army, land forces\"`";
+    let (message, label, help, column) = match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => (
+            format!(
+                "this row has {len} {} but the header has {expected_len}",
+                cells(*len)
+            ),
+            format!("{len} {}", cells(*len)),
+            same_cells.to_string(),
+            None,
+        ),
+        csv::ErrorKind::Utf8 { err, .. } => (
+            format!("cell {} of this row is not UTF-8 text", err.field() + 1),
+            "not UTF-8".to_string(),
+            "save the file with the UTF-8 encoding".to_string(),
+            Some(err.field()),
+        ),
+        csv::ErrorKind::Io(e) => (
+            format!("the file cannot be read to the end: {}", io_reason(e)),
+            "reading stopped here".to_string(),
+            "check that the file is complete and readable".to_string(),
+            None,
+        ),
+        _ => {
+            let text = error.to_string();
+            let text = text.strip_prefix("CSV error: ").unwrap_or(&text);
+            let text = match (text.starts_with("record "), text.find("): ")) {
+                (true, Some(end)) => text.get(end + 3..).unwrap_or(text),
+                _ => text,
+            };
+            (
+                format!("this row cannot be read: {text}"),
+                "here".to_string(),
+                same_cells.to_string(),
+                None,
+            )
+        }
+    };
+    Pending::new(place, column, move |span| DataError::BadRow {
+        message,
+        help,
+        label,
+        span,
+    })
+}
+
+fn cells(n: u64) -> &'static str {
+    if n == 1 {
+        "cell"
+    } else {
+        "cells"
+    }
+}
+
+fn duplicate_column(name: &str, first: usize, second: usize) -> Pending {
+    let column = name.to_string();
+    let help = format!(
+        "each column may appear once; the first `{name}` is column {} of the header. Keep one of the two",
+        first + 1
+    );
+    let what = format!("the column `{name}`");
+    Pending::new(Place::HEADER, Some(second), move |span| {
+        DataError::DuplicateColumn {
+            what,
+            column,
+            help,
+            span,
+        }
+    })
+}
+
+fn empty_cell(place: Place, column: usize, name: &str, help: String) -> Pending {
+    let name = name.to_string();
+    Pending::new(place, Some(column), move |span| DataError::EmptyCell {
+        column: name,
+        help,
+        span,
+    })
+}
+
+fn empty_country_help(dataset: &Dataset) -> String {
+    match dataset.manifest.countries.first() {
+        Some(c) => format!(
+            "every row needs a country: a code from the manifest's `countries`, such as `{}`",
+            c.code
+        ),
+        None => "every row needs a country: a code from the manifest's `countries`".to_string(),
+    }
+}
+
+const EMPTY_YEAR_HELP: &str = "every row needs a year, such as `2024`";
+
+const EMPTY_AMOUNT_HELP: &str = "every line item needs an amount in the dataset's money unit; write `0` for nothing spent, and leave the item out if the figure is not published";
 
 /// How each CSV column of the items file is read.
 enum Role {
@@ -341,10 +706,16 @@ enum Role {
 
 type Locator<'a> = &'a dyn Fn(Vec<Pending>) -> Vec<Problem>;
 
+/// The line of a CSV row, kept for traces.
+fn csv_line(place: Place) -> u32 {
+    u32::try_from(place.line).unwrap_or(u32::MAX)
+}
+
 fn read_items<R: Read>(
     dataset: &mut Dataset,
     reader: R,
     locate_all: Locator<'_>,
+    item_line: &dyn Fn(Place) -> u32,
 ) -> Result<(), Vec<Problem>> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -352,16 +723,7 @@ fn read_items<R: Read>(
     let mut pending: Vec<Pending> = Vec::new();
     let headers = match csv.byte_headers() {
         Ok(h) => h.clone(),
-        Err(e) => {
-            return Err(locate_all(vec![Pending {
-                line: 1,
-                column: None,
-                make: Box::new(move |span| DataError::BadRow {
-                    message: e.to_string(),
-                    span,
-                }),
-            }]))
-        }
+        Err(e) => return Err(locate_all(vec![csv_problem(&e, Place::HEADER)])),
     };
     let mut roles = Vec::new();
     let known: Vec<String> = ["id", "country", "year", "amount", "tags", "unit"]
@@ -369,8 +731,15 @@ fn read_items<R: Read>(
         .map(|s| s.to_string())
         .chain(dataset.manifest.fields.iter().map(|f| f.name.clone()))
         .collect();
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut id_column = None;
     for (i, header) in headers.iter().enumerate() {
         let header = String::from_utf8_lossy(header).trim().to_string();
+        if let Some(&(_, first)) = seen.iter().find(|(name, _)| *name == header) {
+            pending.push(duplicate_column(&header, first, i));
+            continue;
+        }
+        seen.push((header.clone(), i));
         let role = match header.as_str() {
             "id" => Role::Id,
             "country" => Role::Country,
@@ -386,26 +755,22 @@ fn read_items<R: Read>(
                         None => "declare every further column in `fields` of dataset.json, or remove it".to_string(),
                     };
                     let column = other.to_string();
-                    pending.push(Pending {
-                        line: 1,
-                        column: Some(i),
-                        make: Box::new(move |span| DataError::UnknownColumn { column, help, span }),
-                    });
+                    pending.push(Pending::new(Place::HEADER, Some(i), move |span| {
+                        DataError::UnknownColumn { column, help, span }
+                    }));
                     continue;
                 }
             },
         };
+        if matches!(role, Role::Id) {
+            id_column = Some(i);
+        }
         roles.push((i, role));
     }
-    let has = |want: &str| {
-        headers
-            .iter()
-            .any(|h| String::from_utf8_lossy(h).trim() == want)
-    };
     let mut required: Vec<String> = vec!["country".into(), "year".into(), "amount".into()];
     required.extend(dataset.manifest.fields.iter().map(|f| f.name.clone()));
     for column in required {
-        if !has(&column) {
+        if !seen.iter().any(|(name, _)| *name == column) {
             let help = if dataset.manifest.field(&column).is_some() {
                 format!("the manifest declares the field `{column}`; add the column (cells may be empty)")
             } else {
@@ -413,11 +778,9 @@ fn read_items<R: Read>(
                     "line items need the columns `country`, `year` and `amount`; add `{column}`"
                 )
             };
-            pending.push(Pending {
-                line: 1,
-                column: None,
-                make: Box::new(move |span| DataError::MissingColumn { column, help, span }),
-            });
+            pending.push(Pending::new(Place::HEADER, None, move |span| {
+                DataError::MissingColumn { column, help, span }
+            }));
         }
     }
     if !pending.is_empty() {
@@ -437,25 +800,21 @@ fn read_items<R: Read>(
     let mut id_hashes: Vec<(u64, u32)> = Vec::new();
     let mut record = csv::ByteRecord::new();
     let mut index: u32 = 0;
-    loop {
+    let mut last = Place::HEADER;
+    while pending.len() <= MAX_PROBLEMS {
         match csv.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                let message = e.to_string();
-                pending.push(Pending {
-                    line,
-                    column: None,
-                    make: Box::new(move |span| DataError::BadRow { message, span }),
-                });
-                if pending.len() >= MAX_PROBLEMS {
+                pending.push(csv_problem(&e, last));
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     break;
                 }
                 continue;
             }
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let place = Place::of(record.position(), last);
+        last = place;
         let before = pending.len();
         let mut country = None;
         let mut year = None;
@@ -469,6 +828,12 @@ fn read_items<R: Read>(
             let column = *column;
             match role {
                 Role::Id => id = as_text(),
+                Role::Country if raw.is_empty() => pending.push(empty_cell(
+                    place,
+                    column,
+                    "country",
+                    empty_country_help(dataset),
+                )),
                 Role::Country => match pack(raw)
                     .and_then(|packed| countries.iter().find(|(key, _)| *key == Some(packed)))
                 {
@@ -477,46 +842,48 @@ fn read_items<R: Read>(
                         let text = as_text();
                         let code = text.to_string();
                         let help = country_help(dataset, text);
-                        pending.push(Pending {
-                            line,
-                            column: Some(column),
-                            make: Box::new(move |span| DataError::UnknownCountry {
-                                code,
-                                help,
-                                span,
-                            }),
-                        });
+                        pending.push(Pending::new(place, Some(column), move |span| {
+                            DataError::UnknownCountry { code, help, span }
+                        }));
                     }
                 },
+                Role::Year if raw.is_empty() => pending.push(empty_cell(
+                    place,
+                    column,
+                    "year",
+                    EMPTY_YEAR_HELP.to_string(),
+                )),
                 Role::Year => match parse_year(as_text()) {
                     Some(y) => year = Some(y),
                     None => {
                         let value = as_text().to_string();
-                        pending.push(Pending {
-                            line,
-                            column: Some(column),
-                            make: Box::new(move |span| DataError::BadYear { value, span }),
-                        });
+                        pending.push(Pending::new(place, Some(column), move |span| {
+                            DataError::BadYear { value, span }
+                        }));
                     }
                 },
+                Role::Amount if raw.is_empty() => pending.push(empty_cell(
+                    place,
+                    column,
+                    "amount",
+                    EMPTY_AMOUNT_HELP.to_string(),
+                )),
                 Role::Amount => match parse_amount(as_text()) {
-                    Some(a) => amount = Some(a),
-                    None => pending.push(bad_number(line, column, "amount", as_text())),
+                    Ok(a) => amount = Some(a),
+                    Err(problem) => pending.push(problem.pending(place, column, "amount")),
                 },
                 Role::Unit => {
                     let text = as_text();
                     if !text.is_empty() && text != dataset.manifest.money_unit {
                         let unit = text.to_string();
                         let expected = dataset.manifest.money_unit.clone();
-                        pending.push(Pending {
-                            line,
-                            column: Some(column),
-                            make: Box::new(move |span| DataError::MixedUnits {
+                        pending.push(Pending::new(place, Some(column), move |span| {
+                            DataError::MixedUnits {
                                 unit,
                                 expected,
                                 span,
-                            }),
-                        });
+                            }
+                        }));
                     }
                 }
                 Role::Tags => {
@@ -530,15 +897,9 @@ fn read_items<R: Read>(
                             None => {
                                 let tag = tag.to_string();
                                 let help = allowed_help(&tag, &dataset.manifest.tags, "tags");
-                                pending.push(Pending {
-                                    line,
-                                    column: Some(column),
-                                    make: Box::new(move |span| DataError::UnknownTag {
-                                        tag,
-                                        help,
-                                        span,
-                                    }),
-                                });
+                                pending.push(Pending::new(place, Some(column), move |span| {
+                                    DataError::UnknownTag { tag, help, span }
+                                }));
                             }
                         }
                     }
@@ -548,7 +909,7 @@ fn read_items<R: Read>(
                         dataset,
                         *field,
                         as_text(),
-                        line,
+                        place,
                         column,
                         &mut allowed_symbols,
                     ) {
@@ -560,9 +921,6 @@ fn read_items<R: Read>(
         if pending.len() > before {
             // Keep the columns aligned: drop the partial row.
             truncate_fields(dataset, index as usize);
-            if pending.len() >= MAX_PROBLEMS {
-                break;
-            }
             continue;
         }
         let (Some(country), Some(year), Some(amount)) = (country, year, amount) else {
@@ -577,13 +935,15 @@ fn read_items<R: Read>(
         dataset.country.push(country);
         dataset.year.push(year);
         dataset.amount.push(amount);
-        dataset.line.push(u32::try_from(line).unwrap_or(u32::MAX));
+        dataset.line.push(item_line(place));
         dataset.tags.push(tags);
         dataset.push_id(id);
         index += 1;
     }
     if pending.is_empty() {
-        duplicate_ids(dataset, id_hashes, &mut pending);
+        if let Some(id_column) = id_column {
+            duplicate_ids(dataset, id_hashes, id_column, &mut pending);
+        }
     }
     if pending.is_empty() {
         Ok(())
@@ -604,41 +964,72 @@ fn pack(bytes: &[u8]) -> Option<u64> {
 }
 
 /// Reports ids that occur twice. Sorting hashes keeps memory small for
-/// large files; equal hashes are confirmed by comparing the ids.
-fn duplicate_ids(dataset: &Dataset, mut hashes: Vec<(u64, u32)>, pending: &mut Vec<Pending>) {
+/// large files; equal hashes are confirmed by comparing the ids. Runs only
+/// when no row was dropped, so item `i` is record `i + 1` of the file.
+fn duplicate_ids(
+    dataset: &Dataset,
+    mut hashes: Vec<(u64, u32)>,
+    id_column: usize,
+    pending: &mut Vec<Pending>,
+) {
     hashes.sort_unstable();
-    for pair in hashes.windows(2) {
-        let [(h1, first), (h2, second)] = pair else {
-            continue;
-        };
-        if h1 != h2 {
-            continue;
+    // (second item, first item with the same id)
+    let mut twice: Vec<(usize, usize)> = Vec::new();
+    for run in hashes.chunk_by(|a, b| a.0 == b.0) {
+        for (k, &(_, second)) in run.iter().enumerate() {
+            let second = second as usize;
+            let first = run
+                .iter()
+                .take(k)
+                .map(|&(_, i)| i as usize)
+                .find(|&first| dataset.id(first) == dataset.id(second));
+            if let Some(first) = first {
+                twice.push((second, first));
+            }
         }
-        let (first, second) = (
-            (*first).min(*second) as usize,
-            (*first).max(*second) as usize,
-        );
+    }
+    twice.sort_unstable();
+    for (second, first) in twice.into_iter().take(MAX_PROBLEMS + 1) {
         let id = dataset.id(second);
-        if dataset.id(first) != id {
-            continue;
-        }
         let first_line = dataset.line.get(first).copied().unwrap_or(0);
-        let line = u64::from(dataset.line.get(second).copied().unwrap_or(0));
+        let place = Place {
+            line: u64::from(dataset.line.get(second).copied().unwrap_or(0)),
+            record: second as u64 + 1,
+        };
         let what = format!("the id `{id}`");
         let help = format!("ids must be unique; the first is on line {first_line}");
-        pending.push(Pending {
-            line,
-            column: Some(0),
-            make: Box::new(move |span| DataError::DuplicateKey { what, help, span }),
-        });
-        if pending.len() >= MAX_PROBLEMS {
-            break;
-        }
+        pending.push(Pending::new(place, Some(id_column), move |span| {
+            DataError::DuplicateKey { what, help, span }
+        }));
+    }
+}
+
+/// Why a number cell cannot be read.
+enum NumberProblem {
+    NotANumber(String),
+    TooPrecise(String),
+}
+
+impl NumberProblem {
+    fn pending(self, place: Place, column: usize, name: &str) -> Pending {
+        let name = name.to_string();
+        Pending::new(place, Some(column), move |span| match self {
+            NumberProblem::NotANumber(value) => DataError::BadNumber {
+                column: name,
+                value,
+                span,
+            },
+            NumberProblem::TooPrecise(value) => DataError::TooPrecise {
+                column: name,
+                value,
+                span,
+            },
+        })
     }
 }
 
 /// Reads an amount: a fast path for plain decimals, the general parser otherwise.
-fn parse_amount(text: &str) -> Option<Decimal> {
+fn parse_amount(text: &str) -> Result<Decimal, NumberProblem> {
     let bytes = text.as_bytes();
     let (negative, digits) = match bytes.first() {
         Some(b'-') => (true, bytes.get(1..).unwrap_or_default()),
@@ -668,31 +1059,65 @@ fn parse_amount(text: &str) -> Option<Decimal> {
                 if negative { -mantissa } else { mantissa },
                 scale.unwrap_or(0),
             );
-            return Some(value);
+            return Ok(value);
         }
     }
     parse_decimal(text)
 }
 
-fn bad_number(line: u64, column: usize, name: &str, text: &str) -> Pending {
-    let column_name = name.to_string();
-    let value = text.to_string();
-    Pending {
-        line,
-        column: Some(column),
-        make: Box::new(move |span| DataError::BadNumber {
-            column: column_name,
-            value,
-            span,
-        }),
+/// Reads a decimal exactly, or says why it cannot.
+fn parse_decimal(text: &str) -> Result<Decimal, NumberProblem> {
+    if text.is_empty() {
+        return Err(NumberProblem::NotANumber(text.to_string()));
     }
+    let parsed = if text.len() > 100 {
+        Err(())
+    } else {
+        Decimal::from_str(text).map_err(|_| ())
+    };
+    let value = match parsed {
+        Ok(value) => value,
+        // Written as a number, but too large or too long to hold.
+        Err(_) if plain_number(text) => return Err(NumberProblem::TooPrecise(text.to_string())),
+        Err(_) => return Err(NumberProblem::NotANumber(text.to_string())),
+    };
+    // The parser rounds digits it cannot hold; refuse that rather than
+    // change a figure silently.
+    if needed_scale(text) > value.scale() as usize {
+        return Err(NumberProblem::TooPrecise(text.to_string()));
+    }
+    Ok(value)
 }
 
-fn parse_decimal(text: &str) -> Option<Decimal> {
-    if text.is_empty() || text.len() > 40 {
-        return None;
-    }
-    Decimal::from_str(text).ok()
+/// How many digits after the `.` a number as written needs, trailing zeros
+/// aside: 1 for `12.50`, 0 for `1.5e3`, 3 for `1.25e-1`.
+fn needed_scale(text: &str) -> usize {
+    let unsigned = text.trim_start_matches(['-', '+']);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i64>().unwrap_or(0)),
+        None => (unsigned, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: String = whole
+        .chars()
+        .chain(fraction.chars())
+        .filter(char::is_ascii_digit)
+        .collect();
+    let whole_digits = whole.chars().filter(char::is_ascii_digit).count();
+    let point = i64::try_from(whole_digits)
+        .unwrap_or(0)
+        .saturating_add(exponent);
+    let significant = i64::try_from(digits.trim_end_matches('0').len()).unwrap_or(0);
+    usize::try_from(significant.saturating_sub(point)).unwrap_or(0)
+}
+
+/// Digits with an optional sign and decimal point, such as `-1234.5`.
+fn plain_number(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    !(whole.is_empty() && fraction.is_empty())
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn parse_year(text: &str) -> Option<i32> {
@@ -706,7 +1131,8 @@ fn country_help(dataset: &Dataset, code: &str) -> String {
         .iter()
         .map(|c| c.code.as_str())
         .collect();
-    match did_you_mean(code, codes.iter().copied()) {
+    let suggestion = did_you_mean(code, codes.iter().copied()).or_else(|| transposed(code, &codes));
+    match suggestion {
         Some(s) => format!(
             "did you mean `{s}`? Countries are ISO 3166 alpha-3 codes listed in the manifest"
         ),
@@ -715,6 +1141,27 @@ fn country_help(dataset: &Dataset, code: &str) -> String {
                 .to_string()
         }
     }
+}
+
+/// A candidate that is `text` with two neighbouring letters swapped (`POL`
+/// for `PLO`), which the edit distance of `did_you_mean` counts as two edits.
+fn transposed(text: &str, candidates: &[&str]) -> Option<String> {
+    let text: Vec<char> = text.to_uppercase().chars().collect();
+    candidates
+        .iter()
+        .find(|candidate| {
+            let candidate: Vec<char> = candidate.to_uppercase().chars().collect();
+            if candidate.len() != text.len() {
+                return false;
+            }
+            let differ: Vec<usize> = (0..text.len())
+                .filter(|&i| text.get(i) != candidate.get(i))
+                .collect();
+            matches!(differ.as_slice(), [a, b] if *b == a + 1
+                && text.get(*a) == candidate.get(*b)
+                && text.get(*b) == candidate.get(*a))
+        })
+        .map(|candidate| candidate.to_string())
 }
 
 fn allowed_help(value: &str, allowed: &[String], what: &str) -> String {
@@ -736,7 +1183,7 @@ fn push_field(
     dataset: &mut Dataset,
     field: usize,
     text: &str,
-    line: u64,
+    place: Place,
     column: usize,
     allowed_symbols: &mut [Vec<(String, u32)>],
 ) -> Option<Pending> {
@@ -759,16 +1206,14 @@ fn push_field(
                         let value = text.to_string();
                         let help = allowed_help(text, allowed, "values");
                         let field_name = spec.name.clone();
-                        return Some(Pending {
-                            line,
-                            column: Some(column),
-                            make: Box::new(move |span| DataError::UnknownValue {
+                        return Some(Pending::new(place, Some(column), move |span| {
+                            DataError::UnknownValue {
                                 field: field_name,
                                 value,
                                 help,
                                 span,
-                            }),
-                        });
+                            }
+                        }));
                     }
                 }
                 let symbol = dataset.intern(text);
@@ -788,8 +1233,8 @@ fn push_field(
                 None
             } else {
                 match parse_decimal(text) {
-                    Some(v) => Some(v),
-                    None => return Some(bad_number(line, column, &spec.name.clone(), text)),
+                    Ok(v) => Some(v),
+                    Err(problem) => return Some(problem.pending(place, column, &spec.name)),
                 }
             };
             if let Some(Column::Number(values)) = dataset.columns.get_mut(field) {
@@ -804,16 +1249,14 @@ fn push_field(
                 _ => {
                     let value = text.to_string();
                     let field_name = spec.name.clone();
-                    return Some(Pending {
-                        line,
-                        column: Some(column),
-                        make: Box::new(move |span| DataError::UnknownValue {
+                    return Some(Pending::new(place, Some(column), move |span| {
+                        DataError::UnknownValue {
                             field: field_name,
                             value,
                             help: "write `true`, `false` or leave the cell empty".into(),
                             span,
-                        }),
-                    });
+                        }
+                    }));
                 }
             };
             if let Some(Column::Bool(values)) = dataset.columns.get_mut(field) {
@@ -840,22 +1283,19 @@ fn locate(
     reread: &dyn Fn() -> std::io::Result<String>,
     pending: Vec<Pending>,
 ) -> Vec<Problem> {
+    let (pending, more) = limit(pending);
     let text = reread().unwrap_or_default();
     let mut sources = Sources::new();
     let id = sources.add(name, text.clone());
-    let count = pending.len();
     let mut problems: Vec<Problem> = pending
         .into_iter()
         .map(|p| {
-            let span = cell_span(&text, id, p.line, p.column);
+            let span = cell_span(&text, id, p.place.line, p.column);
             Problem::new((p.make)(span), &sources, id)
         })
         .collect();
-    if count >= MAX_PROBLEMS {
-        problems.push(Problem::bare(DataError::MoreProblems {
-            file: name.to_string(),
-            count,
-        }));
+    if more {
+        problems.push(more_problems(name));
     }
     problems
 }
@@ -910,18 +1350,7 @@ fn read_indicators(dataset: &mut Dataset, name: &str, text: &str) -> Result<(), 
     let mut pending = Vec::new();
     let headers = match csv.headers() {
         Ok(h) => h.clone(),
-        Err(e) => {
-            let message = e.to_string();
-            return Err(locate(
-                name,
-                &reread,
-                vec![Pending {
-                    line: 1,
-                    column: None,
-                    make: Box::new(move |span| DataError::BadRow { message, span }),
-                }],
-            ));
-        }
+        Err(e) => return Err(locate(name, &reread, vec![csv_problem(&e, Place::HEADER)])),
     };
     let series: Vec<String> = dataset
         .manifest
@@ -929,11 +1358,19 @@ fn read_indicators(dataset: &mut Dataset, name: &str, text: &str) -> Result<(), 
         .iter()
         .map(|s| s.name.clone())
         .collect();
+    let file = dataset.manifest.indicators.clone();
     let mut slots: Vec<(usize, usize)> = Vec::new(); // (column, series index)
     let mut country_column = None;
     let mut year_column = None;
+    let mut seen: Vec<(&str, usize)> = Vec::new();
     for (i, header) in headers.iter().enumerate() {
-        match header.trim() {
+        let header = header.trim();
+        if let Some(&(_, first)) = seen.iter().find(|(name, _)| *name == header) {
+            pending.push(duplicate_column(header, first, i));
+            continue;
+        }
+        seen.push((header, i));
+        match header {
             "country" => country_column = Some(i),
             "year" => year_column = Some(i),
             other => match series.iter().position(|s| s == other) {
@@ -944,11 +1381,9 @@ fn read_indicators(dataset: &mut Dataset, name: &str, text: &str) -> Result<(), 
                         Some(s) => format!("did you mean `{s}`? Declare every series in `indicator_series` of dataset.json"),
                         None => "declare every series in `indicator_series` of dataset.json, or remove the column".to_string(),
                     };
-                    pending.push(Pending {
-                        line: 1,
-                        column: Some(i),
-                        make: Box::new(move |span| DataError::UnknownColumn { column, help, span }),
-                    });
+                    pending.push(Pending::new(Place::HEADER, Some(i), move |span| {
+                        DataError::UnknownColumn { column, help, span }
+                    }));
                 }
             },
         }
@@ -956,23 +1391,19 @@ fn read_indicators(dataset: &mut Dataset, name: &str, text: &str) -> Result<(), 
     let mut required = vec!["country".to_string(), "year".to_string()];
     required.extend(series.iter().cloned());
     for column in required {
-        if !headers.iter().any(|h| h.trim() == column) {
-            let help = if column == "gdp" {
-                "add a `gdp` column; leave a cell empty where GDP is not published".to_string()
+        if !seen.iter().any(|(name, _)| *name == column) {
+            let help = if series.contains(&column) {
+                format!(
+                    "dataset.json declares the series `{column}` in `indicator_series`; add a `{column}` column to `{file}`, and leave a cell empty where the figure is not published"
+                )
             } else {
-                format!("the indicators file needs a `{column}` column (cells may be empty)")
+                format!(
+                    "`{file}` needs the columns `country` and `year`, then one column per series of `indicator_series`"
+                )
             };
-            pending.push(Pending {
-                line: 1,
-                column: None,
-                make: Box::new(move |span| {
-                    if column == "gdp" {
-                        DataError::MissingGdp { span }
-                    } else {
-                        DataError::MissingColumn { column, help, span }
-                    }
-                }),
-            });
+            pending.push(Pending::new(Place::HEADER, None, move |span| {
+                DataError::MissingColumn { column, help, span }
+            }));
         }
     }
     let (Some(country_column), Some(year_column)) = (country_column, year_column) else {
@@ -987,40 +1418,48 @@ fn read_indicators(dataset: &mut Dataset, name: &str, text: &str) -> Result<(), 
         .iter()
         .map(|s| s.unit)
         .collect();
+    let mut last = Place::HEADER;
     for result in csv.records() {
+        if pending.len() > MAX_PROBLEMS {
+            break;
+        }
         let record = match result {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                let message = e.to_string();
-                pending.push(Pending {
-                    line,
-                    column: None,
-                    make: Box::new(move |span| DataError::BadRow { message, span }),
-                });
+                pending.push(csv_problem(&e, last));
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let place = Place::of(record.position(), last);
+        last = place;
         let code = record.get(country_column).unwrap_or("").trim();
+        if code.is_empty() {
+            let help = empty_country_help(dataset);
+            pending.push(empty_cell(place, country_column, "country", help));
+            continue;
+        }
         let Some(country) = dataset.country_index(code) else {
             let code = code.to_string();
             let help = country_help(dataset, &code);
-            pending.push(Pending {
-                line,
-                column: Some(country_column),
-                make: Box::new(move |span| DataError::UnknownCountry { code, help, span }),
-            });
+            pending.push(Pending::new(place, Some(country_column), move |span| {
+                DataError::UnknownCountry { code, help, span }
+            }));
             continue;
         };
         let year_text = record.get(year_column).unwrap_or("").trim();
+        if year_text.is_empty() {
+            let help = EMPTY_YEAR_HELP.to_string();
+            pending.push(empty_cell(place, year_column, "year", help));
+            continue;
+        }
         let Some(year) = parse_year(year_text) else {
             let value = year_text.to_string();
-            pending.push(Pending {
-                line,
-                column: Some(year_column),
-                make: Box::new(move |span| DataError::BadYear { value, span }),
-            });
+            pending.push(Pending::new(place, Some(year_column), move |span| {
+                DataError::BadYear { value, span }
+            }));
             continue;
         };
         let mut values = vec![None; series.len()];
@@ -1029,10 +1468,13 @@ fn read_indicators(dataset: &mut Dataset, name: &str, text: &str) -> Result<(), 
             if text.is_empty() {
                 continue;
             }
-            let Some(value) = parse_decimal(text) else {
-                let name = series.get(index).cloned().unwrap_or_default();
-                pending.push(bad_number(line, column, &name, text));
-                continue;
+            let value = match parse_decimal(text) {
+                Ok(value) => value,
+                Err(problem) => {
+                    let name = series.get(index).map_or("", String::as_str);
+                    pending.push(problem.pending(place, column, name));
+                    continue;
+                }
             };
             let value = match units.get(index) {
                 Some(IndicatorUnit::Percent) => value / Decimal::ONE_HUNDRED,
@@ -1045,20 +1487,15 @@ fn read_indicators(dataset: &mut Dataset, name: &str, text: &str) -> Result<(), 
         if let Some(first) = dataset.indicator_lines.get(&(country, year)) {
             let what = format!("the row for {code} in {year}");
             let help = format!("one row per country and year; the first is on line {first}");
-            pending.push(Pending {
-                line,
-                column: None,
-                make: Box::new(move |span| DataError::DuplicateKey { what, help, span }),
-            });
+            pending.push(Pending::new(place, None, move |span| {
+                DataError::DuplicateKey { what, help, span }
+            }));
             continue;
         }
         dataset.indicators.insert((country, year), values);
         dataset
             .indicator_lines
-            .insert((country, year), u32::try_from(line).unwrap_or(u32::MAX));
-        if pending.len() >= MAX_PROBLEMS {
-            break;
-        }
+            .insert((country, year), csv_line(place));
     }
     if pending.is_empty() {
         Ok(())
@@ -1067,31 +1504,124 @@ fn read_indicators(dataset: &mut Dataset, name: &str, text: &str) -> Result<(), 
     }
 }
 
+/// One object of a JSON items file, keys in the order written (a key
+/// written twice is kept twice, to be reported).
+struct JsonRow(Vec<(String, serde_json::Value)>);
+
+impl<'de> Deserialize<'de> for JsonRow {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JsonRow, D::Error> {
+        struct Entries;
+        impl<'de> Visitor<'de> for Entries {
+            type Value = JsonRow;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object such as {\"country\": \"XAA\", \"year\": 2024, \"amount\": \"12.5\"}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonRow, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, serde_json::Value>()? {
+                    entries.push(entry);
+                }
+                Ok(JsonRow(entries))
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
+}
+
+/// Where an object of the top-level array is: its byte range and first line.
+#[derive(Debug, Clone, Copy)]
+struct Element {
+    start: usize,
+    end: usize,
+    line: u32,
+}
+
 /// Line items as a JSON array of objects: `{"country": "POL", "year": 2024,
-/// "amount": 123.4, "<field>": ..., "tags": ["..."]}`.
+/// "amount": "123.4", "<field>": ..., "tags": ["..."]}`.
 fn read_json_items(dataset: &mut Dataset, name: &str, text: &str) -> Result<(), Vec<Problem>> {
-    let rows: Vec<serde_json::Map<String, serde_json::Value>> = match serde_json::from_str(text) {
+    let mut sources = Sources::new();
+    let id = sources.add(name, text);
+    let rows: Vec<JsonRow> = match serde_json::from_str(text) {
         Ok(rows) => rows,
         Err(error) => {
-            let mut sources = Sources::new();
-            let id = sources.add(name, text);
             let offset = offset_of(text, error.line(), error.column());
-            let message = error.to_string();
             return Err(vec![Problem::new(
                 DataError::BadRow {
-                    message: message
-                        .split(" at line ")
-                        .next()
-                        .unwrap_or(&message)
-                        .to_string(),
-                    span: Span::new(id, offset, offset + 1),
+                    message: match error.classify() {
+                        serde_json::error::Category::Data => format!(
+                            "the line items are not an array of objects: {}",
+                            json_message(&error)
+                        ),
+                        _ => format!("the line items are not valid JSON: {}", json_message(&error)),
+                    },
+                    help: "a JSON items file is an array of objects, one per item: `[{\"country\": \"XAA\", \"year\": 2024, \"amount\": \"12.5\"}]`; see docs/data.md".to_string(),
+                    label: "here".to_string(),
+                    span: Span::new(id, offset, (offset + 1).min(text.len())),
                 },
                 &sources,
                 id,
             )]);
         }
     };
-    let starts = element_lines(text);
+    let elements = elements(text);
+    let element_text = |element: &Element| text.get(element.start..element.end).unwrap_or("");
+    // The span of the n-th `"key": value` of an element, or its first line.
+    let span_in = |element: Option<&Element>, key: Option<&str>, nth: usize| -> Span {
+        let Some(element) = element else {
+            return Span::new(id, 0, text.len().min(1));
+        };
+        if let Some((s, e)) = key.and_then(|k| key_value_span(element_text(element), k, nth)) {
+            return Span::new(id, element.start + s, element.start + e);
+        }
+        let line_end = element_text(element)
+            .find('\n')
+            .map_or(element.end, |e| element.start + e);
+        Span::new(id, element.start, line_end.max(element.start + 1))
+    };
+
+    // A key written twice in one object: the second would silently win.
+    let mut twice = Vec::new();
+    for (r, row) in rows.iter().enumerate() {
+        for (k, (key, _)) in row.0.iter().enumerate() {
+            let nth = row
+                .0
+                .iter()
+                .take(k)
+                .filter(|(other, _)| other == key)
+                .count();
+            if nth == 1 {
+                let element = elements.get(r);
+                let first = span_in(element, Some(key), 0);
+                let help = format!(
+                    "an object names each key once; the first `{key}` is on line {}. Keep one of the two",
+                    line_of(text, first.start as usize)
+                );
+                twice.push(Problem::new(
+                    DataError::DuplicateColumn {
+                        what: format!("the key `{key}` of this object"),
+                        column: key.clone(),
+                        help,
+                        span: span_in(element, Some(key), 1),
+                    },
+                    &sources,
+                    id,
+                ));
+            }
+        }
+    }
+    if !twice.is_empty() {
+        let more = twice.len() > MAX_PROBLEMS;
+        twice.truncate(MAX_PROBLEMS);
+        if more {
+            twice.push(more_problems(name));
+        }
+        return Err(twice);
+    }
+    let rows: Vec<BTreeMap<String, serde_json::Value>> = rows
+        .into_iter()
+        .map(|row| row.0.into_iter().collect())
+        .collect();
+
     // Convert to CSV text with the same columns, then reuse the CSV reader so
     // both formats obey exactly the same rules; problems point at the JSON.
     let mut columns = vec![
@@ -1115,19 +1645,7 @@ fn read_json_items(dataset: &mut Dataset, name: &str, text: &str) -> Result<(), 
     let mut writer = csv::Writer::from_writer(Vec::new());
     let _ = writer.write_record(&columns);
     for row in &rows {
-        let cells: Vec<String> = columns
-            .iter()
-            .map(|c| match row.get(c) {
-                None | Some(serde_json::Value::Null) => String::new(),
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(serde_json::Value::Array(items)) => items
-                    .iter()
-                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-                    .collect::<Vec<_>>()
-                    .join(";"),
-                Some(other) => other.to_string(),
-            })
-            .collect();
+        let cells: Vec<String> = columns.iter().map(|c| json_cell(row.get(c))).collect();
         let _ = writer.write_record(&cells);
     }
     let csv_text = writer
@@ -1135,79 +1653,196 @@ fn read_json_items(dataset: &mut Dataset, name: &str, text: &str) -> Result<(), 
         .map(|bytes| String::from_utf8_lossy(&bytes).to_string())
         .unwrap_or_default();
     let locator = |pending: Vec<Pending>| {
-        let mut sources = Sources::new();
-        let id = sources.add(name, text);
-        pending
+        let (pending, more) = limit(pending);
+        let mut problems: Vec<Problem> = pending
             .into_iter()
             .map(|p| {
-                let element = (p.line as usize).saturating_sub(2);
-                let key = p.column.and_then(|c| columns.get(c));
-                let span = json_span(text, id, starts.get(element).copied().unwrap_or(1), key);
-                Problem::new((p.make)(span), &sources, id)
+                let key = p.column.and_then(|c| columns.get(c)).map(String::as_str);
+                // A header problem (an unknown key) points at the first
+                // object that has the key.
+                let element = match (p.place.record, key) {
+                    (0, Some(key)) => elements
+                        .iter()
+                        .find(|e| !key_spans(element_text(e), key).is_empty()),
+                    (record, _) => elements.get((record as usize).saturating_sub(1)),
+                };
+                Problem::new((p.make)(span_in(element, key, 0)), &sources, id)
             })
-            .collect()
+            .collect();
+        if more {
+            problems.push(more_problems(name));
+        }
+        problems
     };
-    let result = read_items(dataset, csv_text.as_bytes(), &locator);
-    // Item lines are the JSON lines where each element starts.
-    for line in dataset.line.iter_mut() {
-        let element = (*line as usize).saturating_sub(2);
-        *line = starts.get(element).copied().unwrap_or(0);
-    }
-    result
+    // An item's line is the line where its object starts.
+    let item_line = |place: Place| {
+        elements
+            .get((place.record as usize).saturating_sub(1))
+            .map_or(0, |e| e.line)
+    };
+    read_items(dataset, csv_text.as_bytes(), &locator, &item_line)
 }
 
-/// The span of `"key": value` in the element starting on `line`, or the line.
-fn json_span(text: &str, file: FileId, line: u32, key: Option<&String>) -> Span {
-    let line_span = cell_span(text, file, u64::from(line), None);
-    if let Some(key) = key {
-        let needle = format!("\"{key}\"");
-        if let Some(found) = text
-            .get(line_span.start as usize..)
-            .and_then(|rest| rest.find(&needle))
-        {
-            let start = line_span.start as usize + found;
-            let end = text
-                .get(start..)
-                .and_then(|rest| rest.find([',', '}', '\n']))
-                .map_or(start + needle.len(), |e| start + e);
-            return Span::new(file, start, end);
-        }
-    }
-    line_span
-}
-
-/// The line on which each top-level array element starts.
-fn element_lines(text: &str) -> Vec<u32> {
-    let mut lines = Vec::new();
-    let mut depth = 0i32;
-    let mut line = 1u32;
-    let mut in_string = false;
-    let mut escaped = false;
-    for c in text.chars() {
-        if c == '\n' {
-            line += 1;
-        }
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
+/// The text of a JSON value as a CSV cell. Numbers keep their digits as
+/// written (serde_json's `arbitrary_precision`); an exponent is written
+/// out (`1.5e3` becomes `1500`).
+fn json_cell(value: Option<&serde_json::Value>) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Number(n)) => {
+            let text = n.to_string();
+            if text.contains(['e', 'E']) {
+                if let Ok(value) = Decimal::from_scientific(&text) {
+                    return value.to_string();
+                }
             }
-            continue;
+            text
         }
-        match c {
-            '"' => in_string = true,
-            '[' | '{' => {
-                if depth == 1 && c == '{' {
-                    lines.push(line);
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .map(|v| json_cell(Some(v)))
+            .collect::<Vec<_>>()
+            .join(";"),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The objects of the top-level array: where each starts and ends.
+fn elements(text: &str) -> Vec<Element> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut depth = 0usize;
+    let mut line = 1u32;
+    let mut open: Option<(usize, u32)> = None;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\n' => line += 1,
+            b'"' => {
+                let end = string_end(bytes, i);
+                line += u32::try_from(
+                    bytes
+                        .get(i..end)
+                        .unwrap_or_default()
+                        .iter()
+                        .filter(|&&c| c == b'\n')
+                        .count(),
+                )
+                .unwrap_or(0);
+                i = end;
+                continue;
+            }
+            b'[' | b'{' => {
+                if depth == 1 && b == b'{' {
+                    open = Some((i, line));
                 }
                 depth += 1;
             }
-            ']' | '}' => depth -= 1,
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 1 && b == b'}' {
+                    if let Some((start, line)) = open.take() {
+                        found.push(Element {
+                            start,
+                            end: i + 1,
+                            line,
+                        });
+                    }
+                }
+            }
             _ => {}
         }
+        i += 1;
     }
-    lines
+    found
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_exact_or_refused() {
+        let exact = |t: &str| parse_decimal(t).ok().map(|d| d.to_string());
+        assert_eq!(
+            exact("12345678.123456789012").as_deref(),
+            Some("12345678.123456789012")
+        );
+        assert_eq!(exact("-0.5").as_deref(), Some("-0.5"));
+        assert_eq!(exact("1.500").as_deref(), Some("1.500"));
+        // Rounding would lose digits: refused, not rounded.
+        assert!(matches!(
+            parse_decimal("12345678901234567890.123456789012"),
+            Err(NumberProblem::TooPrecise(_))
+        ));
+        assert!(matches!(
+            parse_decimal("0.00000000000000000000000000001"),
+            Err(NumberProblem::TooPrecise(_))
+        ));
+        assert!(matches!(
+            parse_decimal("79228162514264337593543950336"),
+            Err(NumberProblem::TooPrecise(_))
+        ));
+        // Trailing zeros beyond the precision lose nothing.
+        assert!(parse_decimal("1.00000000000000000000000000000000").is_ok());
+        assert!(matches!(
+            parse_decimal(&"9".repeat(120)),
+            Err(NumberProblem::TooPrecise(_))
+        ));
+        for bad in ["", "12,5", "n/a", "1 000", ".", "-"] {
+            assert!(
+                matches!(parse_decimal(bad), Err(NumberProblem::NotANumber(_))),
+                "{bad:?}"
+            );
+        }
+        // Exponents (accepted by the parser) are checked the same way.
+        assert_eq!(exact("1.25e-1").as_deref(), Some("0.125"));
+        assert!(parse_decimal("1.5e3").is_ok());
+        assert_eq!(needed_scale("12.50"), 1);
+        assert_eq!(needed_scale("100e-2"), 0);
+        assert_eq!(needed_scale("-0.000001"), 6);
+        assert_eq!(parse_amount("12.25").ok(), Decimal::from_str("12.25").ok());
+    }
+
+    #[test]
+    fn a_transposed_code_is_suggested() {
+        let codes = ["POL", "PRT", "ROU"];
+        assert_eq!(transposed("PLO", &codes).as_deref(), Some("POL"));
+        assert_eq!(transposed("plo", &codes).as_deref(), Some("POL"));
+        assert_eq!(transposed("ORU", &codes).as_deref(), Some("ROU"));
+        assert_eq!(transposed("OLP", &codes), None);
+        assert_eq!(transposed("POL", &codes), None);
+    }
+
+    #[test]
+    fn json_keys_and_objects_are_found() {
+        let text = r#"{"a": {"tags": 1}, "tags": ["x", "}"], "b": "tags", "tags": 2}"#;
+        let spans = key_spans(text, "tags");
+        assert_eq!(spans.len(), 2);
+        let (start, end) = key_value_span(text, "tags", 0).unwrap();
+        assert_eq!(&text[start..end], r#""tags": ["x", "}"]"#);
+        let (start, end) = key_value_span(text, "tags", 1).unwrap();
+        assert_eq!(&text[start..end], r#""tags": 2"#);
+
+        let items = "[{\"a\": \"{\"},\n {\"b\": 1}, {\"c\": [\n{}]}]";
+        let found = elements(items);
+        let lines: Vec<u32> = found.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![1, 2, 2]);
+        assert_eq!(&items[found[1].start..found[1].end], "{\"b\": 1}");
+    }
+
+    #[test]
+    fn json_numbers_become_exact_cells() {
+        let value: serde_json::Value =
+            serde_json::from_str("[12345678.123456789012, 1.5e3, 25E-1, -7]").unwrap();
+        let cells: Vec<String> = value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| json_cell(Some(v)))
+            .collect();
+        assert_eq!(cells, ["12345678.123456789012", "1500", "2.5", "-7"]);
+    }
 }
