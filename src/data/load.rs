@@ -1131,7 +1131,7 @@ fn country_help(dataset: &Dataset, code: &str) -> String {
         .iter()
         .map(|c| c.code.as_str())
         .collect();
-    let suggestion = did_you_mean(code, codes.iter().copied()).or_else(|| transposed(code, &codes));
+    let suggestion = did_you_mean(code, codes.iter().copied());
     match suggestion {
         Some(s) => format!(
             "did you mean `{s}`? Countries are ISO 3166 alpha-3 codes listed in the manifest"
@@ -1143,26 +1143,6 @@ fn country_help(dataset: &Dataset, code: &str) -> String {
     }
 }
 
-/// A candidate that is `text` with two neighbouring letters swapped (`POL`
-/// for `PLO`), which the edit distance of `did_you_mean` counts as two edits.
-fn transposed(text: &str, candidates: &[&str]) -> Option<String> {
-    let text: Vec<char> = text.to_uppercase().chars().collect();
-    candidates
-        .iter()
-        .find(|candidate| {
-            let candidate: Vec<char> = candidate.to_uppercase().chars().collect();
-            if candidate.len() != text.len() {
-                return false;
-            }
-            let differ: Vec<usize> = (0..text.len())
-                .filter(|&i| text.get(i) != candidate.get(i))
-                .collect();
-            matches!(differ.as_slice(), [a, b] if *b == a + 1
-                && text.get(*a) == candidate.get(*b)
-                && text.get(*b) == candidate.get(*a))
-        })
-        .map(|candidate| candidate.to_string())
-}
 
 fn allowed_help(value: &str, allowed: &[String], what: &str) -> String {
     match did_you_mean(value, allowed.iter().map(String::as_str)) {
@@ -1806,17 +1786,7 @@ mod tests {
         assert_eq!(parse_amount("12.25").ok(), Decimal::from_str("12.25").ok());
     }
 
-    #[test]
-    fn a_transposed_code_is_suggested() {
-        let codes = ["POL", "PRT", "ROU"];
-        assert_eq!(transposed("PLO", &codes).as_deref(), Some("POL"));
-        assert_eq!(transposed("plo", &codes).as_deref(), Some("POL"));
-        assert_eq!(transposed("ORU", &codes).as_deref(), Some("ROU"));
-        assert_eq!(transposed("OLP", &codes), None);
-        assert_eq!(transposed("POL", &codes), None);
-    }
-
-    #[test]
+        #[test]
     fn json_keys_and_objects_are_found() {
         let text = r#"{"a": {"tags": 1}, "tags": ["x", "}"], "b": "tags", "tags": 2}"#;
         let spans = key_spans(text, "tags");
