@@ -1143,7 +1143,6 @@ fn country_help(dataset: &Dataset, code: &str) -> String {
     }
 }
 
-
 fn allowed_help(value: &str, allowed: &[String], what: &str) -> String {
     match did_you_mean(value, allowed.iter().map(String::as_str)) {
         Some(s) => format!("did you mean `{s}`?"),
@@ -1786,7 +1785,7 @@ mod tests {
         assert_eq!(parse_amount("12.25").ok(), Decimal::from_str("12.25").ok());
     }
 
-        #[test]
+    #[test]
     fn json_keys_and_objects_are_found() {
         let text = r#"{"a": {"tags": 1}, "tags": ["x", "}"], "b": "tags", "tags": 2}"#;
         let spans = key_spans(text, "tags");
