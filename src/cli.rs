@@ -73,6 +73,10 @@ pub enum Command {
     },
     /// Compare two or more drafts: flips, outcomes, totals, text differences, and why.
     Compare(crate::compare::CompareArgs),
+    /// How many allies meet each requirement over a range of parameter values.
+    Sweep(crate::whatif::SweepArgs),
+    /// The additional spending each ally needs, and break-even parameter values.
+    Distance(crate::whatif::DistanceArgs),
     /// Run rule files' inline examples and compare their outcomes with the kept snapshots.
     Test(crate::testing::TestArgs),
     /// Show how each number for one country and year was derived.
@@ -176,6 +180,8 @@ pub fn run(command: Command, out: &mut Output) -> ExitCode {
             format,
         } => run_eval(&file, &data, &selection, format, out),
         Command::Compare(args) => crate::compare::run(&args, out),
+        Command::Sweep(args) => crate::whatif::run_sweep(&args, out),
+        Command::Distance(args) => crate::whatif::run_distance(&args, out),
         Command::Test(args) => crate::testing::run(&args, out),
         Command::Explain {
             file,

@@ -61,14 +61,19 @@ impl Hasher {
         self.state = self.state.wrapping_mul(0x0000_0100_0000_01b3);
     }
 
-    /// The hash of everything seen so far.
+    /// The hash of everything seen so far. A final mixing step spreads a
+    /// change anywhere in the input over all 64 bits.
     pub fn value(&self) -> u64 {
         let mut state = self.state;
         for &byte in self.pending.get(..self.pending_len).unwrap_or_default() {
             state ^= u64::from(byte);
             state = state.wrapping_mul(0x0000_0100_0000_01b3);
         }
-        state
+        state ^= state >> 33;
+        state = state.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        state ^= state >> 33;
+        state = state.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        state ^ (state >> 33)
     }
 
     pub fn hex(&self) -> String {
