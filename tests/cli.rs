@@ -286,3 +286,47 @@ fn every_rule_file_checks_cleanly() {
     let run = snapshot("check_rules", &args, 0);
     assert_eq!(run.stderr, "checked 9 file(s): 0 error(s), 0 warning(s)\n");
 }
+
+#[test]
+fn sweep_distance_and_test_from_the_command_line() {
+    let run = snapshot(
+        "sweep_core_floor_sample_2035",
+        &[
+            "sweep",
+            "rules/hague-2025.pledge",
+            "--data",
+            "sample",
+            "--year",
+            "2035",
+            "--param",
+            "core_floor=3%..4%:0.25%",
+        ],
+        0,
+    );
+    assert!(run
+        .stdout
+        .contains("from 3% to 3.25%: XWA stops meeting core_floor"));
+    let run = snapshot(
+        "distance_core_floor_sample_2035",
+        &[
+            "distance",
+            "rules/hague-2025.pledge",
+            "--data",
+            "sample",
+            "--year",
+            "2035",
+            "--param",
+            "core_floor",
+        ],
+        0,
+    );
+    assert!(run
+        .stdout
+        .contains("XWA meets core_floor in 2035 if core_floor is at most 3.00% (now 3.5%)"));
+    let run = snapshot(
+        "test_passing_rule_file",
+        &["test", "tests/data/pledge_test/hague-sample.pledge"],
+        0,
+    );
+    assert!(run.stderr.ends_with("passed, 0 failed\n"), "{}", run.stderr);
+}
