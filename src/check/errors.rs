@@ -252,26 +252,14 @@ pub enum CheckError {
         #[label("out of range")]
         span: Span,
     },
-    #[error("`{word}` is not an outcome")]
-    #[diagnostic(
-        code(pledge::check::unknown_outcome),
-        help("expect one of `met`, `not_met`, `not_yet_due`, `not_applicable`, `no_data`")
-    )]
-    UnknownOutcome {
-        word: String,
-        #[label("unknown outcome")]
-        span: Span,
-    },
-    #[error(
-        "a requirement must compare two values, but `{op}` is not a comparison of amounts here"
-    )]
+    #[error("a requirement cannot use `{op}`: amounts are compared with `>=`, `>`, `<=` or `<`")]
     #[diagnostic(
         code(pledge::check::bad_comparison),
-        help("requirements compare amounts or shares with `>=`, `>`, `<=` or `<`")
+        help("a pledge sets a floor or a ceiling: write `>=` for \"at least\" or `<=` for \"at most\"")
     )]
     BadComparison {
         op: String,
-        #[label("here")]
+        #[label("not a floor or a ceiling")]
         span: Span,
     },
     #[error("`{name}` names both {first} and {second}")]

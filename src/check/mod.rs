@@ -94,7 +94,6 @@ fn error_file(error: &CheckError) -> crate::source::FileId {
         | OverlappingValues { span, .. }
         | ParamType { span, .. }
         | BadWeight { span, .. }
-        | UnknownOutcome { span, .. }
         | BadComparison { span, .. }
         | DuplicatePledge { span, .. }
         | NameClash { span, .. }
