@@ -1126,7 +1126,14 @@ pub fn render(comparison: &Comparison, markdown: bool) -> String {
                         d.share_of_gdp.get(i).copied().flatten(),
                     ) {
                         (Some(a), Some(b)) => {
-                            format!("{} pp", numbers::points((b - a) * Decimal::ONE_HUNDRED))
+                            format!(
+                                "{} pp",
+                                numbers::points(
+                                    (b - a)
+                                        .checked_mul(Decimal::ONE_HUNDRED)
+                                        .unwrap_or_default()
+                                )
+                            )
                         }
                         _ => match (
                             d.counted.first().copied().flatten(),

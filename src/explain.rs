@@ -210,7 +210,10 @@ impl Explainer<'_> {
                 if ty == Type::Money {
                     match self.engine.data.indicator(country, year, "gdp") {
                         Some(gdp) if !gdp.is_zero() => {
-                            format!("{text} ({} of GDP)", numbers::percent(*v / gdp))
+                            format!(
+                                "{text} ({} of GDP)",
+                                numbers::percent(v.checked_div(gdp).unwrap_or_default())
+                            )
                         }
                         _ => text,
                     }

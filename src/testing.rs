@@ -541,7 +541,7 @@ fn side_text(sources: &Sources, expr: &TExpr) -> String {
 /// A value exactly as computed, in its unit: shares as percentages.
 fn exact(value: Decimal, unit: &str) -> String {
     if unit == unit_name(Type::Ratio) {
-        format!("{}%", (value * Decimal::ONE_HUNDRED).normalize())
+        crate::check::describe_value(value, crate::program::Type::Ratio)
     } else {
         value.normalize().to_string()
     }

@@ -23,7 +23,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::ast::{self, CompareOp, ExprKind};
+use crate::ast::CompareOp;
 use crate::check;
 use crate::cli::{prepare, year_range, DataArgs, Output, Prepared, Selection};
 use crate::data::Dataset;
@@ -222,42 +222,7 @@ fn find_param(checked: &Checked, name: &str) -> Result<ParamInfo, Problem> {
 
 /// A value as it is written in a rule file: `3.25%`, `2032`, `money(500)`.
 fn written(value: Decimal, ty: Type) -> String {
-    match ty {
-        Type::Ratio => match value.checked_mul(Decimal::ONE_HUNDRED) {
-            Some(percent) => format!("{}%", percent.normalize()),
-            None => format!("{}", value.normalize()),
-        },
-        Type::Money => format!("money({})", value.normalize()),
-        _ => value.normalize().to_string(),
-    }
-}
-
-/// Evaluates a written-out value (a number, a percentage or `money(n)`),
-/// as a `param` line holds it.
-fn constant(expr: &ast::Expr) -> Result<(Decimal, Type), String> {
-    match &expr.kind {
-        ExprKind::Number(n) => Ok((*n, Type::Number)),
-        ExprKind::Percent(p) => p
-            .checked_div(Decimal::ONE_HUNDRED)
-            .map(|v| (v, Type::Ratio))
-            .ok_or_else(|| "too large".to_string()),
-        ExprKind::Neg(inner) => constant(inner).map(|(v, t)| (-v, t)),
-        ExprKind::Call(name, args) if name.name == "money" && args.len() == 1 => {
-            let Some(first) = args.first() else {
-                return Err("`money()` without an amount".to_string());
-            };
-            let (value, ty) = constant(first)?;
-            if ty != Type::Number {
-                return Err("`money()` of something that is not a plain number".to_string());
-            }
-            Ok((value, Type::Money))
-        }
-        ExprKind::Name(name) => Err(format!("the name `{name}`")),
-        ExprKind::Text(_) | ExprKind::Bool(_) => Err("a text or true/false".to_string()),
-        ExprKind::Binary(..) | ExprKind::Call(..) | ExprKind::At(..) => {
-            Err("a calculation".to_string())
-        }
-    }
+    check::describe_value(value, ty)
 }
 
 /// Reads one end or the step of a range, of the parameter's kind.
@@ -275,7 +240,8 @@ fn parse_value(text: &str, param: &ParamInfo) -> Result<Decimal, Problem> {
     let mut sources = Sources::new();
     let file = sources.add("--param", trimmed);
     let expr = crate::parse::parse_expression(trimmed, file).map_err(|e| bad(e.to_string()))?;
-    let (value, ty) = constant(&expr).map_err(|found| bad(format!("it is {found}")))?;
+    let (value, ty) =
+        check::constant_value(&expr).map_err(|found| bad(format!("it is {found}")))?;
     let fractional_year = param.year && !value.fract().is_zero();
     if ty != param.ty || fractional_year {
         let found = if fractional_year {

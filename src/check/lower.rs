@@ -398,28 +398,39 @@ fn lower_values(checker: &mut Checker<'_>, values: &[ast::ParamValue]) -> Vec<(D
 
 /// Evaluates a constant expression (a parameter value or `--set`).
 pub(crate) fn constant(checker: &mut Checker<'_>, expr: &ast::Expr) -> Option<(Decimal, Type)> {
-    let not_constant = |checker: &mut Checker<'_>, found: &str| {
-        checker.push(CheckError::ParamNotConstant {
-            found: found.to_string(),
-            span: expr.span,
-        });
-        None
-    };
-    match &expr.kind {
-        ExprKind::Number(n) => Some((*n, Type::Number)),
-        ExprKind::Percent(p) => Some((*p / Decimal::ONE_HUNDRED, Type::Ratio)),
-        ExprKind::Neg(inner) => constant(checker, inner).map(|(v, t)| (-v, t)),
-        ExprKind::Call(name, args) if name.name == "money" && args.len() == 1 => {
-            let (value, ty) = constant(checker, args.first()?)?;
-            if ty != Type::Number {
-                return not_constant(checker, "`money()` of something that is not a plain number");
-            }
-            Some((value, Type::Money))
+    match constant_value(expr) {
+        Ok(value) => Some(value),
+        Err(found) => {
+            checker.push(CheckError::ParamNotConstant {
+                found,
+                span: expr.span,
+            });
+            None
         }
-        ExprKind::Name(name) => not_constant(checker, &format!("the name `{name}`")),
-        ExprKind::Text(_) | ExprKind::Bool(_) => not_constant(checker, "a text or true/false"),
+    }
+}
+
+/// The value of a written-out number, percentage or `money(n)`, as a
+/// `param` line, `--set` and `--param` hold it; otherwise what it is instead.
+pub(crate) fn constant_value(expr: &ast::Expr) -> Result<(Decimal, Type), String> {
+    match &expr.kind {
+        ExprKind::Number(n) => Ok((*n, Type::Number)),
+        ExprKind::Percent(p) => Ok((*p / Decimal::ONE_HUNDRED, Type::Ratio)),
+        ExprKind::Neg(inner) => constant_value(inner).map(|(v, t)| (-v, t)),
+        ExprKind::Call(name, args) if name.name == "money" && args.len() == 1 => {
+            let Some(first) = args.first() else {
+                return Err("`money()` without an amount".to_string());
+            };
+            let (value, ty) = constant_value(first)?;
+            if ty != Type::Number {
+                return Err("`money()` of something that is not a plain number".to_string());
+            }
+            Ok((value, Type::Money))
+        }
+        ExprKind::Name(name) => Err(format!("the name `{name}`")),
+        ExprKind::Text(_) | ExprKind::Bool(_) => Err("a text or true/false".to_string()),
         ExprKind::Binary(..) | ExprKind::Call(..) | ExprKind::At(..) => {
-            not_constant(checker, "a calculation")
+            Err("a calculation".to_string())
         }
     }
 }
@@ -484,7 +495,10 @@ fn lower_year(
 /// A value as a negotiator would write it.
 pub(crate) fn describe_value(value: Decimal, ty: Type) -> String {
     match ty {
-        Type::Ratio => format!("{}%", (value * Decimal::ONE_HUNDRED).normalize()),
+        Type::Ratio => match value.checked_mul(Decimal::ONE_HUNDRED) {
+            Some(percent) => format!("{}%", percent.normalize()),
+            None => value.normalize().to_string(),
+        },
         Type::Money => format!("money({})", value.normalize()),
         _ => value.normalize().to_string(),
     }

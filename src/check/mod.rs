@@ -11,7 +11,7 @@ mod overlap;
 use std::collections::BTreeSet;
 
 pub use errors::CheckError;
-pub(crate) use lower::describe_value;
+pub(crate) use lower::{constant_value, describe_value};
 
 use crate::ast::{self, Clause, Ident, Item, ReplaceDecl};
 use crate::data::schema::Manifest;

@@ -486,6 +486,7 @@ impl<'a> Engine<'a> {
                 Decimal::ZERO,
             );
             let mut items_counted = 0;
+            let mut overflow = false;
             for (position, &item) in items.iter().enumerate() {
                 let item = item as usize;
                 let amount = self.data.amount.get(item).copied().unwrap_or_default();
@@ -493,23 +494,22 @@ impl<'a> Engine<'a> {
                 let (decision, weight) =
                     self.decide(body, &categories, position, item, parent_weight);
                 if weight == Decimal::ONE {
-                    gross += amount;
+                    add(&mut gross, amount, &mut overflow);
                     items_counted += 1;
                 } else if !weight.is_zero() {
                     let credited = amount * weight;
-                    gross += credited;
-                    not_credited += amount - credited;
+                    add(&mut gross, credited, &mut overflow);
+                    add(&mut not_credited, amount - credited, &mut overflow);
                     items_counted += 1;
                 } else {
-                    match decode(decision) {
-                        DecisionKind::Included(_) => not_credited += amount,
-                        DecisionKind::Excluded(_) | DecisionKind::CountedIn(_) => {
-                            excluded += amount
-                        }
-                        DecisionKind::NotInParent | DecisionKind::Unmatched => unmatched += amount,
-                    }
+                    let bucket = match decode(decision) {
+                        DecisionKind::Included(_) => &mut not_credited,
+                        DecisionKind::Excluded(_) | DecisionKind::CountedIn(_) => &mut excluded,
+                        DecisionKind::NotInParent | DecisionKind::Unmatched => &mut unmatched,
+                    };
+                    add(bucket, amount, &mut overflow);
                 }
-                input += amount;
+                add(&mut input, amount, &mut overflow);
                 decisions.push(decision);
             }
             let mut state = CategoryState {
@@ -531,6 +531,8 @@ impl<'a> Engine<'a> {
                     "no spending line items for {} in {year}",
                     self.data.country_code(country)
                 )));
+            } else if overflow {
+                state.counted = Err(Missing::new("the total is too large to compute exactly"));
             } else if !body.caps.is_empty() {
                 // Caps may refer to categories computed before this one.
                 let mut counted = gross;
@@ -864,6 +866,14 @@ impl<'a> Engine<'a> {
             .borrow_mut()
             .insert((requirement, year), value.clone());
         value
+    }
+}
+
+/// Adds to a running total, noting an overflow instead of panicking.
+fn add(total: &mut Decimal, amount: Decimal, overflow: &mut bool) {
+    match total.checked_add(amount) {
+        Some(sum) => *total = sum,
+        None => *overflow = true,
     }
 }
 

@@ -231,9 +231,7 @@ fn evaluate_program(
                     country: data.country_code(country).to_string(),
                     year,
                     counted,
-                    share_of_gdp: counted
-                        .zip(gdp)
-                        .and_then(|(v, g)| (!g.is_zero()).then(|| v / g)),
+                    share_of_gdp: counted.zip(gdp).and_then(|(v, g)| v.checked_div(g)),
                     cut_off: present(c.cut_off),
                     not_credited: present(c.not_credited),
                     excluded: present(c.excluded),
@@ -309,10 +307,10 @@ fn evaluate_program(
                     .find(|t| t.category == category.id && t.country == code && t.year == year)
                 {
                     if let Some(v) = total.counted {
-                        sum += v;
+                        sum = sum.checked_add(v).unwrap_or(Decimal::MAX);
                         with_data += 1;
                         match data.indicator(country, year, "gdp") {
-                            Some(g) => gdp_sum += g,
+                            Some(g) => gdp_sum = gdp_sum.checked_add(g).unwrap_or(Decimal::MAX),
                             None => gdp_complete = false,
                         }
                     }
@@ -323,7 +321,8 @@ fn evaluate_program(
                 year,
                 counted: (with_data > 0).then_some(sum),
                 share_of_gdp: (with_data > 0 && gdp_complete && !gdp_sum.is_zero())
-                    .then(|| sum / gdp_sum),
+                    .then(|| sum.checked_div(gdp_sum))
+                    .flatten(),
                 members_with_data: with_data,
                 members: members.len(),
             });

@@ -304,11 +304,11 @@ fn finish(
             };
             let pp = base
                 .filter(|b| !b.is_zero())
-                .map(|b| margin / b * Decimal::ONE_HUNDRED);
+                .and_then(|b| margin.checked_div(b)?.checked_mul(Decimal::ONE_HUNDRED));
             (pp, name)
         }
         Type::Ratio => (
-            Some(margin * Decimal::ONE_HUNDRED),
+            margin.checked_mul(Decimal::ONE_HUNDRED),
             "points of the share".to_string(),
         ),
         _ => (None, String::new()),

@@ -10,7 +10,10 @@ pub fn money(value: Decimal) -> String {
 
 /// A share as a percentage: `2.15%`.
 pub fn percent(ratio: Decimal) -> String {
-    format!("{}%", fixed(ratio * Decimal::ONE_HUNDRED, 2))
+    match ratio.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(percent) => format!("{}%", fixed(percent, 2)),
+        None => "too large".to_string(),
+    }
 }
 
 /// Percentage points with a sign: `+0.15`, `-1.20`.
