@@ -330,3 +330,49 @@ fn sweep_distance_and_test_from_the_command_line() {
     );
     assert!(run.stderr.ends_with("passed, 0 failed\n"), "{}", run.stderr);
 }
+
+#[test]
+fn explain_the_core_floor_as_if_it_were_due_in_2024() {
+    // Poland: core 26,838.5 of GDP 651,390.1 is 4.12%, above 3.5% by 0.62.
+    let run = snapshot(
+        "explain_hague_pol_2024",
+        &[
+            "explain",
+            "rules/hague-2025.pledge",
+            "--country",
+            "POL",
+            "--year",
+            "2024",
+            "--requirement",
+            "core_floor",
+            "--set",
+            "deadline=2024",
+        ],
+        0,
+    );
+    assert!(run
+        .stdout
+        .starts_with("core_floor — POL 2024: met, +0.62 points"));
+    assert!(run
+        .stdout
+        .contains("POL-2024-equipment (data/nato/line_items.csv:966)"));
+    // Spain: short, with the amount needed.
+    let run = snapshot(
+        "explain_hague_esp_2024",
+        &[
+            "explain",
+            "rules/hague-2025.pledge",
+            "--country",
+            "ESP",
+            "--year",
+            "2024",
+            "--requirement",
+            "core_floor",
+            "--set",
+            "deadline=2024",
+        ],
+        0,
+    );
+    assert!(run.stdout.starts_with("core_floor — ESP 2024: not met"));
+    assert!(run.stdout.contains("shortfall: "));
+}
