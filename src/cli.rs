@@ -550,21 +550,7 @@ fn run_explain(
     };
     let country_code = country.trim().to_uppercase();
     let Some(country_index) = prepared.dataset.country_index(&country_code) else {
-        let codes: Vec<&str> = prepared
-            .dataset
-            .manifest
-            .countries
-            .iter()
-            .map(|c| c.code.as_str())
-            .collect();
-        let help = match crate::diagnostics::did_you_mean(&country_code, codes.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`? Countries are ISO 3166 alpha-3 codes"),
-            None => format!("the dataset has {}", codes.join(", ")),
-        };
-        out.problems(&[Problem::bare(EvalError::UnknownCountry {
-            code: country.to_string(),
-            help,
-        })]);
+        out.problems(&[eval::unknown_country(&prepared.dataset, country)]);
         return ExitCode::from(1);
     };
     let mut nodes = Vec::new();

@@ -16,7 +16,7 @@ use crate::cli::{self, DataArgs, Output, Prepared, Selection};
 use crate::diagnostics::Problem;
 use crate::eval::engine::{decode, DecisionKind, Engine};
 use crate::eval::outcome::{PledgeOutcome, RequirementResult, Status};
-use crate::eval::{self, EvalError, Options};
+use crate::eval::{self, Options};
 use crate::explain::Node;
 use crate::program::{Category, CategoryBody, Program, ScopedChange};
 use crate::report::{self, numbers, Format, Grid};
@@ -269,21 +269,7 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
                 .and_then(|p| p.dataset.country_index(&code))
                 .is_none()
             {
-                let codes: Vec<&str> = first
-                    .dataset
-                    .manifest
-                    .countries
-                    .iter()
-                    .map(|c| c.code.as_str())
-                    .collect();
-                let help = match crate::diagnostics::did_you_mean(&code, codes.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("the dataset has {}", codes.join(", ")),
-                };
-                out_problems(
-                    out,
-                    &[Problem::bare(EvalError::UnknownCountry { code, help })],
-                );
+                out_problems(out, &[eval::unknown_country(&first.dataset, &code)]);
                 return ExitCode::from(1);
             }
             Some(code)

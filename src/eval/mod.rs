@@ -87,6 +87,30 @@ pub fn evaluate(
     }
 }
 
+/// The error for a country code the dataset does not have, with "did you
+/// mean" or the list of its countries.
+pub fn unknown_country(data: &Dataset, code: &str) -> Problem {
+    let upper = code.trim().to_uppercase();
+    let codes: Vec<&str> = data
+        .manifest
+        .countries
+        .iter()
+        .map(|c| c.code.as_str())
+        .collect();
+    let help = match did_you_mean(&upper, codes.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`? Countries are ISO 3166 alpha-3 codes"),
+        None => format!(
+            "the dataset `{}` has {}",
+            data.manifest.name,
+            codes.join(", ")
+        ),
+    };
+    Problem::bare(EvalError::UnknownCountry {
+        code: code.to_string(),
+        help,
+    })
+}
+
 fn select_countries(data: &Dataset, wanted: &[String]) -> Result<Vec<u16>, Vec<Problem>> {
     let mut selected = Vec::new();
     let mut problems = Vec::new();
@@ -103,26 +127,7 @@ fn select_countries(data: &Dataset, wanted: &[String]) -> Result<Vec<u16>, Vec<P
                     selected.push(index);
                 }
             }
-            None => {
-                let codes: Vec<&str> = data
-                    .manifest
-                    .countries
-                    .iter()
-                    .map(|c| c.code.as_str())
-                    .collect();
-                let help = match did_you_mean(&upper, codes.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`? Countries are ISO 3166 alpha-3 codes"),
-                    None => format!(
-                        "the dataset `{}` has {}",
-                        data.manifest.name,
-                        codes.join(", ")
-                    ),
-                };
-                problems.push(Problem::bare(EvalError::UnknownCountry {
-                    code: code.clone(),
-                    help,
-                }));
-            }
+            None => problems.push(unknown_country(data, code)),
         }
     }
     if !problems.is_empty() {
