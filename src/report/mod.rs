@@ -213,14 +213,66 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                 "Margins are in percentage points of `{basis}`."
             )));
         }
+        // Years in which the requirement is not yet due for any ally are
+        // folded into one sentence, so the table shows the years that count.
+        let folded: Vec<i32> = outcome
+            .years
+            .iter()
+            .copied()
+            .filter(|&year| {
+                let of_year: Vec<&&RequirementResult> =
+                    results.iter().filter(|r| r.year == year).collect();
+                of_year.iter().any(|r| r.status == Status::NotYetDue)
+                    && of_year
+                        .iter()
+                        .all(|r| matches!(r.status, Status::NotYetDue | Status::NotApplicable))
+            })
+            .collect();
+        let shown: Vec<i32> = outcome
+            .years
+            .iter()
+            .copied()
+            .filter(|y| !folded.contains(y))
+            .collect();
+        if !folded.is_empty() {
+            let reason = results
+                .iter()
+                .find(|r| r.status == Status::NotYetDue)
+                .and_then(|r| r.reason.clone())
+                .map_or(String::new(), |r| format!(" ({r})"));
+            let mut sentence = format!(
+                "Not yet due for any ally in {}{reason}.",
+                year_list(&folded)
+            );
+            // When the start year is a parameter, say how to see where the
+            // allies stand today.
+            let start = rule.rsplit(" from ").next().unwrap_or("").trim();
+            let latest = outcome
+                .totals
+                .iter()
+                .filter(|t| t.counted.is_some())
+                .map(|t| t.year)
+                .max();
+            if let Some(latest) = latest {
+                if rule.contains(" from ")
+                    && start.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    && !start.is_empty()
+                {
+                    sentence.push_str(&format!(
+                        " To see where the allies stand against it in {latest}, run with `--set {start}={latest}`."
+                    ));
+                }
+            }
+            out.push_str(&paragraph(sentence));
+        }
         let mut header = vec!["ally".to_string()];
-        header.extend(outcome.years.iter().map(|y| y.to_string()));
+        header.extend(shown.iter().map(|y| y.to_string()));
         let mut rows = Vec::new();
         let mut notes = Vec::new();
         for country in &outcome.countries {
             let mut row = vec![country.clone()];
             let mut specific = false;
-            for &year in &outcome.years {
+            for &year in &shown {
                 let text = results
                     .iter()
                     .find(|r| &r.country == country && r.year == year)
@@ -250,25 +302,27 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
             }
             rows.push(row);
         }
-        let grid = Grid { header, rows };
-        out.push_str(&if markdown {
-            grid.markdown()
-        } else {
-            grid.text()
-        });
-        if markdown {
-            out.push('\n');
+        if !shown.is_empty() {
+            let grid = Grid { header, rows };
+            out.push_str(&if markdown {
+                grid.markdown()
+            } else {
+                grid.text()
+            });
+            if markdown {
+                out.push('\n');
+            }
         }
         for note in notes {
             out.push_str(&paragraph(note));
         }
-        if !markdown {
+        if !markdown && !shown.is_empty() {
             out.push('\n');
         }
         for summary in outcome
             .summaries
             .iter()
-            .filter(|s| &s.requirement == requirement)
+            .filter(|s| &s.requirement == requirement && !folded.contains(&s.year))
         {
             out.push_str(&format!(
                 "{}{}\n",
@@ -330,6 +384,29 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
         "The total row is the combined amount of the members shown over their combined GDP; (n/m) means only n of the m members shown had data (members without data are left out of both sums).".to_string(),
     ));
     out
+}
+
+/// Years as ranges: `2014-2023`, `2014-2020, 2022`.
+fn year_list(years: &[i32]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut start: Option<i32> = None;
+    let mut previous = None;
+    for &year in years.iter().chain(std::iter::once(&i32::MIN)) {
+        match (start, previous) {
+            (Some(_), Some(p)) if year == p + 1 => {}
+            (Some(s), Some(p)) => {
+                parts.push(if s == p {
+                    s.to_string()
+                } else {
+                    format!("{s}-{p}")
+                });
+                start = Some(year);
+            }
+            _ => start = Some(year),
+        }
+        previous = Some(year);
+    }
+    parts.join(", ")
 }
 
 /// "2024: 23 of 31 allies meet two_percent (8 not met, 1 no data)".
