@@ -253,7 +253,7 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                 .filter(|t| t.counted.is_some())
                 .map(|t| t.year)
                 .max();
-            if let Some(latest) = latest {
+            if let Some(latest) = latest.filter(|y| folded.contains(y)) {
                 if rule.contains(" from ")
                     && start.chars().all(|c| c.is_ascii_lowercase() || c == '_')
                     && !start.is_empty()
