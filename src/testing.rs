@@ -677,7 +677,9 @@ pub fn outcome_snapshot(
     out
 }
 
-/// `core_floor  POL  2024  met             value 12,345.6  threshold 11,000.0  margin +0.42 pp`
+/// `core_floor  POL  2024  met             value 12345.6  threshold 11000  margin +0.42 pp`
+/// Values and thresholds are exact, so that any change of a figure shows;
+/// the margin in points is rounded for reading.
 fn result_line(result: &RequirementResult, width: usize) -> String {
     let detail = match (result.status, result.value, result.threshold) {
         (Status::Met | Status::NotMet, Some(value), Some(threshold)) => {
@@ -696,8 +698,8 @@ fn result_line(result: &RequirementResult, width: usize) -> String {
             };
             format!(
                 "value {}  threshold {}  {margin}",
-                numbers::in_unit(value, result.unit),
-                numbers::in_unit(threshold, result.unit)
+                exact(value, result.unit),
+                exact(threshold, result.unit)
             )
         }
         _ => result.reason.clone().unwrap_or_default(),
