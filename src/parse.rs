@@ -821,14 +821,12 @@ impl Lower {
                     Rule::replace_category => Item::Replace(ReplaceDecl::Category(
                         self.category(what.into_inner(), span)?,
                     )),
-                    _ => Item::Replace(ReplaceDecl::Require(self.require(
-                        what.into_inner(),
-                        span,
-                        true,
-                    )?)),
+                    _ => {
+                        Item::Replace(ReplaceDecl::Require(self.require(what.into_inner(), span)?))
+                    }
                 }
             }
-            Rule::require_decl => Item::Require(self.require(inner, span, true)?),
+            Rule::require_decl => Item::Require(self.require(inner, span)?),
             Rule::scope_decl => {
                 take(&mut inner, self.file, at)?;
                 let mut targets = Vec::new();
@@ -1071,7 +1069,7 @@ impl Lower {
         Ok(Value { kind, span })
     }
 
-    fn require(&self, inner: Pairs<'_, Rule>, span: Span, _named: bool) -> Result<RequireDecl> {
+    fn require(&self, inner: Pairs<'_, Rule>, span: Span) -> Result<RequireDecl> {
         let at = span.start as usize;
         let mut id = None;
         let mut body = None;

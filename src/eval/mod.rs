@@ -159,12 +159,6 @@ fn evaluate_program(
                 if matches!(evaluated.status, Status::Met | Status::NotMet) {
                     for &(a, b) in &requirement.added_together {
                         let state = engine.state(country, year);
-                        let (Some(first), Some(second)) =
-                            (state.categories.get(a), state.categories.get(b))
-                        else {
-                            continue;
-                        };
-                        let _ = (first, second);
                         let both: Vec<usize> = (0..state.items.len())
                             .filter(|&p| {
                                 !state.weight(a, p).is_zero() && !state.weight(b, p).is_zero()
