@@ -84,14 +84,14 @@ impl Hasher {
 /// Hashes whatever passes through a reader.
 pub struct HashingReader<R> {
     pub inner: R,
-    pub hasher: std::rc::Rc<std::cell::RefCell<Hasher>>,
+    pub hasher: std::sync::Arc<std::sync::Mutex<Hasher>>,
 }
 
 impl<R: std::io::Read> std::io::Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if let Some(read) = buf.get(..n) {
-            self.hasher.borrow_mut().update(read);
+        if let (Some(read), Ok(mut hasher)) = (buf.get(..n), self.hasher.lock()) {
+            hasher.update(read);
         }
         Ok(n)
     }

@@ -3,12 +3,11 @@
 //! file, line and column, with the data file itself shown as the source.
 //! Line items are streamed, so a large CSV is never held in memory whole.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 use miette::Diagnostic;
 use rust_decimal::Decimal;
@@ -270,12 +269,12 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<Problem>> {
             let file = std::fs::File::open(&items_path)
                 .map_err(|e| unreadable("line_items", &items_entry, &items_name, &e))?;
             let reread = || std::fs::read_to_string(&items_path);
-            let hasher = Rc::new(RefCell::new(Hasher::default()));
-            hasher.borrow_mut().update(text.as_bytes());
+            let hasher = Arc::new(Mutex::new(Hasher::default()));
+            update(&hasher, text.as_bytes());
             if items_name.ends_with(".json") {
                 let items_text = std::fs::read_to_string(&items_path)
                     .map_err(|e| unreadable("line_items", &items_entry, &items_name, &e))?;
-                hasher.borrow_mut().update(items_text.as_bytes());
+                update(&hasher, items_text.as_bytes());
                 read_json_items(&mut dataset, &items_name, &items_text)?;
             } else {
                 let locator = |pending| locate(&items_name, &reread, pending);
@@ -287,12 +286,18 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<Problem>> {
             }
             let indicators_text = std::fs::read_to_string(&indicators_path)
                 .map_err(|e| unreadable("indicators", &indicators_entry, &indicators_name, &e))?;
-            hasher.borrow_mut().update(indicators_text.as_bytes());
+            update(&hasher, indicators_text.as_bytes());
             read_indicators(&mut dataset, &indicators_name, &indicators_text)?;
             dataset.index();
-            dataset.content_hash = hasher.borrow().hex();
+            dataset.content_hash = hasher.lock().map(|h| h.hex()).unwrap_or_default();
             Ok(dataset)
         }
+    }
+}
+
+fn update(hasher: &Mutex<Hasher>, bytes: &[u8]) {
+    if let Ok(mut hasher) = hasher.lock() {
+        hasher.update(bytes);
     }
 }
 
@@ -595,6 +600,95 @@ fn more_problems(file: &str) -> Problem {
 }
 
 /// A CSV error in words, at the row (and cell) concerned.
+/// Rows of the items file read ahead by the reading thread.
+#[derive(Default)]
+struct Batch {
+    records: Vec<csv::ByteRecord>,
+    len: usize,
+    error: Option<csv::Error>,
+    done: bool,
+}
+
+const BATCH_ROWS: usize = 2048;
+
+/// The reading thread: fills empty batches and sends them back full.
+fn read_batches<R: Read>(
+    mut csv: csv::Reader<R>,
+    empty: &std::sync::mpsc::Receiver<Batch>,
+    full: &std::sync::mpsc::SyncSender<Batch>,
+) {
+    while let Ok(mut batch) = empty.recv() {
+        batch.len = 0;
+        batch.error = None;
+        batch.done = false;
+        while batch.len < BATCH_ROWS {
+            if batch.records.len() <= batch.len {
+                batch.records.push(csv::ByteRecord::new());
+            }
+            let Some(record) = batch.records.get_mut(batch.len) else {
+                break;
+            };
+            match csv.read_byte_record(record) {
+                Ok(true) => batch.len += 1,
+                Ok(false) => {
+                    batch.done = true;
+                    break;
+                }
+                Err(error) => {
+                    batch.done = matches!(error.kind(), csv::ErrorKind::Io(_));
+                    batch.error = Some(error);
+                    break;
+                }
+            }
+        }
+        let done = batch.done;
+        if full.send(batch).is_err() || done {
+            return;
+        }
+    }
+}
+
+/// The rows as the converting loop sees them, in file order, with the
+/// reader's errors in their place.
+struct Pipelined {
+    full: std::sync::mpsc::Receiver<Batch>,
+    empty: Option<std::sync::mpsc::SyncSender<Batch>>,
+    current: Option<Batch>,
+    position: usize,
+}
+
+impl Pipelined {
+    fn read_byte_record(&mut self, out: &mut csv::ByteRecord) -> Result<bool, csv::Error> {
+        loop {
+            if let Some(batch) = self.current.as_mut() {
+                if self.position < batch.len {
+                    if let Some(record) = batch.records.get_mut(self.position) {
+                        std::mem::swap(out, record);
+                    }
+                    self.position += 1;
+                    return Ok(true);
+                }
+                if let Some(error) = batch.error.take() {
+                    return Err(error);
+                }
+                if batch.done {
+                    return Ok(false);
+                }
+                if let (Some(batch), Some(empty)) = (self.current.take(), &self.empty) {
+                    let _ = empty.send(batch);
+                }
+            }
+            match self.full.recv() {
+                Ok(batch) => {
+                    self.current = Some(batch);
+                    self.position = 0;
+                }
+                Err(_) => return Ok(false),
+            }
+        }
+    }
+}
+
 fn csv_problem(error: &csv::Error, fallback: Place) -> Pending {
     let place = Place::of(error.position(), fallback);
     let same_cells = "every row needs as many cells as the header; quote a cell that contains a comma, such as `\"Army, land forces\"`";
@@ -711,7 +805,7 @@ fn csv_line(place: Place) -> u32 {
     u32::try_from(place.line).unwrap_or(u32::MAX)
 }
 
-fn read_items<R: Read>(
+fn read_items<R: Read + Send>(
     dataset: &mut Dataset,
     reader: R,
     locate_all: Locator<'_>,
@@ -798,148 +892,168 @@ fn read_items<R: Read>(
     let mut allowed_symbols: Vec<Vec<(String, u32)>> =
         vec![Vec::new(); dataset.manifest.fields.len()];
     let mut id_hashes: Vec<(u64, u32)> = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    let mut index: u32 = 0;
-    let mut last = Place::HEADER;
-    while pending.len() <= MAX_PROBLEMS {
-        match csv.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                pending.push(csv_problem(&e, last));
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
-                continue;
-            }
+    // A second thread reads and splits the CSV while this one converts the
+    // rows, so a large file uses both cores. Batches of rows are passed back
+    // and forth, so their buffers are reused.
+    std::thread::scope(|scope| {
+        let (full_sender, full) = std::sync::mpsc::sync_channel::<Batch>(2);
+        let (empty_sender, empty) = std::sync::mpsc::sync_channel::<Batch>(4);
+        for _ in 0..3 {
+            let _ = empty_sender.send(Batch::default());
         }
-        let place = Place::of(record.position(), last);
-        last = place;
-        let before = pending.len();
-        let mut country = None;
-        let mut year = None;
-        let mut amount = None;
-        let mut tags = 0u64;
-        let mut id = "";
-        for (column, role) in &roles {
-            let raw = record.get(*column).unwrap_or(b"").trim_ascii();
-            // Numbers and codes are ASCII: only texts need UTF-8 validation.
-            let as_text = || std::str::from_utf8(raw).unwrap_or("\u{fffd}");
-            let column = *column;
-            match role {
-                Role::Id => id = as_text(),
-                Role::Country if raw.is_empty() => pending.push(empty_cell(
-                    place,
-                    column,
-                    "country",
-                    empty_country_help(dataset),
-                )),
-                Role::Country => match pack(raw)
-                    .and_then(|packed| countries.iter().find(|(key, _)| *key == Some(packed)))
-                {
-                    Some(&(_, c)) => country = Some(c),
-                    None => {
-                        let text = as_text();
-                        let code = text.to_string();
-                        let help = country_help(dataset, text);
-                        pending.push(Pending::new(place, Some(column), move |span| {
-                            DataError::UnknownCountry { code, help, span }
-                        }));
+        scope.spawn(move || read_batches(csv, &empty, &full_sender));
+        let mut records = Pipelined {
+            full,
+            empty: Some(empty_sender),
+            current: None,
+            position: 0,
+        };
+        let mut record = csv::ByteRecord::new();
+        let mut index: u32 = 0;
+        let mut last = Place::HEADER;
+        while pending.len() <= MAX_PROBLEMS {
+            match records.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    pending.push(csv_problem(&e, last));
+                    if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                        break;
                     }
-                },
-                Role::Year if raw.is_empty() => pending.push(empty_cell(
-                    place,
-                    column,
-                    "year",
-                    EMPTY_YEAR_HELP.to_string(),
-                )),
-                Role::Year => match parse_year(as_text()) {
-                    Some(y) => year = Some(y),
-                    None => {
-                        let value = as_text().to_string();
-                        pending.push(Pending::new(place, Some(column), move |span| {
-                            DataError::BadYear { value, span }
-                        }));
-                    }
-                },
-                Role::Amount if raw.is_empty() => pending.push(empty_cell(
-                    place,
-                    column,
-                    "amount",
-                    EMPTY_AMOUNT_HELP.to_string(),
-                )),
-                Role::Amount => match parse_amount(as_text()) {
-                    Ok(a) => amount = Some(a),
-                    Err(problem) => pending.push(problem.pending(place, column, "amount")),
-                },
-                Role::Unit => {
-                    let text = as_text();
-                    if !text.is_empty() && text != dataset.manifest.money_unit {
-                        let unit = text.to_string();
-                        let expected = dataset.manifest.money_unit.clone();
-                        pending.push(Pending::new(place, Some(column), move |span| {
-                            DataError::MixedUnits {
-                                unit,
-                                expected,
-                                span,
-                            }
-                        }));
-                    }
+                    continue;
                 }
-                Role::Tags => {
-                    for tag in as_text()
-                        .split(';')
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
+            }
+            let place = Place::of(record.position(), last);
+            last = place;
+            let before = pending.len();
+            let mut country = None;
+            let mut year = None;
+            let mut amount = None;
+            let mut tags = 0u64;
+            let mut id = "";
+            for (column, role) in &roles {
+                let raw = record.get(*column).unwrap_or(b"").trim_ascii();
+                // Numbers and codes are ASCII: only texts need UTF-8 validation.
+                let as_text = || std::str::from_utf8(raw).unwrap_or("\u{fffd}");
+                let column = *column;
+                match role {
+                    Role::Id => id = as_text(),
+                    Role::Country if raw.is_empty() => pending.push(empty_cell(
+                        place,
+                        column,
+                        "country",
+                        empty_country_help(dataset),
+                    )),
+                    Role::Country => match pack(raw)
+                        .and_then(|packed| countries.iter().find(|(key, _)| *key == Some(packed)))
                     {
-                        match dataset.tag_bit(tag) {
-                            Some(bit) => tags |= bit,
-                            None => {
-                                let tag = tag.to_string();
-                                let help = allowed_help(&tag, &dataset.manifest.tags, "tags");
-                                pending.push(Pending::new(place, Some(column), move |span| {
-                                    DataError::UnknownTag { tag, help, span }
-                                }));
+                        Some(&(_, c)) => country = Some(c),
+                        None => {
+                            let text = as_text();
+                            let code = text.to_string();
+                            let help = country_help(dataset, text);
+                            pending.push(Pending::new(place, Some(column), move |span| {
+                                DataError::UnknownCountry { code, help, span }
+                            }));
+                        }
+                    },
+                    Role::Year if raw.is_empty() => pending.push(empty_cell(
+                        place,
+                        column,
+                        "year",
+                        EMPTY_YEAR_HELP.to_string(),
+                    )),
+                    Role::Year => match parse_year(as_text()) {
+                        Some(y) => year = Some(y),
+                        None => {
+                            let value = as_text().to_string();
+                            pending.push(Pending::new(place, Some(column), move |span| {
+                                DataError::BadYear { value, span }
+                            }));
+                        }
+                    },
+                    Role::Amount if raw.is_empty() => pending.push(empty_cell(
+                        place,
+                        column,
+                        "amount",
+                        EMPTY_AMOUNT_HELP.to_string(),
+                    )),
+                    Role::Amount => match parse_amount(as_text()) {
+                        Ok(a) => amount = Some(a),
+                        Err(problem) => pending.push(problem.pending(place, column, "amount")),
+                    },
+                    Role::Unit => {
+                        let text = as_text();
+                        if !text.is_empty() && text != dataset.manifest.money_unit {
+                            let unit = text.to_string();
+                            let expected = dataset.manifest.money_unit.clone();
+                            pending.push(Pending::new(place, Some(column), move |span| {
+                                DataError::MixedUnits {
+                                    unit,
+                                    expected,
+                                    span,
+                                }
+                            }));
+                        }
+                    }
+                    Role::Tags => {
+                        for tag in as_text()
+                            .split(';')
+                            .map(str::trim)
+                            .filter(|t| !t.is_empty())
+                        {
+                            match dataset.tag_bit(tag) {
+                                Some(bit) => tags |= bit,
+                                None => {
+                                    let tag = tag.to_string();
+                                    let help = allowed_help(&tag, &dataset.manifest.tags, "tags");
+                                    pending.push(Pending::new(place, Some(column), move |span| {
+                                        DataError::UnknownTag { tag, help, span }
+                                    }));
+                                }
                             }
                         }
                     }
-                }
-                Role::Field(field) => {
-                    if let Some(problem) = push_field(
-                        dataset,
-                        *field,
-                        as_text(),
-                        place,
-                        column,
-                        &mut allowed_symbols,
-                    ) {
-                        pending.push(problem);
+                    Role::Field(field) => {
+                        if let Some(problem) = push_field(
+                            dataset,
+                            *field,
+                            as_text(),
+                            place,
+                            column,
+                            &mut allowed_symbols,
+                        ) {
+                            pending.push(problem);
+                        }
                     }
                 }
             }
+            if pending.len() > before {
+                // Keep the columns aligned: drop the partial row.
+                truncate_fields(dataset, index as usize);
+                continue;
+            }
+            let (Some(country), Some(year), Some(amount)) = (country, year, amount) else {
+                truncate_fields(dataset, index as usize);
+                continue;
+            };
+            if !id.is_empty() {
+                let mut hasher = Hasher::default();
+                hasher.update(id.as_bytes());
+                id_hashes.push((hasher.value(), index));
+            }
+            dataset.country.push(country);
+            dataset.year.push(year);
+            dataset.amount.push(amount);
+            dataset.line.push(item_line(place));
+            dataset.tags.push(tags);
+            dataset.push_id(id);
+            index += 1;
         }
-        if pending.len() > before {
-            // Keep the columns aligned: drop the partial row.
-            truncate_fields(dataset, index as usize);
-            continue;
-        }
-        let (Some(country), Some(year), Some(amount)) = (country, year, amount) else {
-            truncate_fields(dataset, index as usize);
-            continue;
-        };
-        if !id.is_empty() {
-            let mut hasher = Hasher::default();
-            hasher.update(id.as_bytes());
-            id_hashes.push((hasher.value(), index));
-        }
-        dataset.country.push(country);
-        dataset.year.push(year);
-        dataset.amount.push(amount);
-        dataset.line.push(item_line(place));
-        dataset.tags.push(tags);
-        dataset.push_id(id);
-        index += 1;
-    }
+        // Stop the reading thread if this loop stopped early.
+        records.empty = None;
+        drop(records);
+    });
     if pending.is_empty() {
         if let Some(id_column) = id_column {
             duplicate_ids(dataset, id_hashes, id_column, &mut pending);
