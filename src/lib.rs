@@ -1,5 +1,10 @@
 #![doc = include_str!("../docs/ARCHITECTURE.md")]
 
+// pest is used without its `std` feature (which checks the stack on every
+// rule, a cost our own nesting guard makes unnecessary); its generated
+// parser then refers to `alloc`.
+extern crate alloc;
+
 pub mod ast;
 pub mod check;
 pub mod cli;
