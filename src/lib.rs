@@ -13,6 +13,7 @@ pub mod data;
 pub mod diagnostics;
 pub mod eval;
 pub mod explain;
+pub mod lexical;
 pub mod parse;
 pub mod print;
 pub mod program;

@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 use thiserror::Error;
 
 use crate::ast::*;
+use crate::lexical::{self, Piece};
 use crate::source::{FileId, Span};
 
 #[derive(pest_derive::Parser)]
@@ -124,74 +125,51 @@ pub fn parse_expression(text: &str, file: FileId) -> Result<Expr, SyntaxError> {
 /// Rejects input nested so deeply that parsing it would exhaust the stack.
 fn guard_nesting(text: &str, file: FileId) -> Result<(), SyntaxError> {
     let bytes = text.as_bytes();
+    let word_byte = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
     let mut depth = 0usize;
     let mut prefix_run = 0usize;
-    let mut i = 0usize;
-    while let Some(&byte) = bytes.get(i) {
-        match byte {
-            b'"' => {
-                i += 1;
-                while let Some(&b) = bytes.get(i) {
-                    if b == b'\\' {
-                        i += 1;
-                    } else if b == b'"' || b == b'\n' {
-                        break;
+    for (piece, start, end) in lexical::pieces(text) {
+        match piece {
+            Piece::Text => prefix_run = 0,
+            Piece::LineComment | Piece::BlockComment { .. } => {}
+            Piece::Code => {
+                let mut i = start;
+                while i < end {
+                    let Some(&byte) = bytes.get(i) else { break };
+                    match byte {
+                        b'(' | b'[' | b'{' => {
+                            depth += 1;
+                            prefix_run = 0;
+                            if depth > MAX_NESTING {
+                                return Err(SyntaxError::TooDeep {
+                                    span: Span::new(file, i, i + 1),
+                                });
+                            }
+                        }
+                        b')' | b']' | b'}' => {
+                            depth = depth.saturating_sub(1);
+                            prefix_run = 0;
+                        }
+                        b'-' => prefix_run += 1,
+                        b'n' if text.get(i..i + 3) == Some("not")
+                            && !bytes.get(i + 3).is_some_and(word_byte)
+                            && !(i > 0 && bytes.get(i - 1).is_some_and(word_byte)) =>
+                        {
+                            prefix_run += 1;
+                            i += 2;
+                        }
+                        b' ' | b'\t' | b'\r' | b'\n' => {}
+                        _ => prefix_run = 0,
+                    }
+                    if prefix_run > MAX_NESTING {
+                        return Err(SyntaxError::TooDeep {
+                            span: Span::new(file, i, i + 1),
+                        });
                     }
                     i += 1;
                 }
-                prefix_run = 0;
             }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while bytes.get(i).is_some_and(|&b| b != b'\n') {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i < bytes.len()
-                    && !(bytes.get(i) == Some(&b'*') && bytes.get(i + 1) == Some(&b'/'))
-                {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                prefix_run = 0;
-                if depth > MAX_NESTING {
-                    return Err(SyntaxError::TooDeep {
-                        span: Span::new(file, i, i + 1),
-                    });
-                }
-            }
-            b')' | b']' | b'}' => {
-                depth = depth.saturating_sub(1);
-                prefix_run = 0;
-            }
-            b'-' => {
-                prefix_run += 1;
-            }
-            b'n' if text.get(i..i + 3) == Some("not")
-                && !bytes
-                    .get(i + 3)
-                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
-                && !(i > 0
-                    && bytes
-                        .get(i - 1)
-                        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')) =>
-            {
-                prefix_run += 1;
-                i += 2;
-            }
-            b' ' | b'\t' | b'\r' | b'\n' => {}
-            _ => prefix_run = 0,
         }
-        if prefix_run > MAX_NESTING {
-            return Err(SyntaxError::TooDeep {
-                span: Span::new(file, i, i + 1),
-            });
-        }
-        i += 1;
     }
     Ok(())
 }
@@ -358,41 +336,9 @@ fn unknown_function(
 /// Where a `/* ...` comment starts that is never closed, if there is one.
 /// Texts and line comments are skipped, as the grammar does.
 fn unclosed_comment(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        match byte {
-            b'"' => {
-                i += 1;
-                while let Some(&b) = bytes.get(i) {
-                    if b == b'"' || b == b'\n' {
-                        break;
-                    }
-                    i += if b == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while bytes.get(i).is_some_and(|&b| b != b'\n') {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let start = i;
-                i += 2;
-                loop {
-                    match (bytes.get(i), bytes.get(i + 1)) {
-                        (None, _) => return Some(start),
-                        (Some(b'*'), Some(b'/')) => break,
-                        _ => i += 1,
-                    }
-                }
-                i += 2;
-            }
-            _ => i += 1,
-        }
-    }
-    None
+    lexical::pieces(text)
+        .find(|(piece, _, _)| *piece == Piece::BlockComment { closed: false })
+        .map(|(_, start, _)| start)
 }
 
 /// Clauses that open a pledge-level item, with the rule of their keyword.
@@ -685,7 +631,7 @@ impl Lower {
     /// its end, so that labels underline only the clause itself.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        let end = s.start() + significant_length(s.as_str());
+        let end = s.start() + lexical::significant_length(s.as_str());
         Span::new(self.file, s.start(), end)
     }
 
@@ -1339,50 +1285,6 @@ impl Lower {
             Ok(AtYear::Fixed(self.year_ref(what)?))
         }
     }
-}
-
-/// The length of `text` up to the end of its last byte that is neither
-/// space nor comment.
-fn significant_length(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let mut last = 0;
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        match byte {
-            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while bytes.get(i).is_some_and(|&b| b != b'\n') {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i < bytes.len()
-                    && !(bytes.get(i) == Some(&b'*') && bytes.get(i + 1) == Some(&b'/'))
-                {
-                    i += 1;
-                }
-                i += 2;
-            }
-            b'"' => {
-                i += 1;
-                while let Some(&b) = bytes.get(i) {
-                    i += 1;
-                    if b == b'\\' {
-                        i += 1;
-                    } else if b == b'"' {
-                        break;
-                    }
-                }
-                last = i.min(bytes.len());
-            }
-            _ => {
-                i += 1;
-                last = i;
-            }
-        }
-    }
-    last
 }
 
 fn compare_op(text: &str) -> CompareOp {

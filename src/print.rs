@@ -5,6 +5,7 @@
 //! meaning: parsing the output gives the same tree.
 
 use crate::ast::*;
+use crate::lexical::{self, Piece};
 use crate::source::Span;
 
 /// The canonical layout of a file, keeping its comments.
@@ -43,7 +44,6 @@ enum Mode {
 
 struct Comment {
     start: usize,
-    end: usize,
     text: String,
 }
 
@@ -582,54 +582,18 @@ fn write_condition(out: &mut String, condition: &Condition, context: u8, explici
 
 /// Finds every comment in a rule text, skipping quoted texts.
 fn scan_comments(text: &str) -> Vec<Comment> {
-    let bytes = text.as_bytes();
-    let mut comments = Vec::new();
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        match byte {
-            b'"' => {
-                i += 1;
-                while let Some(&b) = bytes.get(i) {
-                    if b == b'\\' {
-                        i += 1;
-                    } else if b == b'"' || b == b'\n' {
-                        break;
-                    }
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                let start = i;
-                while bytes.get(i).is_some_and(|&b| b != b'\n') {
-                    i += 1;
-                }
-                comments.push(Comment {
-                    start,
-                    end: i,
-                    text: text.get(start..i).unwrap_or("").trim_end().to_string(),
-                });
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let start = i;
-                i += 2;
-                while i < bytes.len()
-                    && !(bytes.get(i) == Some(&b'*') && bytes.get(i + 1) == Some(&b'/'))
-                {
-                    i += 1;
-                }
-                i = (i + 2).min(bytes.len());
-                comments.push(Comment {
-                    start,
-                    end: i,
-                    text: text.get(start..i).unwrap_or("").to_string(),
-                });
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    comments.retain(|c| c.end > c.start);
-    comments
+    lexical::pieces(text)
+        .filter_map(|(piece, start, end)| {
+            let raw = text.get(start..end).unwrap_or("");
+            let text = match piece {
+                Piece::LineComment => raw.trim_end(),
+                Piece::BlockComment { .. } => raw,
+                Piece::Code | Piece::Text => return None,
+            };
+            Some(Comment {
+                start,
+                text: text.to_string(),
+            })
+        })
+        .collect()
 }
