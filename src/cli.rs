@@ -72,6 +72,9 @@ pub enum Command {
         format: Format,
     },
     /// Compare two or more drafts: flips, outcomes, totals, text differences, and why.
+    #[command(
+        after_help = "`--set name=value` changes the parameter in every draft that has it; `--set N:name=value` in draft N only (counting from 1), so a draft can be compared with itself: `pledge compare a.pledge a.pledge --set 2:core_floor=3%`."
+    )]
     Compare(crate::compare::CompareArgs),
     /// How many allies meet each requirement over a range of parameter values.
     Sweep(crate::whatif::SweepArgs),

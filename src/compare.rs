@@ -25,7 +25,7 @@ use crate::source::{Sources, Span};
 #[derive(Debug, Clone, clap::Args)]
 pub struct CompareArgs {
     /// Two or more rule files: the first is the reference (A), the others B, C, ...
-    #[arg(required = true, num_args = 2..)]
+    #[arg(required = true, num_args = 2.., value_name = "DRAFT")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub data: DataArgs,
