@@ -1000,14 +1000,7 @@ fn opt_in_unit(value: Option<Decimal>, unit: &str) -> String {
 /// The comparison as text (or Markdown).
 pub fn render(comparison: &Comparison, markdown: bool) -> String {
     let mut out = String::new();
-    let heading = |text: &str, level: usize| {
-        if markdown {
-            format!("{} {text}\n\n", "#".repeat(level + 1))
-        } else {
-            let rule = if level == 0 { "=" } else { "-" };
-            format!("{text}\n{}\n", rule.repeat(text.chars().count()))
-        }
-    };
+    let heading = |text: &str, level: usize| report::heading(text, level, markdown);
     let show_grid = |grid: &Grid| {
         if markdown {
             format!("{}\n", grid.markdown())

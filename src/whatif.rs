@@ -447,12 +447,7 @@ struct Heading {
 
 impl Heading {
     fn title(&self, text: &str, level: usize) -> String {
-        if self.markdown {
-            format!("{} {text}\n\n", "#".repeat(level + 1))
-        } else {
-            let rule = if level == 0 { "=" } else { "-" };
-            format!("{text}\n{}\n", rule.repeat(text.chars().count()))
-        }
+        crate::report::heading(text, level, self.markdown)
     }
 
     fn paragraph(&self, text: &str) -> String {

@@ -143,17 +143,21 @@ pub const LEGEND: &str = "met +x: met with x percentage points of GDP to spare (
 short -x: not met, x points short · not due: before the year it applies from · \
 n/a: not a member that year, or not in scope · no data: a figure is missing (`pledge explain` says which)";
 
+/// A heading: underlined in text (`=` for the title, `-` below it), `#` in
+/// Markdown.
+pub fn heading(text: &str, level: usize, markdown: bool) -> String {
+    if markdown {
+        format!("{} {text}\n\n", "#".repeat(level + 1))
+    } else {
+        let rule = if level == 0 { "=" } else { "-" };
+        format!("{text}\n{}\n", rule.repeat(text.chars().count()))
+    }
+}
+
 /// The text table of one pledge's outcomes.
 pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bool) -> String {
     let mut out = String::new();
-    let heading = |text: &str, level: usize| {
-        if markdown {
-            format!("{} {text}\n\n", "#".repeat(level + 1))
-        } else {
-            let rule = if level == 0 { "=" } else { "-" };
-            format!("{text}\n{}\n", rule.repeat(text.chars().count()))
-        }
-    };
+    let heading = |text: &str, level: usize| heading(text, level, markdown);
     let paragraph = |text: String| {
         if markdown {
             format!("{text}\n\n")
