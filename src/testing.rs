@@ -423,7 +423,18 @@ pub fn run_example(
     let data = example_dataset(file_data, example, sources, file_name);
     let engine = Engine::new(program, &data);
     let country: u16 = 0;
-    let mut failures = Vec::new();
+    // The example's items must not count twice, as in `pledge eval`.
+    let mut double = crate::eval::DoubleCounting::default();
+    let years: std::collections::BTreeSet<i32> = example.rows.iter().map(|r| r.year).collect();
+    for (index, _) in program.requirements.iter().enumerate() {
+        for &year in &years {
+            let evaluated = requirement::evaluate(&engine, index, country, year);
+            if matches!(evaluated.status, Status::Met | Status::NotMet) {
+                double.look(&engine, index, country, year);
+            }
+        }
+    }
+    let mut failures = double.problems(&engine, sources);
     for expectation in &example.expectations {
         let year = expectation.year;
         let error = match &expectation.kind {

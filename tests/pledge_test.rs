@@ -253,3 +253,27 @@ fn a_folder_without_rule_files_fails() {
         run.stderr
     );
 }
+
+#[test]
+fn an_example_that_counts_an_item_twice_fails() {
+    let scratch = Scratch::new("double-counting-example");
+    scratch.copy("double-counting-example.pledge");
+    let run = pledge_test(&scratch.dir, true);
+    assert!(!run.passed());
+    assert!(
+        run.stderr.contains("pledge::check::overlap"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("pledge::eval::double_counted"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("FAIL example \"a rail line that is both\""),
+        "{}",
+        run.stderr
+    );
+}

@@ -141,6 +141,65 @@ fn select_countries(data: &Dataset, wanted: &[String]) -> Result<Vec<u16>, Vec<P
 /// year, positions of the shared items, how many country-years have some).
 type DoubleCount = (String, i32, Vec<usize>, usize);
 
+/// Items counted in two categories that a requirement adds together, per
+/// (requirement, first category, second category).
+#[derive(Default)]
+pub(crate) struct DoubleCounting {
+    found: BTreeMap<(usize, usize, usize), DoubleCount>,
+}
+
+impl DoubleCounting {
+    /// Looks at one requirement for one country and year.
+    pub(crate) fn look(
+        &mut self,
+        engine: &Engine<'_>,
+        requirement: usize,
+        country: u16,
+        year: i32,
+    ) {
+        let Some(req) = engine.program.requirements.get(requirement) else {
+            return;
+        };
+        for &(a, b) in &req.added_together {
+            let state = engine.state(country, year);
+            let both: Vec<usize> = (0..state.items.len())
+                .filter(|&p| !state.weight(a, p).is_zero() && !state.weight(b, p).is_zero())
+                .collect();
+            if !both.is_empty() {
+                let entry = self.found.entry((requirement, a, b)).or_insert_with(|| {
+                    (
+                        engine.data.country_code(country).to_string(),
+                        year,
+                        both.clone(),
+                        0,
+                    )
+                });
+                entry.3 += 1;
+            }
+        }
+    }
+
+    /// One error per pair of categories, at the first country and year.
+    pub(crate) fn problems(self, engine: &Engine<'_>, sources: &Sources) -> Vec<Problem> {
+        self.found
+            .into_iter()
+            .map(|((req, a, b), (country, year, positions, occurrences))| {
+                double_counting_problem(
+                    engine,
+                    sources,
+                    req,
+                    a,
+                    b,
+                    &country,
+                    year,
+                    &positions,
+                    occurrences,
+                )
+            })
+            .collect()
+    }
+}
+
 fn evaluate_program(
     program: &Program,
     data: &Dataset,
@@ -151,31 +210,13 @@ fn evaluate_program(
     let engine = Engine::new(program, data);
     let mut results = Vec::new();
     // (requirement, first, second) → (country, year, items, count, clause spans)
-    let mut double: BTreeMap<(usize, usize, usize), DoubleCount> = BTreeMap::new();
+    let mut double = DoubleCounting::default();
     for (index, requirement) in program.requirements.iter().enumerate() {
         for &country in countries {
             for &year in years {
                 let evaluated = requirement::evaluate(&engine, index, country, year);
                 if matches!(evaluated.status, Status::Met | Status::NotMet) {
-                    for &(a, b) in &requirement.added_together {
-                        let state = engine.state(country, year);
-                        let both: Vec<usize> = (0..state.items.len())
-                            .filter(|&p| {
-                                !state.weight(a, p).is_zero() && !state.weight(b, p).is_zero()
-                            })
-                            .collect();
-                        if !both.is_empty() {
-                            let entry = double.entry((index, a, b)).or_insert_with(|| {
-                                (
-                                    data.country_code(country).to_string(),
-                                    year,
-                                    both.clone(),
-                                    0,
-                                )
-                            });
-                            entry.3 += 1;
-                        }
-                    }
+                    double.look(&engine, index, country, year);
                 }
                 results.push(RequirementResult {
                     pledge: program.name.clone(),
@@ -196,22 +237,7 @@ fn evaluate_program(
             }
         }
     }
-    let problems = double
-        .into_iter()
-        .map(|((req, a, b), (country, year, positions, occurrences))| {
-            double_counting_problem(
-                &engine,
-                sources,
-                req,
-                a,
-                b,
-                &country,
-                year,
-                &positions,
-                occurrences,
-            )
-        })
-        .collect();
+    let problems = double.problems(&engine, sources);
 
     let mut totals = Vec::new();
     for (index, category) in program.categories.iter().enumerate() {
