@@ -115,6 +115,12 @@ pub enum TestError {
         help("give rule files or folders that hold them; without a path, `pledge test` looks in `rules`")
     )]
     NoRuleFiles { path: String },
+    #[error("the snapshot `{path}` belongs to no rule file")]
+    #[diagnostic(
+        code(pledge::test::stale_snapshot),
+        help("its rule file was renamed or removed: restore the file, or remove the snapshot with `pledge test --update`")
+    )]
+    StaleSnapshot { path: String },
 }
 
 /// Runs `pledge test` and returns the exit code: 0 when everything passed,
@@ -145,6 +151,9 @@ pub fn run(args: &TestArgs, out: &mut Output) -> ExitCode {
     for file in &files {
         test_file(file, args.update, out, &mut tally);
     }
+    for path in &paths {
+        stale_snapshots(path, &files, args.update, out, &mut tally);
+    }
     out.stderr.push_str(&format!(
         "\n{} passed, {} failed\n",
         tally.passed, tally.failed
@@ -153,6 +162,52 @@ pub fn run(args: &TestArgs, out: &mut Output) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// When a folder holding the snapshots was tested as a whole, reports the
+/// snapshots no rule file produced (with `--update`, removes them).
+fn stale_snapshots(
+    path: &Path,
+    files: &[RuleFile],
+    update: bool,
+    out: &mut Output,
+    tally: &mut Tally,
+) {
+    let dir = path.join(SNAPSHOT_DIR);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    let known: std::collections::BTreeSet<PathBuf> = files
+        .iter()
+        .filter_map(|f| canonical(&f.snapshot))
+        .collect();
+    let mut stale: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "outcome"))
+        .filter(|p| canonical(p).is_some_and(|c| !known.contains(&c)))
+        .collect();
+    stale.sort();
+    for snapshot in stale {
+        if update && std::fs::remove_file(&snapshot).is_ok() {
+            out.stderr.push_str(&format!(
+                "ok   removed {} (no rule file)\n",
+                snapshot.display()
+            ));
+            tally.passed += 1;
+        } else {
+            out.stderr
+                .push_str(&format!("FAIL snapshot {}\n", snapshot.display()));
+            problems(
+                out,
+                &[Problem::bare(TestError::StaleSnapshot {
+                    path: snapshot.display().to_string(),
+                })],
+            );
+            tally.failed += 1;
+        }
     }
 }
 

@@ -277,3 +277,27 @@ fn an_example_that_counts_an_item_twice_fails() {
         run.stderr
     );
 }
+
+#[test]
+fn a_snapshot_without_its_rule_file_fails_until_removed() {
+    let scratch = Scratch::new("stale-snapshot");
+    scratch.copy("hague-sample.pledge");
+    scratch.copy("snapshots/hague-sample.outcome");
+    std::fs::write(
+        scratch.path("snapshots/old-draft.outcome"),
+        "outcomes of a removed draft\n",
+    )
+    .unwrap();
+    let run = pledge_test(&scratch.dir, false);
+    assert!(!run.passed());
+    assert!(
+        run.stderr.contains("pledge::test::stale_snapshot"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("old-draft.outcome"), "{}", run.stderr);
+    let run = pledge_test(&scratch.dir, true);
+    assert!(run.passed(), "{}", run.stderr);
+    assert!(!scratch.path("snapshots/old-draft.outcome").exists());
+    assert!(pledge_test(&scratch.dir, false).passed());
+}
