@@ -402,16 +402,12 @@ fn fail(out: &mut Output, problems: &[Problem]) -> ExitCode {
 /// The stamp of the run: the rules, the `--set` options and the what-if
 /// option (if any), and the data. Without a what-if option it is the stamp
 /// `pledge eval` gives for the same rules and data.
-fn stamp_with(prepared: &Prepared, sets: &[String], extra: &str) -> Stamp {
-    let texts: Vec<&str> = prepared
-        .workspace
-        .files
-        .iter()
-        .map(|f| prepared.workspace.sources.text(f.id))
-        .chain(sets.iter().map(String::as_str))
-        .chain(Some(extra).filter(|e| !e.is_empty()))
-        .collect();
-    Stamp::new(&texts, &prepared.dataset.content_hash)
+fn stamp_with(prepared: &Prepared, extra: &str) -> Stamp {
+    if extra.is_empty() {
+        prepared.stamp.clone()
+    } else {
+        prepared.stamp.with_sets(&[extra.to_string()])
+    }
 }
 
 fn json_dataset(data: &Dataset) -> JsonDataset<'_> {
@@ -819,11 +815,7 @@ pub fn run_sweep(args: &SweepArgs, out: &mut Output) -> ExitCode {
         .filter(|(i, _)| !with_param.contains(i))
         .map(|(_, p)| p.name.clone())
         .collect();
-    let stamp = stamp_with(
-        &prepared,
-        &args.data.sets,
-        &format!("--param {}", args.param),
-    );
+    let stamp = stamp_with(&prepared, &format!("--param {}", args.param));
     let sweep = Sweep {
         rules: args.file.display().to_string(),
         data: &prepared.dataset,
@@ -1942,7 +1934,7 @@ pub fn run_distance(args: &DistanceArgs, out: &mut Output) -> ExitCode {
         .param
         .as_ref()
         .map_or(String::new(), |p| format!("--param {p}"));
-    let stamp = stamp_with(&prepared, &args.data.sets, &extra);
+    let stamp = stamp_with(&prepared, &extra);
     let distance = Distance {
         rules: args.file.display().to_string(),
         prepared: &prepared,
