@@ -25,6 +25,9 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
+use common::redact_stamps;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -141,48 +144,11 @@ fn rule_file(name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// Replaces the 16 hex digits after `prefix` with `[hash]`.
-fn redact_after(line: &str, prefix: &str) -> String {
-    let Some(start) = line.find(prefix).map(|i| i + prefix.len()) else {
-        return line.to_string();
-    };
-    let hash_len = line[start..]
-        .chars()
-        .take_while(char::is_ascii_hexdigit)
-        .count();
-    if hash_len != 16 {
-        return line.to_string();
-    }
-    format!("{}[hash]{}", &line[..start], &line[start + hash_len..])
-}
-
-/// The stamp's hashes, in text and in JSON, become `[hash]`.
-fn redact(text: &str) -> String {
-    let mut out = String::new();
-    let mut in_json_stamp = false;
-    for line in text.split_inclusive('\n') {
-        let mut line = line.to_string();
-        if line.contains("stamp: pledge ") {
-            line = redact_after(&redact_after(&line, " · rules "), " · data ");
-        } else if line.trim_start().starts_with("\"stamp\": {") {
-            in_json_stamp = true;
-        } else if in_json_stamp {
-            if line.trim_start().starts_with('}') {
-                in_json_stamp = false;
-            } else {
-                line = redact_after(&redact_after(&line, "\"rules\": \""), "\"data\": \"");
-            }
-        }
-        out.push_str(&line);
-    }
-    out
-}
-
 fn transcript(run: &Run) -> String {
     format!(
         "exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
         if run.ok() { 0 } else { 1 },
-        redact(&run.stdout),
+        redact_stamps(&run.stdout),
         run.stderr
     )
 }
