@@ -631,6 +631,7 @@ pub fn example_dataset(
         code: example.country.clone(),
         name,
         member_from: Some(0),
+        no_expenditure: None,
     }];
     let mut data = Dataset::new(manifest, file_name.to_string(), file_name.to_string());
     let fields: Vec<String> = data

@@ -11,6 +11,9 @@ use super::schema::Manifest;
 /// An interned text value; `NONE` means the item has no value.
 pub type Symbol = u32;
 pub const NONE: Symbol = u32::MAX;
+/// The cell `*`: the item covers every value of the field, and the split
+/// between them is not published (NATO's 2025 totals by category).
+pub const ANY: Symbol = u32::MAX - 1;
 
 /// One field of every line item.
 #[derive(Debug, Clone)]
@@ -38,6 +41,20 @@ pub struct Dataset {
     pub country: Vec<u16>,
     pub year: Vec<i32>,
     pub amount: Vec<Decimal>,
+    /// Each item as a share of GDP (a fraction: 2% is 0.02), when the items
+    /// file has a `share_of_gdp` column; empty otherwise.
+    pub share: Vec<Option<Decimal>>,
+    /// Items whose amount is not published (only their share is); empty
+    /// when every item has an amount.
+    pub amount_missing: Vec<bool>,
+    /// Index into `manifest.editions` + 1 (0: none), when the items file has
+    /// an `edition` column; empty otherwise.
+    pub edition: Vec<u16>,
+    /// Whether some item has a `*` cell.
+    pub has_any: bool,
+    /// The same items measured in shares of GDP, when the dataset publishes
+    /// shares: see `share_view`.
+    pub shares: Option<Box<Dataset>>,
     /// 1-based line in the items file (CSV) or element number (JSON).
     pub line: Vec<u32>,
     /// The `id` column, concatenated; `id_end[i]` is where item i's id ends.
@@ -54,6 +71,8 @@ pub struct Dataset {
     pub indicator_lines: BTreeMap<(u16, i32), u32>,
     /// Items of each (country, year), as indices into the columns.
     pub by_country_year: BTreeMap<(u16, i32), std::sync::Arc<[u32]>>,
+    /// In a share view: the country-years measured in shares of GDP.
+    pub share_years: std::collections::BTreeSet<(u16, i32)>,
     /// Content hash of the manifest, items and indicators (for stamps).
     pub content_hash: String,
 }
@@ -78,6 +97,11 @@ impl Dataset {
             country: Vec::new(),
             year: Vec::new(),
             amount: Vec::new(),
+            share: Vec::new(),
+            amount_missing: Vec::new(),
+            edition: Vec::new(),
+            has_any: false,
+            shares: None,
             line: Vec::new(),
             ids: String::new(),
             id_end: Vec::new(),
@@ -86,6 +110,7 @@ impl Dataset {
             indicators: BTreeMap::new(),
             indicator_lines: BTreeMap::new(),
             by_country_year: BTreeMap::new(),
+            share_years: std::collections::BTreeSet::new(),
             content_hash: String::new(),
         }
     }
@@ -227,6 +252,75 @@ impl Dataset {
             .into_iter()
             .map(|(k, v)| (k, std::sync::Arc::from(v)))
             .collect();
+    }
+
+    /// Whether the amount of an item is published.
+    pub fn has_amount(&self, item: usize) -> bool {
+        !self.amount_missing.get(item).copied().unwrap_or(false)
+    }
+
+    /// The edition an item comes from, if the dataset names editions.
+    pub fn edition_of(&self, item: usize) -> Option<&super::schema::EditionSpec> {
+        let index = usize::from(*self.edition.get(item)?).checked_sub(1)?;
+        self.manifest.editions.get(index)
+    }
+
+    /// Country-years whose every item has a published share of GDP: there
+    /// the published share, not amount ÷ GDP, is the figure compared with a
+    /// share of GDP (NATO's own counts are made on its published shares).
+    pub fn share_basis(&self, country: u16, year: i32) -> bool {
+        self.shares
+            .as_ref()
+            .is_some_and(|s| s.share_years.contains(&(country, year)))
+    }
+
+    /// Builds `shares`: a copy in which every item of a country-year whose
+    /// items all have a share is measured by that share (as a fraction of
+    /// GDP), and GDP is 1. Other country-years keep their amounts.
+    pub(crate) fn build_share_view(&mut self) {
+        if self.share.is_empty() {
+            return;
+        }
+        let Some(gdp) = self
+            .manifest
+            .indicator_series
+            .iter()
+            .position(|s| s.name == "gdp")
+        else {
+            return;
+        };
+        let mut view = self.clone();
+        view.shares = None;
+        let series = view.manifest.indicator_series.len();
+        for (&(country, year), items) in &self.by_country_year {
+            let all = items
+                .iter()
+                .all(|&i| self.share.get(i as usize).copied().flatten().is_some());
+            if !all {
+                continue;
+            }
+            for &i in items.iter() {
+                let i = i as usize;
+                if let (Some(slot), Some(share)) =
+                    (view.amount.get_mut(i), self.share.get(i).copied().flatten())
+                {
+                    *slot = share;
+                }
+                if let Some(slot) = view.amount_missing.get_mut(i) {
+                    *slot = false;
+                }
+            }
+            let values = view
+                .indicators
+                .entry((country, year))
+                .or_insert_with(|| vec![None; series]);
+            if let Some(slot) = values.get_mut(gdp) {
+                *slot = Some(Decimal::ONE);
+            }
+            view.indicator_lines.entry((country, year)).or_insert(0);
+            view.share_years.insert((country, year));
+        }
+        self.shares = Some(Box::new(view));
     }
 
     /// A one-line description of an item: `id (file:line)`.

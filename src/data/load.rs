@@ -15,7 +15,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use thiserror::Error;
 
-use super::dataset::{Column, Dataset, NONE};
+use super::dataset::{Column, Dataset, ANY, NONE};
 use super::schema::{FieldType, IndicatorUnit, Manifest};
 use crate::diagnostics::{did_you_mean, Problem};
 use crate::source::{FileId, Sources, Span};
@@ -233,6 +233,7 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<Problem>> {
             read_items(&mut dataset, items.as_bytes(), &locator, &csv_line)?;
             read_indicators(&mut dataset, &indicators_name, indicators)?;
             dataset.index();
+            dataset.build_share_view();
             let mut hasher = Hasher::default();
             for text in [*manifest_text, *items, *indicators] {
                 hasher.update(text.as_bytes());
@@ -289,6 +290,7 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<Problem>> {
             update(&hasher, indicators_text.as_bytes());
             read_indicators(&mut dataset, &indicators_name, &indicators_text)?;
             dataset.index();
+            dataset.build_share_view();
             dataset.content_hash = hasher.lock().map(|h| h.hex()).unwrap_or_default();
             Ok(dataset)
         }
@@ -785,6 +787,7 @@ fn empty_country_help(dataset: &Dataset) -> String {
 
 const EMPTY_YEAR_HELP: &str = "every row needs a year, such as `2024`";
 
+const EMPTY_AMOUNT_OR_SHARE_HELP: &str = "give the item an amount in the dataset's money unit, or its `share_of_gdp` when only the share is published; write `0` for nothing spent";
 const EMPTY_AMOUNT_HELP: &str = "every line item needs an amount in the dataset's money unit; write `0` for nothing spent, and leave the item out if the figure is not published";
 
 /// How each CSV column of the items file is read.
@@ -795,6 +798,8 @@ enum Role {
     Amount,
     Tags,
     Unit,
+    Share,
+    Edition,
     Field(usize),
 }
 
@@ -820,11 +825,20 @@ fn read_items<R: Read + Send>(
         Err(e) => return Err(locate_all(vec![csv_problem(&e, Place::HEADER)])),
     };
     let mut roles = Vec::new();
-    let known: Vec<String> = ["id", "country", "year", "amount", "tags", "unit"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain(dataset.manifest.fields.iter().map(|f| f.name.clone()))
-        .collect();
+    let known: Vec<String> = [
+        "id",
+        "country",
+        "year",
+        "amount",
+        "tags",
+        "unit",
+        "share_of_gdp",
+        "edition",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain(dataset.manifest.fields.iter().map(|f| f.name.clone()))
+    .collect();
     let mut seen: Vec<(String, usize)> = Vec::new();
     let mut id_column = None;
     for (i, header) in headers.iter().enumerate() {
@@ -841,6 +855,8 @@ fn read_items<R: Read + Send>(
             "amount" => Role::Amount,
             "tags" => Role::Tags,
             "unit" => Role::Unit,
+            "share_of_gdp" => Role::Share,
+            "edition" => Role::Edition,
             other => match dataset.field_index(other) {
                 Some(index) => Role::Field(index),
                 None => {
@@ -861,7 +877,12 @@ fn read_items<R: Read + Send>(
         }
         roles.push((i, role));
     }
-    let mut required: Vec<String> = vec!["country".into(), "year".into(), "amount".into()];
+    let has_share = roles.iter().any(|(_, r)| matches!(r, Role::Share));
+    let has_edition = roles.iter().any(|(_, r)| matches!(r, Role::Edition));
+    let mut required: Vec<String> = vec!["country".into(), "year".into()];
+    if !has_share {
+        required.push("amount".into());
+    }
     required.extend(dataset.manifest.fields.iter().map(|f| f.name.clone()));
     for column in required {
         if !seen.iter().any(|(name, _)| *name == column) {
@@ -929,6 +950,9 @@ fn read_items<R: Read + Send>(
             let mut country = None;
             let mut year = None;
             let mut amount = None;
+            let mut amount_column = None;
+            let mut share = None;
+            let mut edition = 0u16;
             let mut tags = 0u64;
             let mut id = "";
             for (column, role) in &roles {
@@ -972,12 +996,51 @@ fn read_items<R: Read + Send>(
                             }));
                         }
                     },
+                    Role::Amount if raw.is_empty() && has_share => amount_column = Some(column),
                     Role::Amount if raw.is_empty() => pending.push(empty_cell(
                         place,
                         column,
                         "amount",
                         EMPTY_AMOUNT_HELP.to_string(),
                     )),
+                    Role::Share if raw.is_empty() => {}
+                    Role::Share => match parse_decimal(as_text()) {
+                        Ok(percent) => share = percent.checked_div(Decimal::ONE_HUNDRED),
+                        Err(problem) => {
+                            pending.push(problem.pending(place, column, "share_of_gdp"))
+                        }
+                    },
+                    Role::Edition if raw.is_empty() => {}
+                    Role::Edition => {
+                        let text = as_text();
+                        match dataset
+                            .manifest
+                            .editions
+                            .iter()
+                            .position(|e| e.id == text)
+                            .and_then(|i| u16::try_from(i + 1).ok())
+                        {
+                            Some(index) => edition = index,
+                            None => {
+                                let ids: Vec<String> = dataset
+                                    .manifest
+                                    .editions
+                                    .iter()
+                                    .map(|e| e.id.clone())
+                                    .collect();
+                                let value = text.to_string();
+                                let help = allowed_help(text, &ids, "editions");
+                                pending.push(Pending::new(place, Some(column), move |span| {
+                                    DataError::UnknownValue {
+                                        field: "edition".to_string(),
+                                        value,
+                                        help,
+                                        span,
+                                    }
+                                }));
+                            }
+                        }
+                    }
                     Role::Amount => match parse_amount(as_text()) {
                         Ok(a) => amount = Some(a),
                         Err(problem) => pending.push(problem.pending(place, column, "amount")),
@@ -1028,11 +1091,21 @@ fn read_items<R: Read + Send>(
                     }
                 }
             }
+            if let (None, None, Some(column)) = (amount, share, amount_column) {
+                pending.push(empty_cell(
+                    place,
+                    column,
+                    "amount",
+                    EMPTY_AMOUNT_OR_SHARE_HELP.to_string(),
+                ));
+            }
             if pending.len() > before {
                 // Keep the columns aligned: drop the partial row.
                 truncate_fields(dataset, index as usize);
                 continue;
             }
+            let amount_published = amount.is_some();
+            let amount = amount.or(if has_share { Some(Decimal::ZERO) } else { None });
             let (Some(country), Some(year), Some(amount)) = (country, year, amount) else {
                 truncate_fields(dataset, index as usize);
                 continue;
@@ -1045,6 +1118,13 @@ fn read_items<R: Read + Send>(
             dataset.country.push(country);
             dataset.year.push(year);
             dataset.amount.push(amount);
+            if has_share {
+                dataset.share.push(share);
+                dataset.amount_missing.push(!amount_published);
+            }
+            if has_edition {
+                dataset.edition.push(edition);
+            }
             dataset.line.push(item_line(place));
             dataset.tags.push(tags);
             dataset.push_id(id);
@@ -1286,6 +1366,9 @@ fn push_field(
         FieldType::Text => {
             let symbol = if text.is_empty() {
                 NONE
+            } else if text == "*" {
+                dataset.has_any = true;
+                ANY
             } else if let Some(&(_, symbol)) = allowed_symbols.get(field).and_then(|known| {
                 known
                     .iter()

@@ -23,6 +23,26 @@ pub struct Manifest {
     pub tags: Vec<String>,
     #[serde(default)]
     pub indicator_series: Vec<IndicatorSpec>,
+    /// Why the dataset publishes no tags, when it never does (the tags are
+    /// declared for a vocabulary shared with other datasets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unpublished_tags: Option<String>,
+    /// The editions (releases) the figures come from, named by the items'
+    /// `edition` column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub editions: Vec<EditionSpec>,
+}
+
+/// One release of the source, such as NATO's June 2024 edition.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EditionSpec {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -33,6 +53,10 @@ pub struct CountrySpec {
     /// The year the country joined; absent for a non-member.
     #[serde(default)]
     pub member_from: Option<i32>,
+    /// Why the source reports no expenditure for this member (Iceland has no
+    /// armed forces). The member's GDP still counts in alliance totals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_expenditure: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -54,6 +78,14 @@ pub struct FieldSpec {
     pub values: Option<Vec<String>>,
     #[serde(default)]
     pub description: Option<String>,
+    /// Why this field is empty on every item: the source does not publish
+    /// it. A category that can only match through it has no data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unpublished: Option<String>,
+    /// `true` when a value is published only where an item carries it: a
+    /// value no item of a country-year has is missing there, not zero.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_value: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -82,6 +114,10 @@ impl Manifest {
 
     pub fn indicator(&self, name: &str) -> Option<&IndicatorSpec> {
         self.indicator_series.iter().find(|i| i.name == name)
+    }
+
+    pub fn edition(&self, id: &str) -> Option<&EditionSpec> {
+        self.editions.iter().find(|e| e.id == id)
     }
 
     pub fn country(&self, code: &str) -> Option<&CountrySpec> {

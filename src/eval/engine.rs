@@ -11,7 +11,7 @@ use std::rc::Rc;
 use rust_decimal::Decimal;
 
 use crate::ast::CompareOp;
-use crate::data::dataset::{Column, Dataset, NONE};
+use crate::data::dataset::{Column, Dataset, ANY, NONE};
 use crate::program::*;
 
 /// Why a value cannot be computed. Never silently zero.
@@ -132,6 +132,9 @@ pub struct CategoryState {
     pub items_counted: usize,
     /// The value of each cap (in body order), or why it is unknown.
     pub caps: Vec<Value>,
+    /// Clauses that could not be applied because the dataset does not
+    /// publish what they need: `(clause text, reason)`.
+    pub gaps: Vec<(String, String)>,
 }
 
 /// The weight at which `category` counts the item at `position` (zero when
@@ -184,6 +187,11 @@ pub struct Engine<'a> {
     counting: RefCell<Vec<RequirementId>>,
     /// Results of `count(requirement)` per year.
     counts: RefCell<HashMap<(RequirementId, i32), Value>>,
+    /// The same program on the dataset's published shares of GDP, when it
+    /// has them (see `coverage`).
+    shares: Option<Box<Engine<'a>>>,
+    /// Per requirement: measured on the shares when there are any.
+    share_measured: Vec<bool>,
 }
 
 impl<'a> Engine<'a> {
@@ -196,6 +204,21 @@ impl<'a> Engine<'a> {
     }
 
     pub(crate) fn new(program: &'a Program, data: &'a Dataset) -> Engine<'a> {
+        let mut engine = Engine::plain(program, data);
+        if let Some(view) = data.shares.as_deref() {
+            if super::coverage::caps_share_safe(program, data) {
+                engine.share_measured = program
+                    .requirements
+                    .iter()
+                    .map(|r| super::coverage::share_measurable(program, data, r))
+                    .collect();
+                engine.shares = Some(Box::new(Engine::plain(program, view)));
+            }
+        }
+        engine
+    }
+
+    fn plain(program: &'a Program, data: &'a Dataset) -> Engine<'a> {
         Engine {
             program,
             data,
@@ -203,7 +226,37 @@ impl<'a> Engine<'a> {
             states: RefCell::new(HashMap::new()),
             counting: RefCell::new(Vec::new()),
             counts: RefCell::new(HashMap::new()),
+            shares: None,
+            share_measured: Vec::new(),
         }
+    }
+
+    /// The engine that measures a requirement: on published shares of GDP
+    /// when the dataset has them and the requirement allows it.
+    pub fn view_for(&self, requirement: RequirementId) -> &Engine<'a> {
+        match &self.shares {
+            Some(shares)
+                if self
+                    .share_measured
+                    .get(requirement)
+                    .copied()
+                    .unwrap_or(false) =>
+            {
+                shares
+            }
+            _ => self,
+        }
+    }
+
+    /// The engine on published shares of GDP, if the dataset has them.
+    pub fn share_view(&self) -> Option<&Engine<'a>> {
+        self.shares.as_deref()
+    }
+
+    /// Whether this engine measures the country-year in shares of GDP
+    /// (amounts are then fractions of GDP, and GDP is 1).
+    pub fn in_shares(&self, country: u16, year: i32) -> bool {
+        self.data.share_years.contains(&(country, year))
     }
 
     pub fn country_code(&self, country: u16) -> &str {
@@ -436,6 +489,68 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// `matches` where an item may cover every value of a field (`*`):
+    /// `Err(column)` when the answer depends on a split that is not
+    /// published.
+    fn matches3(&self, condition: &Compiled, item: usize) -> Result<bool, usize> {
+        match condition {
+            Compiled::And(a, b) => match (self.matches3(a, item), self.matches3(b, item)) {
+                (Ok(false), _) | (_, Ok(false)) => Ok(false),
+                (Err(c), _) | (_, Err(c)) => Err(c),
+                _ => Ok(true),
+            },
+            Compiled::Or(a, b) => match (self.matches3(a, item), self.matches3(b, item)) {
+                (Ok(true), _) | (_, Ok(true)) => Ok(true),
+                (Err(c), _) | (_, Err(c)) => Err(c),
+                _ => Ok(false),
+            },
+            Compiled::Not(inner) => self.matches3(inner, item).map(|m| !m),
+            Compiled::Text { column, op, symbol } if self.text_at(*column, item) == ANY => {
+                let all = self.declared_symbols(*column);
+                let only = all.len() == 1 && all.contains(symbol);
+                let none = !all.is_empty() && !all.contains(symbol);
+                match (op, only, none) {
+                    (CompareOp::Eq, true, _) | (CompareOp::Ne, _, true) => Ok(true),
+                    (CompareOp::Eq, _, true) | (CompareOp::Ne, true, _) => Ok(false),
+                    _ => Err(*column),
+                }
+            }
+            Compiled::TextIn {
+                column,
+                symbols,
+                negated,
+            } if self.text_at(*column, item) == ANY => {
+                let all = self.declared_symbols(*column);
+                if !all.is_empty() && all.iter().all(|s| symbols.contains(s)) {
+                    Ok(!*negated)
+                } else if !all.is_empty() && !all.iter().any(|s| symbols.contains(s)) {
+                    Ok(*negated)
+                } else {
+                    Err(*column)
+                }
+            }
+            other => Ok(self.matches(other, item)),
+        }
+    }
+
+    fn text_at(&self, column: usize, item: usize) -> u32 {
+        match self.data.columns.get(column) {
+            Some(Column::Text(values)) => values.get(item).copied().unwrap_or(NONE),
+            _ => NONE,
+        }
+    }
+
+    /// The symbols of a text field's declared values (empty: any text).
+    fn declared_symbols(&self, column: usize) -> Vec<u32> {
+        self.data
+            .manifest
+            .fields
+            .get(column)
+            .and_then(|f| f.values.as_ref())
+            .map(|values| values.iter().map(|v| self.data.symbol(v)).collect())
+            .unwrap_or_default()
+    }
+
     fn number(&self, column: Option<usize>, item: usize) -> Option<Decimal> {
         match column {
             None => self.data.amount.get(item).copied(),
@@ -487,12 +602,13 @@ impl<'a> Engine<'a> {
             );
             let mut items_counted = 0;
             let mut overflow = false;
+            let mut split: Option<usize> = None;
             for (position, &item) in items.iter().enumerate() {
                 let item = item as usize;
                 let amount = self.data.amount.get(item).copied().unwrap_or_default();
                 let parent_weight = parent.map(|p| weight_in(&categories, p, position));
                 let (decision, weight) =
-                    self.decide(body, &categories, position, item, parent_weight);
+                    self.decide(body, &categories, position, item, parent_weight, &mut split);
                 if weight == Decimal::ONE {
                     add(&mut gross, amount, &mut overflow);
                     items_counted += 1;
@@ -525,11 +641,73 @@ impl<'a> Engine<'a> {
                 input,
                 items_counted,
                 caps: Vec::new(),
+                gaps: Vec::new(),
             };
+            let code = self.data.country_code(country);
+            let no_expenditure = self
+                .data
+                .manifest
+                .country(code)
+                .and_then(|c| c.no_expenditure.clone());
+            let mut includes = 0;
+            let mut first_gap = None;
+            for (clause, _) in &body.clauses {
+                let include = matches!(clause.kind, ClauseKind::Include(_));
+                includes += usize::from(include);
+                if let Some(reason) =
+                    super::coverage::unpublished(self.data, &clause.condition, country, year)
+                {
+                    if include {
+                        first_gap.get_or_insert_with(|| reason.clone());
+                    }
+                    state.gaps.push((clause.text.clone(), reason));
+                }
+            }
+            let uncovered = includes > 0
+                && state.gaps.len() >= includes
+                && body.clauses.iter().all(|(clause, _)| {
+                    !matches!(clause.kind, ClauseKind::Include(_))
+                        || state.gaps.iter().any(|(text, _)| *text == clause.text)
+                });
             if items.is_empty() {
+                state.counted =
+                    Err(Missing::new(no_expenditure.unwrap_or_else(|| {
+                        format!("no spending line items for {code} in {year}")
+                    })));
+            } else if let Some(item) = items.iter().find(|&&i| !self.data.has_amount(i as usize)) {
+                let edition = self
+                    .data
+                    .edition_of(*item as usize)
+                    .map_or(String::new(), |e| format!(" ({})", e.name));
                 state.counted = Err(Missing::new(format!(
-                    "no spending line items for {} in {year}",
-                    self.data.country_code(country)
+                    "only shares of GDP are published for {code} in {year}{edition}, not amounts"
+                )));
+            } else if uncovered {
+                let reason = first_gap.unwrap_or_default();
+                state.counted = Err(Missing::new(format!(
+                    "`{}` has no data: {reason}",
+                    self.program
+                        .categories
+                        .get(index)
+                        .map_or("", |c| c.id.as_str())
+                )));
+            } else if let Some(column) = split {
+                let field = self
+                    .data
+                    .manifest
+                    .fields
+                    .get(column)
+                    .map_or("", |f| f.name.as_str());
+                let edition = items
+                    .iter()
+                    .find_map(|&i| self.data.edition_of(i as usize))
+                    .map_or(String::new(), |e| format!(" ({})", e.name));
+                state.counted = Err(Missing::new(format!(
+                    "the figure for {code} in {year}{edition} is one total, not split by `{field}`, and `{}` needs the split",
+                    self.program
+                        .categories
+                        .get(index)
+                        .map_or("", |c| c.id.as_str())
                 )));
             } else if overflow {
                 state.counted = Err(Missing::new("the total is too large to compute exactly"));
@@ -580,6 +758,7 @@ impl<'a> Engine<'a> {
         position: usize,
         item: usize,
         parent_weight: Option<Decimal>,
+        split: &mut Option<usize>,
     ) -> (Decision, Decimal) {
         if parent_weight.is_some_and(|w| w.is_zero()) {
             return (NOT_IN_PARENT, Decimal::ZERO);
@@ -591,14 +770,25 @@ impl<'a> Engine<'a> {
         }
         let mut included: Option<(usize, Decimal)> = None;
         for (index, (clause, compiled)) in body.clauses.iter().enumerate() {
+            let matched = if self.data.has_any {
+                match self.matches3(&compiled.condition, item) {
+                    Ok(m) => m,
+                    Err(column) => {
+                        split.get_or_insert(column);
+                        false
+                    }
+                }
+            } else {
+                self.matches(&compiled.condition, item)
+            };
             match clause.kind {
                 ClauseKind::Exclude => {
-                    if self.matches(&compiled.condition, item) {
+                    if matched {
                         return (EXCLUDE_BASE + index as u16, Decimal::ZERO);
                     }
                 }
                 ClauseKind::Include(weight) => {
-                    if self.matches(&compiled.condition, item) {
+                    if matched {
                         included = Some((index, weight));
                     }
                 }

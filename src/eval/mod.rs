@@ -3,6 +3,7 @@
 //! every category (with a reconciliation of each item's fate), counts the
 //! members meeting each requirement, and refuses to add an item twice.
 
+pub mod coverage;
 pub mod engine;
 pub mod outcome;
 pub mod requirement;
@@ -233,6 +234,9 @@ fn evaluate_program(
                     reason: evaluated.reason,
                     rule: evaluated.rule,
                     country_specific: evaluated.country_specific,
+                    would_be_met: evaluated.would_be_met,
+                    measured_on: coverage::measured_on(&engine, index, country, year),
+                    gaps: coverage::gaps(&engine, index, country, year),
                 });
             }
         }
@@ -251,12 +255,18 @@ fn evaluate_program(
                 let gdp = data.indicator(country, year, "gdp");
                 let counted = c.counted.clone().ok();
                 let present = |v: Decimal| has_items.then_some(v);
+                // The share of GDP as published, where the dataset has it.
+                let published = engine
+                    .share_view()
+                    .filter(|view| view.in_shares(country, year))
+                    .map(|view| view.category(index, country, year).ok());
                 totals.push(CategoryTotal {
                     category: category.id.clone(),
                     country: data.country_code(country).to_string(),
                     year,
                     counted,
-                    share_of_gdp: counted.zip(gdp).and_then(|(v, g)| v.checked_div(g)),
+                    share_of_gdp: published
+                        .unwrap_or_else(|| counted.zip(gdp).and_then(|(v, g)| v.checked_div(g))),
                     cut_off: present(c.cut_off),
                     not_credited: present(c.not_credited),
                     excluded: present(c.excluded),

@@ -71,6 +71,18 @@ pub struct RequirementResult {
     pub rule: String,
     /// True when a `for` block changed the requirement for this country.
     pub country_specific: bool,
+    /// For a requirement not yet due: whether it would be met if it were
+    /// due this year (the margin fields then say by how much).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub would_be_met: Option<bool>,
+    /// `published shares of GDP` when the figures compared are the shares
+    /// the source publishes rather than amounts divided by GDP.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub measured_on: String,
+    /// Parts of the categories compared that the data do not cover: clauses
+    /// that could not be applied, each with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<String>,
 }
 
 /// The total of one category for one country and year.

@@ -22,6 +22,7 @@ pub struct Evaluated {
     pub reason: Option<String>,
     pub rule: String,
     pub country_specific: bool,
+    pub would_be_met: Option<bool>,
 }
 
 impl Evaluated {
@@ -37,6 +38,7 @@ impl Evaluated {
             reason: Some(reason),
             rule,
             country_specific,
+            would_be_met: None,
         }
     }
 }
@@ -61,6 +63,7 @@ pub fn evaluate(
     country: u16,
     year: i32,
 ) -> Evaluated {
+    let engine = engine.view_for(requirement);
     let Some(req) = engine.program.requirements.get(requirement) else {
         return Evaluated::simple(
             Status::NoData,
@@ -102,6 +105,11 @@ pub fn evaluate(
             )
         }
     }
+    if let Some(reason) = spec.and_then(|s| s.no_expenditure.clone()) {
+        if !engine.data.has_items(country, year) {
+            return Evaluated::simple(Status::NoData, reason, rule, country_specific);
+        }
+    }
     let no_data = |missing: Missing| {
         Evaluated::simple(
             Status::NoData,
@@ -121,9 +129,12 @@ pub fn evaluate(
             if let Some(from) = from {
                 match engine.year_spec(from, country, year) {
                     Ok(start) if year < start => {
-                        return Evaluated::simple(
-                            Status::NotYetDue,
-                            format!("due from {start}"),
+                        return not_yet_due(
+                            engine,
+                            (left, *op, right),
+                            start,
+                            country,
+                            year,
                             rule,
                             country_specific,
                         )
@@ -205,6 +216,45 @@ pub fn evaluate(
                 Err(m) => no_data(m),
             }
         }
+    }
+}
+
+/// A requirement not due yet in `year`: with the margin it would have if it
+/// were due, when the data allow, so that a reader sees where a country
+/// stands today.
+fn not_yet_due(
+    engine: &Engine<'_>,
+    (left, op, right): (&TExpr, CompareOp, &TExpr),
+    start: i32,
+    country: u16,
+    year: i32,
+    rule: String,
+    country_specific: bool,
+) -> Evaluated {
+    let reason = format!("due from {start}");
+    match (
+        engine.eval(left, country, year),
+        engine.eval(right, country, year),
+    ) {
+        (Ok(value), Ok(threshold)) => {
+            let mut evaluated = finish(
+                engine,
+                value,
+                op,
+                threshold,
+                left.ty,
+                basis_of(right),
+                country,
+                year,
+                rule,
+                country_specific,
+            );
+            evaluated.would_be_met = Some(evaluated.status == Status::Met);
+            evaluated.status = Status::NotYetDue;
+            evaluated.reason = Some(reason);
+            evaluated
+        }
+        _ => Evaluated::simple(Status::NotYetDue, reason, rule, country_specific),
     }
 }
 
@@ -324,5 +374,6 @@ fn finish(
         reason: None,
         rule,
         country_specific,
+        would_be_met: None,
     }
 }

@@ -257,7 +257,46 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                 .filter(|t| t.counted.is_some())
                 .map(|t| t.year)
                 .max();
-            if let Some(latest) = latest.filter(|y| folded.contains(y)) {
+            // Where the allies stand today: the margins the requirement
+            // would have in the latest folded years with figures.
+            let now: Vec<i32> = folded
+                .iter()
+                .copied()
+                .filter(|&y| {
+                    results
+                        .iter()
+                        .any(|r| r.year == y && r.would_be_met.is_some())
+                })
+                .collect();
+            let now: Vec<i32> = now
+                .iter()
+                .copied()
+                .skip(now.len().saturating_sub(2))
+                .collect();
+            if !now.is_empty() {
+                out.push_str(&paragraph(sentence.clone()));
+                sentence = format!(
+                    "Where the allies stand now, as if it were due in {} (margins, not verdicts):",
+                    year_list(&now)
+                );
+                out.push_str(&paragraph(sentence));
+                out.push_str(&as_if_grid(
+                    &outcome.countries,
+                    &results,
+                    &now,
+                    style,
+                    markdown,
+                ));
+                for &year in &now {
+                    out.push_str(&format!(
+                        "{}{}\n",
+                        if markdown { "- " } else { "" },
+                        as_if_line(&results, year, requirement)
+                    ));
+                }
+                out.push('\n');
+                sentence = String::new();
+            } else if let Some(latest) = latest.filter(|y| folded.contains(y)) {
                 if rule.contains(" from ")
                     && start.chars().all(|c| c.is_ascii_lowercase() || c == '_')
                     && !start.is_empty()
@@ -267,7 +306,9 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                     ));
                 }
             }
-            out.push_str(&paragraph(sentence));
+            if !sentence.is_empty() {
+                out.push_str(&paragraph(sentence));
+            }
         }
         let mut header = vec!["ally".to_string()];
         header.extend(shown.iter().map(|y| y.to_string()));
@@ -390,6 +431,92 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
     out
 }
 
+/// The cell of a requirement not yet due, with the margin it would have.
+fn as_if_cell(result: &RequirementResult) -> String {
+    match (result.would_be_met, result.margin_pp) {
+        (Some(true), Some(pp)) => format!("(met {})", numbers::points(pp)),
+        (Some(false), Some(pp)) if numbers::points(pp) == "+0.00" => "(short <0.01)".into(),
+        (Some(false), Some(pp)) => format!("(short {})", numbers::points(pp)),
+        (Some(true), None) => "(met)".into(),
+        (Some(false), None) => "(short)".into(),
+        (None, _) if result.status == Status::NotApplicable => "n/a".into(),
+        (None, _) => "no data".into(),
+    }
+}
+
+fn as_if_grid(
+    countries: &[String],
+    results: &[&RequirementResult],
+    years: &[i32],
+    style: Style,
+    markdown: bool,
+) -> String {
+    let mut header = vec!["ally".to_string()];
+    header.extend(years.iter().map(|y| format!("{y} now")));
+    let mut rows = Vec::new();
+    for country in countries {
+        let mut row = vec![country.clone()];
+        for &year in years {
+            let text = results
+                .iter()
+                .find(|r| &r.country == country && r.year == year)
+                .map_or(String::new(), |r| {
+                    let text = as_if_cell(r);
+                    let status = match r.would_be_met {
+                        Some(true) => Status::Met,
+                        Some(false) => Status::NotMet,
+                        None => Status::NoData,
+                    };
+                    if markdown {
+                        text
+                    } else {
+                        style.paint(&text, status)
+                    }
+                });
+            row.push(text);
+        }
+        rows.push(row);
+    }
+    let grid = Grid { header, rows };
+    let mut out = if markdown {
+        grid.markdown()
+    } else {
+        grid.text()
+    };
+    out.push('\n');
+    out
+}
+
+/// "2024, as if due: 3 of 32 allies would meet core_floor (28 would not, 1 no data)".
+fn as_if_line(results: &[&RequirementResult], year: i32, requirement: &str) -> String {
+    let of_year: Vec<&&RequirementResult> = results.iter().filter(|r| r.year == year).collect();
+    let members = of_year
+        .iter()
+        .filter(|r| r.status != Status::NotApplicable)
+        .count();
+    let met = of_year
+        .iter()
+        .filter(|r| r.would_be_met == Some(true))
+        .count();
+    let short = of_year
+        .iter()
+        .filter(|r| r.would_be_met == Some(false))
+        .count();
+    let missing = members - met - short;
+    let allies = if members == 1 { "ally" } else { "allies" };
+    if met + short == 0 {
+        return format!("{year}, as if due: no data for {members} {allies}");
+    }
+    let mut line = format!(
+        "{year}, as if due: {met} of {members} {allies} would meet {requirement} ({short} would not"
+    );
+    if missing > 0 {
+        line.push_str(&format!(", {missing} no data"));
+    }
+    line.push(')');
+    line
+}
+
 /// Years as ranges: `2014-2023`, `2014-2020, 2022`.
 fn year_list(years: &[i32]) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -415,6 +542,30 @@ fn year_list(years: &[i32]) -> String {
 
 /// "2024: 23 of 31 allies meet two_percent (8 not met, 1 no data)".
 pub fn summary_line(summary: &crate::eval::outcome::Summary) -> String {
+    let no_data = summary.count(Status::NoData);
+    let assessed = summary.met + summary.not_met;
+    if no_data > 0 {
+        // Missing figures lead: "0 of 32 meet" would read as a verdict.
+        let allies = |n: usize| if n == 1 { "ally" } else { "allies" };
+        let mut line = format!(
+            "{}: no data for {no_data} {} on {}",
+            summary.year,
+            allies(no_data),
+            summary.requirement
+        );
+        if assessed > 0 {
+            let verb = if summary.met == 1 { "meets" } else { "meet" };
+            line.push_str(&format!(
+                "; of the {assessed} with data, {} {verb} it ({} not met)",
+                summary.met, summary.not_met
+            ));
+        }
+        let due = summary.count(Status::NotYetDue);
+        if due > 0 {
+            line.push_str(&format!("; {due} not yet due"));
+        }
+        return line;
+    }
     let mut rest = Vec::new();
     for status in [
         Status::NotMet,

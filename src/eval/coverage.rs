@@ -1,0 +1,247 @@
+//! What the dataset publishes, and on which basis a requirement is
+//! measured.
+//!
+//! - A clause that can only match through a field (or tags) the dataset
+//!   does not publish cannot find anything: the category is missing, not
+//!   zero, when none of its `include` clauses can match, and carries a gap
+//!   when some cannot.
+//! - A requirement that compares amounts of one country and year with each
+//!   other or with GDP (`core >= 3.5% of gdp`, `x >= 20% of y`, paths) is
+//!   measured on the published shares of GDP where the dataset has them.
+//!   Anything else (amounts of other years, alliance sums, amounts written
+//!   in money) needs the amounts themselves.
+
+use crate::data::dataset::{Column, Dataset, ANY, NONE};
+use crate::data::schema::IndicatorUnit;
+use crate::program::*;
+
+/// Why a condition cannot match anything in a country-year, if so.
+pub fn unpublished(
+    data: &Dataset,
+    condition: &Condition,
+    country: u16,
+    year: i32,
+) -> Option<String> {
+    match condition {
+        Condition::And(a, b) => {
+            unpublished(data, a, country, year).or_else(|| unpublished(data, b, country, year))
+        }
+        Condition::Or(a, b) => {
+            let left = unpublished(data, a, country, year)?;
+            unpublished(data, b, country, year).map(|right| {
+                if left == right {
+                    left
+                } else {
+                    format!("{left}; {right}")
+                }
+            })
+        }
+        // `not x` matches the items without x: it needs nothing published.
+        Condition::Not(_) => None,
+        Condition::Tag(_) => data.manifest.unpublished_tags.clone(),
+        Condition::Compare { field, op, value } => {
+            if matches!(op, crate::ast::CompareOp::Ne) {
+                return None;
+            }
+            field_gap(data, field, std::slice::from_ref(value), country, year)
+        }
+        Condition::In {
+            field,
+            negated,
+            values,
+        } => {
+            if *negated {
+                return None;
+            }
+            field_gap(data, field, values, country, year)
+        }
+    }
+}
+
+fn field_gap(
+    data: &Dataset,
+    field: &str,
+    values: &[Literal],
+    country: u16,
+    year: i32,
+) -> Option<String> {
+    let spec = data.manifest.field(field)?;
+    if let Some(reason) = &spec.unpublished {
+        return Some(reason.clone());
+    }
+    if !spec.by_value {
+        return None;
+    }
+    // Published value by value: a value no item of the country-year has is
+    // missing there, not zero.
+    let index = data.field_index(field)?;
+    let Some(Column::Text(column)) = data.columns.get(index) else {
+        return None;
+    };
+    let wanted: Vec<u32> = values
+        .iter()
+        .map(|v| data.symbol(&v.to_string()))
+        .filter(|s| *s != NONE)
+        .collect();
+    let items = data.by_country_year.get(&(country, year))?;
+    let found = items.iter().any(|&i| {
+        column
+            .get(i as usize)
+            .is_some_and(|s| *s == ANY || wanted.contains(s))
+    });
+    if found {
+        return None;
+    }
+    let shown: Vec<String> = values.iter().map(ToString::to_string).collect();
+    Some(format!(
+        "{} publishes no `{field}` {} figures for {} in {year}",
+        data.manifest.name,
+        shown.join(", "),
+        data.country_code(country)
+    ))
+}
+
+/// Whether every value of the requirement can be measured in shares of GDP:
+/// no amount of another year, no alliance sum or count, no amount written
+/// in money and no money indicator but GDP.
+pub fn share_measurable(program: &Program, data: &Dataset, requirement: &Requirement) -> bool {
+    let bodies = requirement
+        .body
+        .iter()
+        .chain(requirement.scoped.iter().map(|(_, b)| b));
+    for body in bodies {
+        for expr in body.kind.expressions() {
+            if !expr_share_safe(program, data, expr) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Whether every cap of every category can be applied in shares of GDP.
+pub fn caps_share_safe(program: &Program, data: &Dataset) -> bool {
+    program.categories.iter().all(|category| {
+        let scoped = category.scoped.iter().map(|(_, change)| match change {
+            ScopedChange::Amend(body) | ScopedChange::Replace(body) => body,
+        });
+        std::iter::once(&category.body)
+            .chain(scoped)
+            .flat_map(|body| body.caps.iter())
+            .all(|cap| expr_share_safe(program, data, &cap.amount))
+    })
+}
+
+fn expr_share_safe(program: &Program, data: &Dataset, expr: &TExpr) -> bool {
+    let safe = |e: &TExpr| expr_share_safe(program, data, e);
+    match &expr.kind {
+        TExprKind::Const(_) => expr.ty != Type::Money,
+        TExprKind::Param(p) => {
+            expr.ty != Type::Money && program.params.get(*p).is_some_and(|p| p.ty != Type::Money)
+        }
+        TExprKind::Category(_) => true,
+        TExprKind::Indicator(name) => {
+            name == "gdp"
+                || data
+                    .manifest
+                    .indicator(name)
+                    .is_some_and(|s| s.unit != IndicatorUnit::Money)
+        }
+        TExprKind::Neg(a) | TExprKind::Round(a, _) => safe(a),
+        TExprKind::Add(a, b)
+        | TExprKind::Sub(a, b)
+        | TExprKind::Mul(a, b)
+        | TExprKind::Div(a, b) => safe(a) && safe(b),
+        TExprKind::Min(items) | TExprKind::Max(items) => items.iter().all(safe),
+        TExprKind::At(inner, AtSpec::Relative(0)) => safe(inner),
+        TExprKind::At(..) | TExprKind::Alliance(_) | TExprKind::Count(_) => false,
+    }
+}
+
+/// `published shares of GDP` when the requirement is measured on them for
+/// the country-year; empty otherwise.
+pub fn measured_on(
+    engine: &super::engine::Engine<'_>,
+    requirement: RequirementId,
+    country: u16,
+    year: i32,
+) -> String {
+    if engine.view_for(requirement).in_shares(country, year) {
+        "published shares of GDP".to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// The categories a requirement compares, for its country.
+pub fn categories_of(program: &Program, requirement: RequirementId, code: &str) -> Vec<CategoryId> {
+    let mut found = Vec::new();
+    let Some(req) = program.requirements.get(requirement) else {
+        return found;
+    };
+    if let Some((body, _)) = super::requirement::body_for(req, code) {
+        for expr in body.kind.expressions() {
+            collect_categories(expr, &mut found);
+        }
+    }
+    found
+}
+
+fn collect_categories(expr: &TExpr, found: &mut Vec<CategoryId>) {
+    let mut walk = |e: &TExpr| collect_categories(e, found);
+    match &expr.kind {
+        TExprKind::Category(c) => {
+            if !found.contains(c) {
+                found.push(*c);
+            }
+        }
+        TExprKind::Neg(a) | TExprKind::Round(a, _) | TExprKind::At(a, _) => walk(a),
+        TExprKind::Alliance(a) => walk(a),
+        TExprKind::Add(a, b)
+        | TExprKind::Sub(a, b)
+        | TExprKind::Mul(a, b)
+        | TExprKind::Div(a, b) => {
+            walk(a);
+            walk(b);
+        }
+        TExprKind::Min(items) | TExprKind::Max(items) => items.iter().for_each(walk),
+        TExprKind::Const(_)
+        | TExprKind::Param(_)
+        | TExprKind::Indicator(_)
+        | TExprKind::Count(_) => {}
+    }
+}
+
+/// The clauses of the compared categories that the data could not apply in
+/// the country-year, as sentences.
+pub fn gaps(
+    engine: &super::engine::Engine<'_>,
+    requirement: RequirementId,
+    country: u16,
+    year: i32,
+) -> Vec<String> {
+    let engine = engine.view_for(requirement);
+    if !engine.data.has_items(country, year) {
+        return Vec::new();
+    }
+    let code = engine.country_code(country).to_string();
+    let state = engine.state(country, year);
+    let mut out = Vec::new();
+    for category in categories_of(engine.program, requirement, &code) {
+        let Some(c) = state.categories.get(category) else {
+            continue;
+        };
+        if c.counted.is_err() {
+            continue;
+        }
+        let name = engine
+            .program
+            .categories
+            .get(category)
+            .map_or("", |c| c.id.as_str());
+        for (clause, reason) in &c.gaps {
+            out.push(format!("`{name}` without `{clause}`: {reason}"));
+        }
+    }
+    out
+}
