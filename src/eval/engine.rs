@@ -669,11 +669,14 @@ impl<'a> Engine<'a> {
                     !matches!(clause.kind, ClauseKind::Include(_))
                         || state.gaps.iter().any(|(text, _)| *text == clause.text)
                 });
-            if items.is_empty() {
-                state.counted =
-                    Err(Missing::new(no_expenditure.unwrap_or_else(|| {
-                        format!("no spending line items for {code} in {year}")
-                    })));
+            if items.is_empty() && no_expenditure.is_some() {
+                // Nothing spent, as the source says: zero in alliance sums
+                // (the member's own requirements say why there is no data).
+                state.gaps.clear();
+            } else if items.is_empty() {
+                state.counted = Err(Missing::new(format!(
+                    "no spending line items for {code} in {year}"
+                )));
             } else if let Some(item) = items.iter().find(|&&i| !self.data.has_amount(i as usize)) {
                 let edition = self
                     .data
@@ -975,7 +978,7 @@ impl<'a> Engine<'a> {
                 let mut sum = Decimal::ZERO;
                 let mut reporting = 0;
                 for c in self.members(year) {
-                    if !self.data.has_items(c, year) {
+                    if !self.data.has_items(c, year) && !self.reports_nothing(c) {
                         continue;
                     }
                     reporting += 1;
@@ -1019,6 +1022,16 @@ impl<'a> Engine<'a> {
             }
             _ => "the amount it is compared with".to_string(),
         }
+    }
+
+    /// Whether the source reports no expenditure at all for a member
+    /// (Iceland): it adds nothing to alliance sums but its GDP.
+    pub fn reports_nothing(&self, country: u16) -> bool {
+        self.data
+            .manifest
+            .countries
+            .get(country as usize)
+            .is_some_and(|c| c.no_expenditure.is_some())
     }
 
     /// The countries that are members in a year.

@@ -253,7 +253,7 @@ fn evaluate_program(
                 };
                 let has_items = !state.items.is_empty();
                 let gdp = data.indicator(country, year, "gdp");
-                let counted = c.counted.clone().ok();
+                let counted = c.counted.clone().ok().filter(|_| has_items);
                 let present = |v: Decimal| has_items.then_some(v);
                 // The share of GDP as published, where the dataset has it.
                 let published = engine
@@ -341,7 +341,12 @@ fn evaluate_program(
                     .iter()
                     .find(|t| t.category == category.id && t.country == code && t.year == year)
                 {
-                    if let Some(v) = total.counted {
+                    // A member the source reports no expenditure for adds
+                    // its GDP and nothing else, as NATO's totals do.
+                    let nothing = (!data.has_items(country, year)
+                        && engine.reports_nothing(country))
+                    .then_some(Decimal::ZERO);
+                    if let Some(v) = total.counted.or(nothing) {
                         sum = sum.checked_add(v).unwrap_or(Decimal::MAX);
                         with_data += 1;
                         match data.indicator(country, year, "gdp") {

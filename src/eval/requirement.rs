@@ -105,11 +105,10 @@ pub fn evaluate(
             )
         }
     }
-    if let Some(reason) = spec.and_then(|s| s.no_expenditure.clone()) {
-        if !engine.data.has_items(country, year) {
-            return Evaluated::simple(Status::NoData, reason, rule, country_specific);
-        }
-    }
+    // A member for which the source reports no expenditure at all.
+    let no_expenditure = spec
+        .and_then(|s| s.no_expenditure.clone())
+        .filter(|_| !engine.data.has_items(country, year));
     let no_data = |missing: Missing| {
         Evaluated::simple(
             Status::NoData,
@@ -128,6 +127,14 @@ pub fn evaluate(
         } => {
             if let Some(from) = from {
                 match engine.year_spec(from, country, year) {
+                    Ok(start) if year < start && no_expenditure.is_some() => {
+                        return Evaluated::simple(
+                            Status::NotYetDue,
+                            format!("due from {start}"),
+                            rule,
+                            country_specific,
+                        )
+                    }
                     Ok(start) if year < start => {
                         return not_yet_due(
                             engine,
@@ -156,6 +163,9 @@ pub fn evaluate(
                     Ok(_) => {}
                     Err(missing) => return no_data(missing),
                 }
+            }
+            if let Some(reason) = no_expenditure {
+                return Evaluated::simple(Status::NoData, reason, rule, country_specific);
             }
             let value = match engine.eval(left, country, year) {
                 Ok(v) => v,
@@ -200,6 +210,9 @@ pub fn evaluate(
                     country_specific,
                 );
             }
+            if let Some(reason) = no_expenditure {
+                return Evaluated::simple(Status::NoData, reason, rule, country_specific);
+            }
             match path_point(engine, value, target, base, end, country, year) {
                 Ok((actual, required)) => finish(
                     engine,
@@ -218,6 +231,9 @@ pub fn evaluate(
         }
     }
 }
+
+/// Joins "due from 2035" and why the margin it would have now is unknown.
+pub const NOW_MISSING: &str = "; where it stands now is unknown: ";
 
 /// A requirement not due yet in `year`: with the margin it would have if it
 /// were due, when the data allow, so that a reader sees where a country
@@ -254,7 +270,12 @@ fn not_yet_due(
             evaluated.reason = Some(reason);
             evaluated
         }
-        _ => Evaluated::simple(Status::NotYetDue, reason, rule, country_specific),
+        (Err(missing), _) | (_, Err(missing)) => Evaluated::simple(
+            Status::NotYetDue,
+            format!("{reason}{NOW_MISSING}{}", missing.reason),
+            rule,
+            country_specific,
+        ),
     }
 }
 

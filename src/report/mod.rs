@@ -7,6 +7,7 @@ pub mod numbers;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 use crate::data::Dataset;
 use crate::eval::outcome::{PledgeOutcome, RequirementResult, Status};
@@ -243,7 +244,28 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                 .iter()
                 .find(|r| r.status == Status::NotYetDue)
                 .and_then(|r| r.reason.clone())
+                .map(|r| {
+                    r.split(crate::eval::requirement::NOW_MISSING)
+                        .next()
+                        .unwrap_or("")
+                        .to_string()
+                })
                 .map_or(String::new(), |r| format!(" ({r})"));
+            // The most common reason why the margin now is unknown.
+            let mut unknown_now: BTreeMap<&str, usize> = BTreeMap::new();
+            for r in results.iter().filter(|r| folded.contains(&r.year)) {
+                if let Some(why) = r
+                    .reason
+                    .as_deref()
+                    .and_then(|t| t.split(crate::eval::requirement::NOW_MISSING).nth(1))
+                {
+                    *unknown_now.entry(why).or_default() += 1;
+                }
+            }
+            let unknown_now = unknown_now
+                .into_iter()
+                .max_by_key(|(why, n)| (*n, std::cmp::Reverse(*why)))
+                .map(|(why, _)| why.to_string());
             let mut sentence = format!(
                 "Not yet due for any ally in {}{reason}.",
                 year_list(&folded)
@@ -294,8 +316,11 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                         as_if_line(&results, year, requirement)
                     ));
                 }
-                out.push('\n');
                 sentence = String::new();
+            } else if let Some(why) = unknown_now {
+                sentence.push_str(&format!(
+                    " Where the allies stand now cannot be shown: {why}."
+                ));
             } else if let Some(latest) = latest.filter(|y| folded.contains(y)) {
                 if rule.contains(" from ")
                     && start.chars().all(|c| c.is_ascii_lowercase() || c == '_')
@@ -545,21 +570,27 @@ pub fn summary_line(summary: &crate::eval::outcome::Summary) -> String {
     let no_data = summary.count(Status::NoData);
     let assessed = summary.met + summary.not_met;
     if no_data > 0 {
-        // Missing figures lead: "0 of 32 meet" would read as a verdict.
+        // Missing figures are said first or beside the count: "0 of 32
+        // meet" would read as a verdict.
         let allies = |n: usize| if n == 1 { "ally" } else { "allies" };
-        let mut line = format!(
-            "{}: no data for {no_data} {} on {}",
-            summary.year,
-            allies(no_data),
-            summary.requirement
-        );
-        if assessed > 0 {
+        let mut line = if assessed == 0 {
+            format!(
+                "{}: no data for {no_data} {} on {}",
+                summary.year,
+                allies(no_data),
+                summary.requirement
+            )
+        } else {
             let verb = if summary.met == 1 { "meets" } else { "meet" };
-            line.push_str(&format!(
-                "; of the {assessed} with data, {} {verb} it ({} not met)",
-                summary.met, summary.not_met
-            ));
-        }
+            format!(
+                "{}: {} of {assessed} {} with figures {verb} {} ({} not met); no data for {no_data}",
+                summary.year,
+                summary.met,
+                allies(assessed),
+                summary.requirement,
+                summary.not_met
+            )
+        };
         let due = summary.count(Status::NotYetDue);
         if due > 0 {
             line.push_str(&format!("; {due} not yet due"));
