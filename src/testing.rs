@@ -769,7 +769,16 @@ fn result_line(result: &RequirementResult, width: usize) -> String {
                 exact(threshold, result.unit)
             )
         }
-        _ => result.reason.clone().unwrap_or_default(),
+        // Where a requirement not yet due stands now is not an outcome: the
+        // snapshot keeps the reason it is not due.
+        _ => result
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .split(crate::eval::requirement::NOW_MISSING)
+            .next()
+            .unwrap_or_default()
+            .to_string(),
     };
     let mut line = format!(
         "{:<width$}  {}  {}  {:<14}  {detail}",

@@ -171,6 +171,23 @@ fn assert_reason(r: &RequirementResult, status: Status, reason: &str) {
     );
 }
 
+/// Asserts a requirement not yet due that still shows where the country
+/// stands: the figures it would be judged on if it were due.
+fn assert_due_later(
+    r: &RequirementResult,
+    reason: &str,
+    (value, threshold, margin): (&str, &str, &str),
+    would_be_met: bool,
+) {
+    let what = format!("{} {} {}", r.requirement, r.country, r.year);
+    assert_eq!(r.status, Status::NotYetDue, "{what}: {r:?}");
+    assert_eq!(r.reason.as_deref(), Some(reason), "{what}");
+    assert_eq!(r.value, Some(d(value)), "{what} value");
+    assert_eq!(r.threshold, Some(d(threshold)), "{what} threshold");
+    assert_eq!(r.margin, Some(d(margin)), "{what} margin");
+    assert_eq!(r.would_be_met, Some(would_be_met), "{what} would be met");
+}
+
 /// (counted, cut_off, not_credited, excluded, unmatched, input)
 fn assert_total(t: &CategoryTotal, parts: [&str; 6]) {
     let what = format!("{} {} {}", t.category, t.country, t.year);
@@ -226,11 +243,13 @@ fn every_outcome_kind_on_the_sample() {
     assert_compared(r, Status::Met, "2500", "2500", "0");
     assert_eq!(r.margin_pp, Some(d("0")));
 
-    // not yet due: the deadline is 2035.
-    assert_reason(
+    // not yet due: the deadline is 2035. Where XNA stands in 2034: core
+    // 7600 against 3.5% × 196000 = 6860, 740 to spare.
+    assert_due_later(
         result(&outcome, "core_floor", "XNA", 2034),
-        Status::NotYetDue,
         "due from 2035",
+        ("7600", "6860", "740"),
+        true,
     );
     assert_reason(
         result(&outcome, "credible_path", "XNA", 2024),
@@ -249,11 +268,13 @@ fn every_outcome_kind_on_the_sample() {
             );
         }
     }
-    // A member from 2030, so the rule is merely not yet due in 2030.
-    assert_reason(
+    // A member from 2030, so the rule is merely not yet due in 2030; it
+    // would be short by 150 (1110 against 3.5% × 36000 = 1260).
+    assert_due_later(
         result(&outcome, "core_floor", "XCA", 2030),
-        Status::NotYetDue,
         "due from 2035",
+        ("1110", "1260", "-150"),
+        false,
     );
 
     // no data: XWA's GDP for 2029 is empty, and the reason says so.
@@ -845,19 +866,22 @@ fn set_overrides_parameters_for_what_if_runs() {
 
     // By default the deadline is 2035.
     let base = run(&ws, &checked, &data, &[], None);
-    assert_reason(
+    assert_due_later(
         result(&base, "core_floor", "XNA", 2032),
-        Status::NotYetDue,
         "due from 2035",
+        ("6800", "6580", "220"),
+        true,
     );
 
     // `--set deadline=2032`: due from 2032. XNA 2032 core = 8000 × 17/20 =
     // 6800 against 3.5% × 188000 = 6580.
     let early = run(&ws, &checked, &data, &["deadline=2032"], None);
-    assert_reason(
+    // 2031 is not due; XNA would be 40 short (6400 against 3.5% × 184000).
+    assert_due_later(
         result(&early, "core_floor", "XNA", 2031),
-        Status::NotYetDue,
         "due from 2032",
+        ("6400", "6440", "-40"),
+        false,
     );
     assert_compared(
         result(&early, "core_floor", "XNA", 2032),
