@@ -34,6 +34,12 @@ pub struct CompareArgs {
     /// Explain, for this ally, why its outcomes differ between the drafts.
     #[arg(long, value_name = "COUNTRY")]
     pub why: Option<String>,
+    /// Run draft N (counting from 1) on another dataset, such as
+    /// `--draft-data 2:nato-2025` to compare a text on NATO's 2024 and 2025
+    /// editions. Without it, `--data` applies to every draft, else each draft
+    /// runs on its own `meta dataset`.
+    #[arg(long = "draft-data", value_name = "N:DATASET")]
+    pub draft_data: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -45,6 +51,9 @@ pub struct Draft {
     pub pledge: String,
     pub file: String,
     pub stamp: crate::stamp::Stamp,
+    /// The dataset the draft ran on, when the drafts ran on different data.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub data: String,
 }
 
 /// An outcome as shown in the comparison.
@@ -165,29 +174,23 @@ fn sets_for(
 }
 
 pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
-    // Every draft is checked against the same dataset: `--data`, or the
-    // first draft's own.
-    let first_data = DataArgs {
-        data: args.data.data.clone(),
-        sets: Vec::new(),
+    // Every draft runs on `--draft-data`, else `--data`, else its own
+    // `meta dataset`.
+    let own_data = match draft_data(&args.draft_data, args.files.len()) {
+        Ok(d) => d,
+        Err(problem) => {
+            out_problems(out, &[problem]);
+            return ExitCode::from(1);
+        }
     };
-    let Some(first) = cli::prepare(
-        &args.files.first().cloned().unwrap_or_default(),
-        &first_data,
-        out,
-    ) else {
-        return ExitCode::from(1);
-    };
-    let data_choice = args
-        .data
-        .data
-        .clone()
-        .or_else(|| Some(first.dataset_choice.clone()));
     let mut prepared: Vec<Prepared> = Vec::new();
     let mut used_sets: BTreeSet<String> = BTreeSet::new();
     for (index, file) in args.files.iter().enumerate() {
         let plain = DataArgs {
-            data: data_choice.clone(),
+            data: own_data
+                .get(&index)
+                .cloned()
+                .or_else(|| args.data.data.clone()),
             sets: Vec::new(),
         };
         let Some(mut draft) = cli::prepare(file, &plain, out) else {
@@ -222,9 +225,11 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
         .collect();
     if !unused.is_empty() {
         // Reuse the `--set` diagnostics for a name no draft has.
-        if let Err(problems) = check::apply_sets(&first.checked, &unused) {
-            out_problems(out, &problems);
-            return ExitCode::from(1);
+        if let Some(first) = prepared.first() {
+            if let Err(problems) = check::apply_sets(&first.checked, &unused) {
+                out_problems(out, &problems);
+                return ExitCode::from(1);
+            }
         }
     }
     let years = match cli::year_range(&args.selection) {
@@ -262,6 +267,15 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
         }
     }
     let why = match &args.why {
+        Some(_) if !same_data(&prepared) => {
+            out_problems(
+                out,
+                &[Problem::bare(CompareError::WhyAcrossData {
+                    help: "`--why` compares the line items each draft takes, which needs one dataset: run it without `--draft-data`, or explain each draft with `pledge explain`".to_string(),
+                })],
+            );
+            return ExitCode::from(1);
+        }
         Some(code) => {
             let code = code.trim().to_uppercase();
             if prepared
@@ -269,7 +283,10 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
                 .and_then(|p| p.dataset.country_index(&code))
                 .is_none()
             {
-                out_problems(out, &[eval::unknown_country(&first.dataset, &code)]);
+                let data = prepared.first().map(|p| &p.dataset);
+                if let Some(data) = data {
+                    out_problems(out, &[eval::unknown_country(data, &code)]);
+                }
                 return ExitCode::from(1);
             }
             Some(code)
@@ -332,6 +349,11 @@ pub fn compare(
             pledge: o.pledge.clone(),
             file: f.display().to_string(),
             stamp: p.stamp.clone(),
+            data: if same_data(prepared) {
+                String::new()
+            } else {
+                format!("{} ({})", p.dataset_choice, p.dataset.manifest.name)
+            },
         })
         .collect();
     let countries = outcomes
@@ -998,6 +1020,47 @@ fn opt_in_unit(value: Option<Decimal>, unit: &str) -> String {
 }
 
 /// The comparison as text (or Markdown).
+/// Whether every draft ran on the same data.
+fn same_data(prepared: &[Prepared]) -> bool {
+    prepared
+        .windows(2)
+        .all(|w| matches!(w, [a, b] if a.dataset.content_hash == b.dataset.content_hash))
+}
+
+/// `--draft-data N:NAME` per draft index (from 0).
+fn draft_data(values: &[String], drafts: usize) -> Result<BTreeMap<usize, String>, Problem> {
+    let mut out = BTreeMap::new();
+    for value in values {
+        let parsed = value
+            .split_once(':')
+            .and_then(|(n, name)| Some((n.trim().parse::<usize>().ok()?, name.trim())))
+            .filter(|(n, name)| (1..=drafts).contains(n) && !name.is_empty());
+        match parsed {
+            Some((n, name)) => {
+                out.insert(n - 1, name.to_string());
+            }
+            None => {
+                return Err(Problem::bare(CompareError::BadDraftData {
+                    value: value.clone(),
+                    help: format!("write the draft's number (1 to {drafts}) and a dataset, such as `--draft-data 2:nato-2025`"),
+                }))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Errors of `pledge compare` itself.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum CompareError {
+    #[error("`--draft-data {value}` does not name a draft and a dataset")]
+    #[diagnostic(code(pledge::compare::bad_draft_data), help("{help}"))]
+    BadDraftData { value: String, help: String },
+    #[error("`--why` needs every draft on the same data")]
+    #[diagnostic(code(pledge::compare::why_across_data), help("{help}"))]
+    WhyAcrossData { help: String },
+}
+
 pub fn render(comparison: &Comparison, markdown: bool) -> String {
     let mut out = String::new();
     let heading = |text: &str, level: usize| report::heading(text, level, markdown);
@@ -1010,13 +1073,23 @@ pub fn render(comparison: &Comparison, markdown: bool) -> String {
     };
     out.push_str(&heading("Comparison of drafts", 0));
     for draft in &comparison.drafts {
+        let data = if draft.data.is_empty() {
+            String::new()
+        } else {
+            format!(", on {}", draft.data)
+        };
         out.push_str(&format!(
-            "{}{} = {} ({})\n",
+            "{}{} = {} ({}{data})\n",
             if markdown { "- " } else { "" },
             draft.label,
             draft.pledge,
             draft.file
         ));
+    }
+    if comparison.drafts.iter().any(|d| !d.data.is_empty()) {
+        out.push_str(
+            "The drafts ran on different data: a flip may come from the data (another edition or source), not from the text.\n",
+        );
     }
     out.push('\n');
     let labels: Vec<String> = comparison.drafts.iter().map(|d| d.label.clone()).collect();

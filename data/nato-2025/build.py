@@ -104,31 +104,27 @@ def main():
         "countries": countries,
         "fields": [
             {"name": "nato_category", "type": "text", "values": CATEGORIES,
-             "unpublished": "The split of this edition's figures into NATO's four "
-                            "categories could not be read: every item is `*` (all four "
-                            "categories together).",
              "description": "NATO breakdown category. Every item of this dataset is `*`: "
                             "the share covers equipment, personnel, infrastructure and "
                             "other together."},
             {"name": "function", "type": "text", "values": FUNCTIONS,
-             "unpublished": "NATO publishes no item-level figures for defence- and "
-                            "security-related spending (the Hague 1.5% category): this "
-                            "field is empty on every row of this dataset.",
+             "unpublished": "NATO publishes no figures for defence- and security-related spending (the Hague 1.5% category)",
              "description": "Purpose within the broader defence- and security-related "
                             "category (Hague 2025). Declared for a vocabulary shared "
                             "with the other datasets."},
             {"name": "kind", "type": "text", "values": KINDS,
-             "unpublished": "NATO publishes no separate figures for Ukraine aid, and none "
-                            "for pensions (they are inside 'personnel'): this field is "
-                            "empty on every row of this dataset.",
+             "unpublished": "NATO publishes no separate figures for Ukraine aid or for pensions (pensions are inside personnel)",
              "description": "Special kinds of spending (Ukraine aid, pensions). Declared "
                             "for a vocabulary shared with the other datasets."},
         ],
         "tags": ["from_existing_stocks", "dual_use"],
-        "unpublished_tags": "NATO publishes no item-level figures for donations from "
-                            "existing stocks or for dual-use spending: no row of this "
-                            "dataset carries a tag.",
+        "unpublished_tags": "NATO publishes no figures for donations from existing stocks or for dual-use spending",
         "indicator_series": [
+            {"name": "gdp", "unit": "money",
+             "description": "Empty: this edition's GDP figures could not be read, so this "
+                            "dataset has shares of GDP only. Rules stated against GDP "
+                            "are measured on the published shares; rules that need "
+                            "amounts have no data."},
             {"name": "nato_reported_share", "unit": "percent",
              "description": "The same published share of GDP as the line items' "
                             "share_of_gdp (Table 3, August 2025 edition), so that rules "
@@ -145,8 +141,8 @@ def main():
         w.writeheader()
         w.writerows(items)
     with open(os.path.join(out, "indicators.csv"), "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=["country", "year", "nato_reported_share"],
-                           lineterminator="\n")
+        w = csv.DictWriter(f, fieldnames=["country", "year", "gdp", "nato_reported_share"],
+                           lineterminator="\n", restval="")
         w.writeheader()
         w.writerows(ind)
     with open(os.path.join(out, "dataset.json"), "w", encoding="utf-8") as f:

@@ -43,16 +43,9 @@ NATO_EQUIPMENT_COUNT = {2014: 7, 2024: 29}
 DE2025_7ALLIES = "nato-de2025-table3-share-gdp-7allies-2dp.csv"
 DE2025_COMPILED = "nato-de2025-share-gdp-2025e-compiled.csv"
 
-UNPUBLISHED_RELATED = ("NATO publishes no item-level figures for defence- and "
-                       "security-related spending (the Hague 1.5% category): this "
-                       "field is empty on every row of this dataset. Read a total "
-                       "of 0 as 'not published', not as 'nothing spent'.")
-UNPUBLISHED_KIND = ("NATO publishes no separate figures for Ukraine aid, and none "
-                    "for pensions (they are inside 'personnel'): this field is "
-                    "empty on every row of this dataset.")
-UNPUBLISHED_TAGS = ("NATO publishes no item-level figures for donations from "
-                    "existing stocks or for dual-use spending: no row of this "
-                    "dataset carries a tag.")
+UNPUBLISHED_RELATED = "NATO publishes no figures for defence- and security-related spending (the Hague 1.5% category)"
+UNPUBLISHED_KIND = "NATO publishes no separate figures for Ukraine aid or for pensions (pensions are inside personnel)"
+UNPUBLISHED_TAGS = "NATO publishes no figures for donations from existing stocks or for dual-use spending"
 NO_EXPENDITURE_ISL = ("Iceland has no armed forces; NATO reports no defence "
                       "expenditure for it")
 
