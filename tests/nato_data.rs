@@ -107,12 +107,25 @@ fn recomputed_shares_match_natos_table_3() {
 fn what_the_nato_tables_leave_out_is_absent_not_zero() {
     let data = nato();
     assert_eq!(data.manifest.countries.len(), 32);
-    assert_eq!(data.len(), 1364);
+    // 1,364 items for 2014-2024 (four categories × 31 allies × years of
+    // data) and one 2025 total for each of the 6 allies with a 2025 share.
+    assert_eq!(data.len(), 1370);
     let isl = data.country_index("ISL").unwrap();
     for country in 0..data.manifest.countries.len() as u16 {
         let code = data.country_code(country);
-        // No line items for anyone in 2025, and no GDP either.
-        assert!(!data.has_items(country, 2025), "{code} 2025 has items");
+        // 2025: at most one item, a published share of GDP with no amount,
+        // not split by category; and no GDP.
+        if let Some(items) = data.by_country_year.get(&(country, 2025)) {
+            assert_eq!(items.len(), 1, "{code} 2025");
+            let item = items[0] as usize;
+            assert!(!data.has_amount(item), "{code} 2025 has an amount");
+            assert!(data.share[item].is_some(), "{code} 2025 has no share");
+            assert_eq!(
+                data.field_text(item, 0).as_deref(),
+                Some("*"),
+                "{code} 2025 is split"
+            );
+        }
         assert_eq!(
             data.indicator(country, 2025, "gdp"),
             None,
@@ -142,9 +155,8 @@ fn what_the_nato_tables_leave_out_is_absent_not_zero() {
     // Iceland has GDP but no published defence expenditure.
     assert_eq!(data.indicator(isl, 2024, "gdp"), Some(d("23420.4")));
     assert_eq!(data.indicator(isl, 2024, "nato_reported_share"), None);
-    // Items exist for 2014-2024 only.
     assert_eq!(data.year.iter().min(), Some(&2014));
-    assert_eq!(data.year.iter().max(), Some(&2024));
+    assert_eq!(data.year.iter().max(), Some(&2025));
     // DEU 2025 is NATO's provisional 2.00, read as a share.
     let deu = data.country_index("DEU").unwrap();
     assert_eq!(
@@ -188,29 +200,23 @@ fn wales_pledge_gives_natos_2024_verdicts() {
     assert_eq!(pol.status, Status::Met);
     assert_eq!(pol.margin_pp.unwrap().round_dp(2), d("2.12"));
 
-    // Spain: 1.28% in Table 3. From the data:
-    //   items  5365.93958336 + 7773.91913702 + 469.41347134 + 4097.76180828 = 17707.034
-    //   gdp    1380612.0; threshold 2% of gdp = 27612.24
-    //   margin 17707.034 - 27612.24 = -9905.206
-    //   in points of GDP: -9905.206 / 1380612.0 × 100 = -0.71745037...
+    // Spain: 1.2825% of GDP in NATO's Table 3, the published share the
+    // requirement is measured on: 1.2825 - 2 = -0.7175 points.
     let esp = outcome.result("two_percent", "ESP", 2024).unwrap();
     assert_eq!(esp.status, Status::NotMet);
-    assert_eq!(esp.value, Some(d("17707.034")));
-    assert_eq!(esp.threshold, Some(d("27612.24")));
-    assert_eq!(esp.margin, Some(d("-9905.206")));
-    assert_eq!(
-        esp.margin_pp,
-        Some(d("-9905.206") / d("1380612.0") * Decimal::ONE_HUNDRED)
-    );
-    assert_eq!(esp.margin_pp.unwrap().round_dp(2), d("-0.72"));
-    assert_eq!(esp.unit, "money");
+    assert_eq!(esp.value, Some(d("0.012825")));
+    assert_eq!(esp.threshold, Some(d("0.02")));
+    assert_eq!(esp.margin, Some(d("-0.007175")));
+    assert_eq!(esp.margin_pp, Some(d("-0.7175")));
+    assert_eq!(esp.unit, "share_of_gdp");
+    assert_eq!(esp.measured_on, "published shares of GDP");
 
     // Iceland has no armed forces: no data, never a zero that "fails" 2%.
     let isl = outcome.result("two_percent", "ISL", 2024).unwrap();
     assert_eq!(isl.status, Status::NoData);
     assert_eq!(
         isl.reason.as_deref(),
-        Some("no spending line items for ISL in 2024")
+        Some("Iceland has no armed forces; NATO reports no defence expenditure for it")
     );
     assert_eq!(isl.value, None);
     for year in 2015..=2024 {
@@ -238,30 +244,44 @@ fn wales_pledge_gives_natos_2024_verdicts() {
     assert_eq!(status("halt_decline", "MNE", 2016), Status::NotApplicable);
     assert_eq!(status("halt_decline", "MKD", 2019), Status::NotApplicable);
 
-    // 2025 has no amounts: every Wales requirement needs them, so every
-    // 2025 outcome is "no data", with the reason.
+    // 2025 has shares of GDP only, for 6 allies, not split by category:
+    // 2% is measured on them; real-terms growth needs amounts and the 20%
+    // rule needs the split, so those are "no data", with the reason.
     let results_2025: Vec<_> = outcome.results.iter().filter(|r| r.year == 2025).collect();
     assert_eq!(results_2025.len(), 3 * 32);
-    for result in results_2025 {
-        assert_eq!(
-            result.status,
-            Status::NoData,
-            "{} {}",
-            result.requirement,
-            result.country
-        );
-        let reason = result.reason.as_deref().unwrap();
-        assert!(
-            reason.starts_with("no spending line items for "),
-            "{reason}"
-        );
-        assert!(reason.ends_with(" in 2025"), "{reason}");
-    }
+    let can = outcome.result("two_percent", "CAN", 2025).unwrap();
+    assert_eq!(can.status, Status::Met);
+    assert_eq!(can.value, Some(d("0.0201")));
+    assert_eq!(can.measured_on, "published shares of GDP");
+    let growth = outcome.result("halt_decline", "CAN", 2025).unwrap();
+    assert_eq!(growth.status, Status::NoData);
+    assert!(
+        growth
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("only shares of GDP are published for CAN in 2025"),
+        "{:?}",
+        growth.reason
+    );
+    let split = outcome.result("twenty_percent", "CAN", 2025).unwrap();
+    assert_eq!(split.status, Status::NoData);
+    assert!(
+        split
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("is one total, not split by `nato_category`"),
+        "{:?}",
+        split.reason
+    );
+    let esp_2025 = outcome.result("two_percent", "ESP", 2025).unwrap();
+    assert_eq!(esp_2025.status, Status::NoData);
 
-    // Who meets 2% in 2024. NATO's Table 3 (June 2024) counts 23 Allies; the
-    // rule counts 22, because it recomputes the share from the items and
-    // Slovakia's items add up to 2118.304 / 106498.3 = 1.989% of GDP, while
-    // NATO prints exactly 2.00 for Slovakia (README, "NATO's exact 2.0").
+    // Who meets 2% in 2024: NATO's Table 3 (June 2024) counts 23 Allies,
+    // and so does the rule, measured on NATO's published shares. Slovakia's
+    // amounts add up to 2118.304 / 106498.3 = 1.989% of GDP, but NATO
+    // publishes exactly 2.0 and counts it (README, "NATO's exact 2.0").
     let met: BTreeSet<&str> = outcome
         .results
         .iter()
@@ -270,7 +290,7 @@ fn wales_pledge_gives_natos_2024_verdicts() {
         .collect();
     let expected: BTreeSet<&str> = [
         "ALB", "BGR", "CZE", "DEU", "DNK", "EST", "FIN", "FRA", "GBR", "GRC", "HUN", "LTU", "LVA",
-        "MKD", "MNE", "NLD", "NOR", "POL", "ROU", "SWE", "TUR", "USA",
+        "MKD", "MNE", "NLD", "NOR", "POL", "ROU", "SVK", "SWE", "TUR", "USA",
     ]
     .into_iter()
     .collect();
@@ -287,37 +307,187 @@ fn wales_pledge_gives_natos_2024_verdicts() {
             summary.no_data,
             summary.members
         ),
-        (22, 9, 1, 32)
+        (23, 8, 1, 32)
     );
-
     let svk = outcome.result("two_percent", "SVK", 2024).unwrap();
-    assert_eq!(svk.status, Status::NotMet);
-    assert_eq!(svk.value, Some(d("2118.304")));
-    assert_eq!(svk.margin_pp.unwrap().round_dp(3), d("-0.011"));
-    let svk_index = data.country_index("SVK").unwrap();
-    assert_eq!(
-        data.indicator(svk_index, 2024, "nato_reported_share"),
-        Some(d("0.02"))
-    );
+    assert_eq!(svk.status, Status::Met);
+    assert_eq!(svk.value, Some(d("0.02")));
+    assert_eq!(svk.margin_pp, Some(d("0")));
+    let _ = data;
+}
 
-    // NATO's verdict agrees with the recomputed one for every other Ally:
-    // reported share >= 2.0 exactly where the rule says "met".
-    let reported_met: BTreeMap<&str, bool> = outcome
+/// NATO's own count of Allies at 2% of GDP, per year of the June 2024
+/// edition (Table 3; 2023 and 2024 are estimates).
+const NATO_TWO_PERCENT: [(i32, usize); 11] = [
+    (2014, 3),
+    (2015, 5),
+    (2016, 5),
+    (2017, 4),
+    (2018, 6),
+    (2019, 7),
+    (2020, 9),
+    (2021, 6),
+    (2022, 7),
+    (2023, 10),
+    (2024, 23),
+];
+
+/// Allies meeting a Wales requirement in a year: met, or (before 2024, when
+/// it was not yet due) would be met.
+fn meeting(outcome: &PledgeOutcome, requirement: &str, year: i32) -> usize {
+    outcome
         .results
         .iter()
-        .filter(|r| r.requirement == "two_percent" && r.year == 2024 && r.country != "ISL")
-        .map(|r| {
-            let c = data.country_index(&r.country).unwrap();
-            let share = data.indicator(c, 2024, "nato_reported_share").unwrap();
-            (r.country.as_str(), share >= d("0.02"))
-        })
-        .collect();
-    for (country, nato_says_met) in reported_met {
-        let rule_says_met = met.contains(country);
-        if country == "SVK" {
-            assert!(nato_says_met && !rule_says_met);
-        } else {
-            assert_eq!(nato_says_met, rule_says_met, "{country}");
+        .filter(|r| r.requirement == requirement && r.year == year)
+        .filter(|r| r.status == Status::Met || r.would_be_met == Some(true))
+        .count()
+}
+
+#[test]
+fn wales_counts_equal_natos_own_counts_every_year() {
+    let (outcome, _) = wales(None);
+    for (year, count) in NATO_TWO_PERCENT {
+        assert_eq!(
+            meeting(&outcome, "two_percent", year),
+            count,
+            "2% in {year}"
+        );
+    }
+    // Major equipment at 20% of defence: 7 Allies in 2014, 29 in 2024e.
+    assert_eq!(meeting(&outcome, "twenty_percent", 2014), 7);
+    assert_eq!(meeting(&outcome, "twenty_percent", 2024), 29);
+    // NATO's August 2025 edition revises 2024 down: 18 Allies.
+    let read = |path: &Path| std::fs::read_to_string(path);
+    let ws = workspace::load(Path::new("rules/wales-2014.pledge"), &read).unwrap();
+    let data = cli::load_data(Some("nato-2025"), Some(&ws)).unwrap();
+    let (checked, _) = check::check(&ws, Some(&data.manifest));
+    let checked = check::apply_sets(&checked.unwrap(), &[]).unwrap();
+    let options = Options {
+        years: None,
+        countries: Vec::new(),
+    };
+    let revised = eval::evaluate(&checked, &data, &ws.sources, &options)
+        .unwrap()
+        .remove(0);
+    assert_eq!(meeting(&revised, "two_percent", 2024), 18);
+    assert_eq!(meeting(&revised, "two_percent", 2023), 10);
+}
+
+/// The Hague text on NATO's data, through the library.
+fn hague() -> PledgeOutcome {
+    let read = |path: &Path| std::fs::read_to_string(path);
+    let ws = workspace::load(Path::new("rules/hague-2025.pledge"), &read).unwrap();
+    let data = cli::load_data(None, Some(&ws)).unwrap();
+    let (checked, _) = check::check(&ws, Some(&data.manifest));
+    let checked = check::apply_sets(&checked.unwrap(), &[]).unwrap();
+    let options = Options {
+        years: None,
+        countries: Vec::new(),
+    };
+    eval::evaluate(&checked, &data, &ws.sources, &options)
+        .unwrap()
+        .remove(0)
+}
+
+#[test]
+fn unpublished_spending_is_no_data_never_a_shortfall() {
+    let outcome = hague();
+    let with_due = |year: i32| {
+        let sets = [format!("deadline={year}")];
+        let read = |path: &Path| std::fs::read_to_string(path);
+        let ws = workspace::load(Path::new("rules/hague-2025.pledge"), &read).unwrap();
+        let data = cli::load_data(None, Some(&ws)).unwrap();
+        let (checked, _) = check::check(&ws, Some(&data.manifest));
+        let checked = check::apply_sets(&checked.unwrap(), &sets).unwrap();
+        let options = Options {
+            years: None,
+            countries: Vec::new(),
+        };
+        eval::evaluate(&checked, &data, &ws.sources, &options)
+            .unwrap()
+            .remove(0)
+    };
+    // The 5% headline needs the related 1.5%, which NATO does not publish:
+    // no data for every ally, due or not, and never "not met".
+    let due = with_due(2024);
+    for r in due.results.iter().filter(|r| r.requirement == "headline") {
+        assert_ne!(r.status, Status::NotMet, "{} {}", r.country, r.year);
+    }
+    let pol = due.result("headline", "POL", 2024).unwrap();
+    assert_eq!(pol.status, Status::NoData);
+    assert_eq!(
+        pol.reason.as_deref(),
+        Some("`related` has no data: NATO publishes no figures for defence- and security-related spending (the Hague 1.5% category)")
+    );
+    // Core counts NATO's figures; the Ukraine-aid clause cannot be applied
+    // and the result says so.
+    let core = due.result("core_floor", "POL", 2024).unwrap();
+    assert_eq!(core.status, Status::Met);
+    assert_eq!(core.gaps.len(), 1, "{:?}", core.gaps);
+    assert!(core.gaps[0].contains("NATO publishes no separate figures for Ukraine aid"));
+
+    // Where allies stand now, without `--set`: every ally with a 2025 share
+    // gets a credible-path result and a core-floor margin for 2025.
+    let data = nato();
+    for country in 0..data.manifest.countries.len() as u16 {
+        let code = data.country_code(country);
+        if !data.has_items(country, 2025) {
+            continue;
+        }
+        let path = outcome.result("credible_path", code, 2025).unwrap();
+        assert!(
+            matches!(path.status, Status::Met | Status::NotMet),
+            "{code}: {path:?}"
+        );
+        let floor = outcome.result("core_floor", code, 2025).unwrap();
+        assert_eq!(floor.status, Status::NotYetDue);
+        assert!(floor.would_be_met.is_some(), "{code}: {floor:?}");
+    }
+    // USA 2025: 3.22% of GDP published, 0.28 points short of 3.5%.
+    let usa = outcome.result("core_floor", "USA", 2025).unwrap();
+    assert_eq!(usa.margin_pp, Some(d("-0.28")));
+    assert_eq!(usa.would_be_met, Some(false));
+}
+
+#[test]
+fn alliance_totals_reproduce_natos_aggregates() {
+    // NATO Total and NATO Europe and Canada, share of GDP, June 2024
+    // edition (../shared/data/nato/nato-aggregates-2024-edition.csv), 4 d.p.
+    let total: [(i32, &str); 2] = [(2014, "2.5786"), (2024, "2.7127")];
+    let europe_canada: [(i32, &str); 2] = [(2014, "1.4278"), (2024, "2.0155")];
+    let read = |path: &Path| std::fs::read_to_string(path);
+    let ws = workspace::load(Path::new("rules/wales-2014.pledge"), &read).unwrap();
+    let data = cli::load_data(None, Some(&ws)).unwrap();
+    let (checked, _) = check::check(&ws, Some(&data.manifest));
+    let checked = check::apply_sets(&checked.unwrap(), &[]).unwrap();
+    let all = Options {
+        years: None,
+        countries: Vec::new(),
+    };
+    let without_usa = Options {
+        years: None,
+        countries: data
+            .manifest
+            .countries
+            .iter()
+            .map(|c| c.code.clone())
+            .filter(|c| c != "USA")
+            .collect(),
+    };
+    for (options, expected) in [(all, total), (without_usa, europe_canada)] {
+        let outcome = eval::evaluate(&checked, &data, &ws.sources, &options)
+            .unwrap()
+            .remove(0);
+        for (year, share) in expected {
+            let a = outcome
+                .alliance
+                .iter()
+                .find(|a| a.category == "defence" && a.year == year)
+                .unwrap();
+            // Every member counts, Iceland with its GDP and no spending.
+            assert_eq!(a.members_with_data, a.members, "{year}");
+            let pct = (a.share_of_gdp.unwrap() * Decimal::ONE_HUNDRED).round_dp(4);
+            assert_eq!(pct, d(share), "{year}");
         }
     }
 }
@@ -327,6 +497,15 @@ fn wales_category_totals_reconcile_and_match_the_items() {
     let (outcome, data) = wales(Some((2014, 2025)));
     for total in &outcome.totals {
         let country = data.country_index(&total.country).unwrap();
+        let unpublished = data
+            .by_country_year
+            .get(&(country, total.year))
+            .is_some_and(|items| items.iter().any(|&i| !data.has_amount(i as usize)));
+        if unpublished {
+            // Shares of GDP only: no amounts to reconcile.
+            assert_eq!(total.counted, None);
+            continue;
+        }
         match items_total(&data, country, total.year) {
             None => {
                 // No items: no totals, not zeros.

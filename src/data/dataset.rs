@@ -221,6 +221,9 @@ impl Dataset {
         match self.columns.get(field)? {
             Column::Text(values) => {
                 let symbol = *values.get(item)?;
+                if symbol == ANY {
+                    return Some("*".to_string());
+                }
                 (symbol != NONE).then(|| self.symbol_text(symbol).to_string())
             }
             Column::Number(values) => values.get(item).copied().flatten().map(|n| n.to_string()),

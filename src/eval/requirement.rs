@@ -391,7 +391,12 @@ fn finish(
         margin: Some(margin),
         margin_pp,
         margin_basis,
-        unit: unit_name(ty),
+        // Measured on published shares, an "amount" is a share of GDP.
+        unit: if ty == Type::Money && engine.in_shares(country, year) {
+            "share_of_gdp"
+        } else {
+            unit_name(ty)
+        },
         reason: None,
         rule,
         country_specific,
