@@ -491,6 +491,9 @@ fn dated_value(program: &Program, param: &crate::program::Param, value: &DatedVa
     text
 }
 
+/// A value with its `from` and `until` years ("" when not given).
+type KeyValue = (Decimal, String, String);
+
 /// What a parameter means, without where it is written or its sources: every
 /// value (exact) with its `from` and `until` years, and the values for some
 /// countries only. Two drafts whose keys differ give different figures in
@@ -498,11 +501,11 @@ fn dated_value(program: &Program, param: &crate::program::Param, value: &DatedVa
 fn param_key(
     program: &Program,
     param: &crate::program::Param,
-) -> Vec<(Vec<String>, Vec<(Decimal, String, String)>)> {
+) -> Vec<(Vec<String>, Vec<KeyValue>)> {
     // The checker refuses values whose years overlap, so their order does
     // not matter.
-    let values = |list: &[DatedValue]| -> Vec<(Decimal, String, String)> {
-        let mut values: Vec<(Decimal, String, String)> = list
+    let values = |list: &[DatedValue]| -> Vec<KeyValue> {
+        let mut values: Vec<KeyValue> = list
             .iter()
             .map(|v| {
                 (
