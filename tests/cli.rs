@@ -201,6 +201,39 @@ fn explain_why_spain_is_short() {
 }
 
 #[test]
+fn explain_gives_a_share_of_defence_in_points_of_defence() {
+    let run = pledge(&[
+        "explain",
+        "rules/wales-2014.pledge",
+        "--data",
+        "nato",
+        "--country",
+        "BEL",
+        "--year",
+        "2024",
+        "--requirement",
+        "twenty_percent",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Equipment 1,044.9 against 20% of defence 6,894.8 = 1,379.0: 334.1
+    // short, 4.845% of defence. Added to equipment, money adds to defence
+    // too: 334.0514127 / 0.8 = 417.56.
+    assert!(
+        run.stdout
+            .contains("twenty_percent — BEL 2024: not met, -4.85 points of defence"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "shortfall: 334.1 (4.85 points of defence); meeting it needs 417.6 more in major_equipment, which adds as much to defence (the shortfall ÷ (1 − 20%)), or 334.1 moved from the rest of defence into major_equipment, which leaves defence as it is"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn errors_in_the_rules_stop_the_run() {
     let run = snapshot(
         "eval_unknown_category",

@@ -229,6 +229,7 @@ fn evaluate_program(
                     margin: evaluated.margin,
                     margin_pp: evaluated.margin_pp,
                     margin_basis: evaluated.margin_basis,
+                    base_growth: evaluated.base_growth,
                     unit: evaluated.unit,
                     reason: evaluated.reason,
                     rule: evaluated.rule,
