@@ -402,6 +402,36 @@ pledge "Fixed" {
     );
 }
 
+/// The Wales rule names its figures as parameters, so they can be swept.
+/// Belgium 2024 (NATO data): equipment 1044.9017873 of defence 6894.766 is
+/// 15.155% of defence: it meets a share of 15%, not of 20%.
+#[test]
+fn sweep_of_the_wales_equipment_share() {
+    let mut out = output();
+    let args = SweepArgs {
+        file: PathBuf::from("rules/wales-2014.pledge"),
+        data: DataArgs {
+            data: Some("nato".to_string()),
+            sets: Vec::new(),
+        },
+        param: "equipment_share=15%..20%:5%".to_string(),
+        year: Some(2024),
+        format: Format::Json,
+    };
+    let code = run_sweep(&args, &mut out);
+    assert_eq!(code, ExitCode::SUCCESS, "{}", out.stderr);
+    let document: Value = serde_json::from_str(&out.stdout).unwrap();
+    let at_15 = count(&document, "15%", "twenty_percent");
+    let at_20 = count(&document, "20%", "twenty_percent");
+    assert!(strings(&at_15["allies_met"]).contains(&"BEL".to_string()));
+    assert!(strings(&at_20["allies_not_met"]).contains(&"BEL".to_string()));
+    // The other requirements do not use the share.
+    assert_eq!(
+        count(&document, "15%", "two_percent")["met"],
+        count(&document, "20%", "two_percent")["met"]
+    );
+}
+
 #[test]
 fn sweep_refuses_malformed_ranges() {
     let cases = [
