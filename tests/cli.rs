@@ -156,6 +156,12 @@ fn eval_wales_two_countries_three_years() {
     assert!(run
         .stdout
         .contains("2024: 1 of 2 allies meets two_percent (1 not met)"));
+    // Spain 2024: equipment 5,365.9 of defence 17,707.0 against 20%: 1,824.5
+    // to spare, which is 10.30 points of defence (0.13 points of GDP).
+    assert!(run.stdout.contains("ESP   met +10.30"));
+    assert!(run
+        .stdout
+        .contains("Margins are in percentage points of `defence`, not of GDP"));
 }
 
 #[test]
