@@ -18,7 +18,7 @@ use crate::eval::engine::{decode, DecisionKind, Engine};
 use crate::eval::outcome::{PledgeOutcome, RequirementResult, Status};
 use crate::eval::{self, Options};
 use crate::explain::Node;
-use crate::program::{Category, CategoryBody, Program, ScopedChange};
+use crate::program::{Category, CategoryBody, DatedValue, Program, ScopedChange, YearSpec};
 use crate::report::{self, numbers, Format, Grid};
 use crate::source::{Sources, Span};
 
@@ -490,6 +490,70 @@ fn at(sources: &Sources, span: Span) -> String {
     sources.location(span)
 }
 
+/// A year of a dated value as written: `2030`, or the name of a parameter.
+fn year_text(program: &Program, spec: &YearSpec) -> String {
+    match spec {
+        YearSpec::Literal(year) => year.to_string(),
+        YearSpec::Param(index) => program
+            .params
+            .get(*index)
+            .map_or_else(|| "?".to_string(), |p| p.name.clone()),
+    }
+}
+
+/// One value of a parameter with its years: `2% until 2029`, `3% from 2030`.
+fn dated_value(program: &Program, param: &crate::program::Param, value: &DatedValue) -> String {
+    let mut text = check::describe_value(value.value, param.ty);
+    if let Some(from) = &value.from {
+        text.push_str(&format!(" from {}", year_text(program, from)));
+    }
+    if let Some(until) = &value.until {
+        text.push_str(&format!(" until {}", year_text(program, until)));
+    }
+    text
+}
+
+/// A value with its `from` and `until` years ("" when not given).
+type KeyValue = (Decimal, String, String);
+
+/// What a parameter means, without where it is written or its sources: every
+/// value (exact) with its `from` and `until` years, and the values for some
+/// countries only. Two drafts whose keys differ give different figures in
+/// some year or country.
+fn param_key(
+    program: &Program,
+    param: &crate::program::Param,
+) -> Vec<(Vec<String>, Vec<KeyValue>)> {
+    // The checker refuses values whose years overlap, so their order does
+    // not matter.
+    let values = |list: &[DatedValue]| -> Vec<KeyValue> {
+        let mut values: Vec<KeyValue> = list
+            .iter()
+            .map(|v| {
+                (
+                    v.value.normalize(),
+                    v.from
+                        .as_ref()
+                        .map_or_else(String::new, |y| year_text(program, y)),
+                    v.until
+                        .as_ref()
+                        .map_or_else(String::new, |y| year_text(program, y)),
+                )
+            })
+            .collect();
+        values.sort();
+        values
+    };
+    std::iter::once((Vec::new(), values(&param.values)))
+        .chain(
+            param
+                .overrides
+                .iter()
+                .map(|(countries, list)| (countries.iter().cloned().collect(), values(list))),
+        )
+        .collect()
+}
+
 /// The clause-level differences between the reference draft and another.
 pub fn diff(a: &Prepared, b: &Prepared, draft: &str) -> Vec<Change> {
     let (Some(pa), Some(pb)) = (program(a), program(b)) else {
@@ -506,13 +570,13 @@ pub fn diff(a: &Prepared, b: &Prepared, draft: &str) -> Vec<Change> {
             after,
         });
     };
-    // Parameters.
-    let param_text = |p: &crate::program::Param, sources: &Sources| -> String {
+    // Parameters: compared by value, with their years, sources aside.
+    let param_text = |program: &Program, p: &crate::program::Param, sources: &Sources| -> String {
         let values: Vec<String> = p
             .values
             .iter()
             .map(|v| {
-                let mut text = check::describe_value(v.value, p.ty);
+                let mut text = dated_value(program, p, v);
                 if let Some(source) = &v.source {
                     text.push_str(&format!(" (source \"{source}\")"));
                 }
@@ -521,10 +585,7 @@ pub fn diff(a: &Prepared, b: &Prepared, draft: &str) -> Vec<Change> {
             .collect();
         let mut text = values.join(", ");
         for (countries, values) in &p.overrides {
-            let list: Vec<String> = values
-                .iter()
-                .map(|v| check::describe_value(v.value, p.ty))
-                .collect();
+            let list: Vec<String> = values.iter().map(|v| dated_value(program, p, v)).collect();
             text.push_str(&format!(
                 "; for {}: {}",
                 countries.iter().cloned().collect::<Vec<_>>().join(", "),
@@ -546,14 +607,17 @@ pub fn diff(a: &Prepared, b: &Prepared, draft: &str) -> Vec<Change> {
             None => push(
                 format!("param {}", p.name),
                 "removed",
-                Some(param_text(p, sa)),
+                Some(param_text(pa, p, sa)),
                 None,
             ),
             Some(q) => {
-                let (ta, tb) = (param_text(p, sa), param_text(q, sb));
-                let strip = |t: &str| t.split(" (").next().unwrap_or("").to_string();
-                if strip(&ta) != strip(&tb) || p.overrides.len() != q.overrides.len() {
-                    push(format!("param {}", p.name), "changed", Some(ta), Some(tb));
+                if param_key(pa, p) != param_key(pb, q) {
+                    push(
+                        format!("param {}", p.name),
+                        "changed",
+                        Some(param_text(pa, p, sa)),
+                        Some(param_text(pb, q, sb)),
+                    );
                 }
             }
         }
@@ -564,7 +628,7 @@ pub fn diff(a: &Prepared, b: &Prepared, draft: &str) -> Vec<Change> {
                 format!("param {}", q.name),
                 "added",
                 None,
-                Some(param_text(q, sb)),
+                Some(param_text(pb, q, sb)),
             );
         }
     }

@@ -96,6 +96,28 @@ impl Explainer<'_> {
             body.text,
             self.sources.location(body.span)
         )));
+        // Measured on the shares of GDP the source publishes: say so, with
+        // the two figures the verdict compares.
+        let view = self.engine.view_for(requirement);
+        if view.in_shares(country, year) {
+            let edition = view
+                .data
+                .by_country_year
+                .get(&(country, year))
+                .and_then(|items| items.iter().find_map(|&i| view.data.edition_of(i as usize)))
+                .map_or(String::new(), |e| format!(", {}", e.name));
+            let figures = match (outcome.value, outcome.threshold) {
+                (Some(v), Some(t)) => format!(
+                    ": {} of GDP against {} of GDP",
+                    numbers::percent(v),
+                    numbers::percent(t)
+                ),
+                _ => String::new(),
+            };
+            children.push(Node::leaf(format!(
+                "measured on the published shares of GDP{edition}{figures}; the amounts below are the same items in money, divided by GDP they may differ slightly from the published share"
+            )));
+        }
         match &body.kind {
             RequirementKind::Compare {
                 left,
@@ -152,20 +174,34 @@ impl Explainer<'_> {
             }
         }
         if let (Some(margin), Some(_)) = (outcome.margin, outcome.value) {
-            let points_of = if outcome.unit == "money" {
-                " of GDP"
-            } else {
-                ""
+            // Points of GDP, of the base of `x% of base`, or of the share.
+            let points_of = match outcome.margin_basis.as_str() {
+                _ if outcome.unit != "money" => String::new(),
+                "" | "gdp" => " of GDP".to_string(),
+                base => format!(" of {base}"),
             };
             let label = if margin.is_sign_negative() && !margin.is_zero() {
                 let pp = outcome.margin_pp.map_or(String::new(), |pp| {
                     format!(" ({} points{points_of})", numbers::fixed(-pp, 2))
                 });
-                format!(
-                    "shortfall: {}{pp}; meeting it needs {} more",
-                    numbers::in_unit(-margin, outcome.unit),
-                    numbers::in_unit(-margin, outcome.unit)
-                )
+                let shortfall = numbers::in_unit(-margin, outcome.unit);
+                let needs = match &outcome.base_growth {
+                    Some(growth) => {
+                        let share =
+                            crate::check::describe_value(growth.share, crate::program::Type::Ratio);
+                        let (part, base) = (&growth.part, &growth.base);
+                        let add = match growth.to_add {
+                            Some(add) => format!(
+                                "{} more in {part}, which adds as much to {base} (the shortfall ÷ (1 − {share}))",
+                                numbers::in_unit(add, outcome.unit)
+                            ),
+                            None => format!("more than any amount added to {part} alone, which adds as much to {base}"),
+                        };
+                        format!("{add}, or {shortfall} moved from the rest of {base} into {part}, which leaves {base} as it is")
+                    }
+                    None => format!("{shortfall} more"),
+                };
+                format!("shortfall: {shortfall}{pp}; meeting it needs {needs}")
             } else {
                 let pp = outcome.margin_pp.map_or(String::new(), |pp| {
                     format!(" ({} points{points_of})", numbers::fixed(pp, 2))
@@ -177,7 +213,12 @@ impl Explainer<'_> {
             };
             children.push(Node::leaf(label));
             if let Some(pp) = outcome.margin_pp {
-                headline.push_str(&format!(", {} points", numbers::points(pp)));
+                let of_base = if points_of == " of GDP" {
+                    ""
+                } else {
+                    points_of.as_str()
+                };
+                headline.push_str(&format!(", {} points{of_base}", numbers::points(pp)));
             }
         }
         Some(Node::with(headline, children))

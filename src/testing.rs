@@ -623,6 +623,13 @@ pub fn example_dataset(
     file_name: &str,
 ) -> Dataset {
     let mut manifest = file_data.manifest.clone();
+    // An example's items are all it has: what the real dataset does not
+    // publish is simply absent here.
+    manifest.unpublished_tags = None;
+    for field in &mut manifest.fields {
+        field.unpublished = None;
+        field.by_value = false;
+    }
     let name = manifest
         .country(&example.country)
         .map_or_else(|| example.country.clone(), |c| c.name.clone());

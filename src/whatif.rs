@@ -1122,6 +1122,24 @@ impl Shortfall {
     fn points(&self) -> Option<Decimal> {
         self.result.margin_pp.map(|m| -m)
     }
+
+    /// The spending to add (or cut): the shortfall, or, when the compared
+    /// category is part of the base of the threshold, the shortfall ÷
+    /// (1 − share), because what is added to the part is added to the base
+    /// too. `None` when no amount added to the part alone meets it.
+    fn needed(&self) -> Option<Decimal> {
+        match &self.result.base_growth {
+            Some(growth) => growth.to_add,
+            None => Some(self.amount()),
+        }
+    }
+
+    /// When the compared category is part of the base: the amount to move
+    /// from the rest of the base into it (out of it, for an upper limit),
+    /// which leaves the base as it is. It is the shortfall itself.
+    fn shift(&self) -> Option<Decimal> {
+        self.result.base_growth.as_ref().map(|_| self.amount())
+    }
 }
 
 fn is_upper_limit(kind: &RequirementKind) -> bool {
@@ -1245,7 +1263,7 @@ struct Question {
 /// Evaluates one requirement for one ally and year under the rules of
 /// `checked`.
 fn evaluate_one(checked: &Checked, data: &Dataset, q: &Question) -> Option<Evaluated> {
-    let engine = Engine::for_pledge(checked, q.pledge, data)?;
+    let engine = Engine::for_pledge(checked, q.pledge, data)?.amounts_only();
     Some(requirement::evaluate(
         &engine,
         q.requirement,
@@ -1595,7 +1613,9 @@ fn questions(prepared: &Prepared, outcomes: &[PledgeOutcome], param: &ParamInfo)
         let Some(param_id) = program.param_index(&param.name) else {
             continue;
         };
-        let Some(engine) = Engine::for_pledge(&prepared.checked, pledge_index, data) else {
+        let Some(engine) =
+            Engine::for_pledge(&prepared.checked, pledge_index, data).map(Engine::amounts_only)
+        else {
             continue;
         };
         for (requirement_index, requirement) in program.requirements.iter().enumerate() {
@@ -1722,7 +1742,9 @@ fn year_break_even(
             (
                 *value,
                 (0..pledge_count)
-                    .map(|i| Engine::for_pledge(checked, i, &prepared.dataset))
+                    .map(|i| {
+                        Engine::for_pledge(checked, i, &prepared.dataset).map(Engine::amounts_only)
+                    })
                     .collect(),
             )
         })
@@ -1905,7 +1927,7 @@ pub fn run_distance(args: &DistanceArgs, out: &mut Output) -> ExitCode {
         years,
         countries: args.selection.countries.clone(),
     };
-    let outcomes = match eval::evaluate(
+    let outcomes = match eval::evaluate_on_amounts(
         &prepared.checked,
         &prepared.dataset,
         &prepared.workspace.sources,
@@ -1962,6 +1984,25 @@ struct Distance<'a> {
     stamp: &'a Stamp,
 }
 
+/// How to read "needed" and "or move within" when the compared category is
+/// part of the base of its threshold.
+fn growth_note(growth: &crate::eval::requirement::BaseGrowth, unit: &str) -> String {
+    let share = written(growth.share, Type::Ratio);
+    let rest = written(Decimal::ONE - growth.share, Type::Ratio);
+    let (part, base) = (&growth.part, &growth.base);
+    let moved = format!(
+        "\"or move within {base}\" is the other way to meet it: move that amount from the rest of {base} into {part} (out of it, for an upper limit), and {base} stays as it is; it equals the shortfall."
+    );
+    if growth.to_add.is_none() {
+        return format!(
+            "{part} is part of {base}: spending added to {part} is added to {base} too, so with a share of {share} no amount added to {part} alone meets it. {moved} Amounts are in {unit}; the points are points of {base}."
+        );
+    }
+    format!(
+        "{part} is part of {base}: spending added to {part} is added to {base} too, which raises the threshold, {share} of {base}. \"needed\" is what to add to {part}: the shortfall ÷ {rest} (that is, 1 − {share}). {moved} Amounts are in {unit}; the points are points of {base}."
+    )
+}
+
 /// "points of GDP", or of the base of `x% of base`.
 fn points_header(basis: &str) -> String {
     match basis {
@@ -1980,7 +2021,10 @@ impl Distance<'_> {
         let direction = if s.cut { "less" } else { "more" };
         let points = s.points().map(|p| figure(p, 2, 4));
         let needed = match s.result.unit {
-            "money" => format!("{} {direction}", figure(s.amount(), 1, 2)),
+            "money" => match s.needed() {
+                Some(needed) => format!("{} {direction}", figure(needed, 1, 2)),
+                None => "not by adding alone".to_string(),
+            },
             "ratio" => match &points {
                 Some(p) => format!("{p} points {direction}"),
                 None => String::new(),
@@ -2008,7 +2052,7 @@ impl Distance<'_> {
                 data.manifest.name, data.manifest.edition, data.manifest.money_unit
             )));
             out.push_str(&h.paragraph(&format!(
-                "For every ally, year and requirement not met: the additional spending meeting it needs (\"needed\", in {}) and the same in percentage points of GDP, the largest first. Figures are exact; ≈ marks a rounded one.",
+                "For every ally, year and requirement not met: the additional spending meeting it needs (\"needed\", in {}) and the shortfall in percentage points of GDP (or of the amount a share is asked of), the largest first. Figures are exact; ≈ marks a rounded one.",
                 data.manifest.money_unit
             )));
             if !markdown {
@@ -2040,25 +2084,39 @@ impl Distance<'_> {
                     .iter()
                     .find(|s| !s.result.margin_basis.is_empty())
                     .map_or("gdp", |s| s.result.margin_basis.as_str());
-                let header = vec![
+                let growth = these.iter().find_map(|s| s.result.base_growth.clone());
+                let mut header = vec![
                     "ally".to_string(),
                     "year".to_string(),
                     "needed".to_string(),
                     points_header(basis),
                 ];
+                if let Some(growth) = &growth {
+                    header.push(format!("or move within {}", growth.base));
+                }
                 let rows = these
                     .iter()
                     .map(|s| {
                         let (needed, points) = Self::shortfall_cells(s);
-                        vec![
+                        let mut row = vec![
                             s.result.country.clone(),
                             s.result.year.to_string(),
                             needed,
                             points,
-                        ]
+                        ];
+                        if growth.is_some() {
+                            row.push(
+                                s.shift()
+                                    .map_or_else(|| "—".to_string(), |m| figure(m, 1, 2)),
+                            );
+                        }
+                        row
                     })
                     .collect();
                 out.push_str(&h.grid(&Grid { header, rows }));
+                if let Some(growth) = &growth {
+                    out.push_str(&h.paragraph(&growth_note(growth, &data.manifest.money_unit)));
+                }
                 if these.iter().any(|s| s.cut) {
                     out.push_str(&h.paragraph(&format!(
                         "{} is an upper limit: \"less\" is the spending above the limit.",
@@ -2203,6 +2261,9 @@ impl Distance<'_> {
             rule: String,
             unit: &'static str,
             shortfall: String,
+            needed: Option<String>,
+            shift: Option<String>,
+            shift_within: Option<String>,
             shortfall_pp: Option<String>,
             margin_basis: String,
             direction: &'static str,
@@ -2254,6 +2315,9 @@ impl Distance<'_> {
                     rule: s.result.rule.clone(),
                     unit: s.result.unit,
                     shortfall: exact(s.amount()),
+                    needed: exact_opt(s.needed()),
+                    shift: exact_opt(s.shift()),
+                    shift_within: s.result.base_growth.as_ref().map(|g| g.base.clone()),
                     shortfall_pp: exact_opt(s.points()),
                     margin_basis: s.result.margin_basis.clone(),
                     direction: if s.cut { "less" } else { "more" },
@@ -2292,6 +2356,9 @@ impl Distance<'_> {
             "year",
             "status",
             "shortfall",
+            "needed",
+            "shift",
+            "shift_within",
             "shortfall_pp",
             "margin_basis",
             "unit",
@@ -2335,6 +2402,12 @@ impl Distance<'_> {
                 r.year.to_string(),
                 r.status.word().to_string(),
                 exact(s.amount()),
+                exact_opt(s.needed()).unwrap_or_default(),
+                exact_opt(s.shift()).unwrap_or_default(),
+                s.result
+                    .base_growth
+                    .as_ref()
+                    .map_or_else(String::new, |g| g.base.clone()),
                 exact_opt(s.points()).unwrap_or_default(),
                 r.margin_basis.clone(),
                 r.unit.to_string(),
@@ -2362,7 +2435,7 @@ impl Distance<'_> {
                     b.year.to_string(),
                     b.status.word().to_string(),
                 ];
-                row.extend((0..5).map(|_| blank()));
+                row.extend((0..8).map(|_| blank()));
                 row.extend(Self::break_even_cells(param, b));
                 let _ = writer.write_record(&row);
             }

@@ -156,6 +156,12 @@ fn eval_wales_two_countries_three_years() {
     assert!(run
         .stdout
         .contains("2024: 1 of 2 allies meets two_percent (1 not met)"));
+    // Spain 2024: equipment 5,365.9 of defence 17,707.0 against 20%: 1,824.5
+    // to spare, which is 10.30 points of defence (0.13 points of GDP).
+    assert!(run.stdout.contains("ESP   met +10.30"));
+    assert!(run
+        .stdout
+        .contains("Margins are in percentage points of `defence`, not of GDP"));
 }
 
 #[test]
@@ -191,13 +197,47 @@ fn explain_why_spain_is_short() {
         ],
         0,
     );
-    // 17,707.0 against 2% of 1,380,612.0 = 27,612.2: 9,905.2 short, 0.72 points.
+    // Measured on NATO's published share: 1.2825% against 2%, 0.72 points.
     assert!(run
         .stdout
         .contains("two_percent — ESP 2024: not met, -0.72 points"));
     assert!(run
         .stdout
-        .contains("shortfall: 9,905.2 (0.72 points of GDP)"));
+        .contains("measured on the published shares of GDP, NATO Defence Expenditure of NATO Countries (2014-2024), June 2024: 1.28% of GDP against 2.00% of GDP"));
+    assert!(run.stdout.contains("shortfall: 0.72% of GDP (0.72 points)"));
+}
+
+#[test]
+fn explain_gives_a_share_of_defence_in_points_of_defence() {
+    let run = pledge(&[
+        "explain",
+        "rules/wales-2014.pledge",
+        "--data",
+        "nato",
+        "--country",
+        "BEL",
+        "--year",
+        "2024",
+        "--requirement",
+        "twenty_percent",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Equipment 1,044.9 against 20% of defence 6,894.8 = 1,379.0: 334.1
+    // short, 4.845% of defence. Added to equipment, money adds to defence
+    // too: 334.0514127 / 0.8 = 417.56.
+    assert!(
+        run.stdout
+            .contains("twenty_percent — BEL 2024: not met, -4.85 points of defence"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "shortfall: 334.1 (4.85 points of defence); meeting it needs 417.6 more in major_equipment, which adds as much to defence (the shortfall ÷ (1 − 20%)), or 334.1 moved from the rest of defence into major_equipment, which leaves defence as it is"
+        ),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

@@ -189,3 +189,134 @@ fn errors_are_reported_not_panicked() {
     let one_file = pledge(&["compare", HAGUE]);
     assert_eq!(one_file.code, 2);
 }
+
+/// The text with every run of spaces made one space.
+fn words(text: &str) -> String {
+    text.lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Two drafts that differ only in the second dated value of a parameter
+/// (3.5% from 2030 against 3% from 2030), in a file of their own.
+fn dated_drafts() -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("pledge-compare-dated-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let draft = |second: &str| {
+        format!(
+            r#"pledge "Dated floor" {{
+  param floor = 2% until 2029 source "old guideline", {second} from 2030 source "new floor"
+  category core "Core" {{
+    include nato_category in [equipment, personnel, infrastructure, other]
+  }}
+  require core_floor: core >= floor of gdp from 2025
+}}
+"#
+        )
+    };
+    let a = dir.join("a.pledge");
+    let b = dir.join("b.pledge");
+    std::fs::write(&a, draft("3.5%")).unwrap();
+    std::fs::write(&b, draft("3%")).unwrap();
+    (a, b)
+}
+
+#[test]
+fn parameters_are_compared_by_their_dated_values() {
+    let (a, b) = dated_drafts();
+    let run = pledge(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--data",
+        "sample",
+        "--year",
+        "2035",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("same parameters"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "B param floor: 2% until 2029 (source \"old guideline\"), 3.5% from 2030 (source \"new floor\")"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "→ 2% until 2029 (source \"old guideline\"), 3% from 2030 (source \"new floor\")"
+        ),
+        "{}",
+        run.stdout
+    );
+    // Westland's core here (no Ukraine aid) in 2035 is 2,800 of a GDP of
+    // 100,000: 2.8%, short of 3.5% by 0.70 points and of 3% by 0.20.
+    assert!(
+        words(&run.stdout).contains("XWA short -0.70 short -0.20"),
+        "{}",
+        run.stdout
+    );
+    // The same draft against itself: the same parameters.
+    let same = pledge(&[
+        "compare",
+        a.to_str().unwrap(),
+        a.to_str().unwrap(),
+        "--data",
+        "sample",
+        "--year",
+        "2035",
+    ]);
+    assert!(same.stdout.contains("same parameters"), "{}", same.stdout);
+}
+
+#[test]
+fn parameters_differing_only_in_a_year_are_different() {
+    let dir = std::env::temp_dir().join(format!("pledge-compare-years-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let draft = |year: i32| {
+        format!(
+            r#"pledge "Dated floor" {{
+  param floor = 2% until {}, 3.5% from {year}
+  category core "Core" {{
+    include nato_category in [equipment, personnel, infrastructure, other]
+  }}
+  require core_floor: core >= floor of gdp from 2025
+}}
+"#,
+            year - 1
+        )
+    };
+    let a = dir.join("a.pledge");
+    let b = dir.join("b.pledge");
+    std::fs::write(&a, draft(2030)).unwrap();
+    std::fs::write(&b, draft(2036)).unwrap();
+    let run = pledge(&[
+        "compare",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--data",
+        "sample",
+        "--year",
+        "2035",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("B param floor: 2% until 2029, 3.5% from 2030"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("→ 2% until 2035, 3.5% from 2036"),
+        "{}",
+        run.stdout
+    );
+    // In 2035 draft B still asks for 2%: Westland's 2.8% (2,800 of 100,000)
+    // misses 3.5% by 0.70 and meets 2% by 0.80, a flip.
+    assert!(
+        words(&run.stdout).contains("core_floor XWA 2035 short -0.70 met +0.80"),
+        "{}",
+        run.stdout
+    );
+}

@@ -1200,3 +1200,36 @@ fn on_path_to_is_a_straight_line_in_shares_of_gdp() {
         Status::NoData
     );
 }
+
+/// A parent with more clauses than fit in two bytes (16,384 and more): the
+/// clause that decides for the equipment item is number 16,400, and a
+/// `within` child must still see the parent count it. Tiny dataset, XTA
+/// 2025: eq 100, pers 200, so the parent is 300 and the child 100.
+#[test]
+fn a_within_child_counts_when_the_parent_has_more_than_16384_clauses() {
+    let data = dataset("tests/data/eval/tiny");
+    let mut text = String::from("pledge \"Many clauses\" {\n  category parent \"Parent\" {\n");
+    for _ in 0..16_400 {
+        text.push_str("    include nato_category == personnel\n");
+    }
+    text.push_str("    include nato_category == equipment\n  }\n");
+    text.push_str(
+        "  category child \"Child\" within parent {\n    include nato_category == equipment\n  }\n",
+    );
+    text.push_str("  require floor: child >= 5% of parent from 2025\n}\n");
+    let outcome = eval_text(&text, &data);
+    assert_eq!(
+        total(&outcome, "parent", "XTA", 2025).counted,
+        Some(d("300"))
+    );
+    assert_eq!(
+        total(&outcome, "child", "XTA", 2025).counted,
+        Some(d("100"))
+    );
+    // 100 against 5% of 300 = 15: met by 85, that is 85 / 300 = 28.33...
+    // points of the parent.
+    let floor = result(&outcome, "floor", "XTA", 2025);
+    assert_eq!(floor.status, Status::Met);
+    assert_eq!(floor.margin, Some(d("85")));
+    assert_eq!(floor.margin_basis, "parent");
+}

@@ -402,6 +402,36 @@ pledge "Fixed" {
     );
 }
 
+/// The Wales rule names its figures as parameters, so they can be swept.
+/// Belgium 2024 (NATO data): equipment 1044.9017873 of defence 6894.766 is
+/// 15.155% of defence: it meets a share of 15%, not of 20%.
+#[test]
+fn sweep_of_the_wales_equipment_share() {
+    let mut out = output();
+    let args = SweepArgs {
+        file: PathBuf::from("rules/wales-2014.pledge"),
+        data: DataArgs {
+            data: Some("nato".to_string()),
+            sets: Vec::new(),
+        },
+        param: "equipment_share=15%..20%:5%".to_string(),
+        year: Some(2024),
+        format: Format::Json,
+    };
+    let code = run_sweep(&args, &mut out);
+    assert_eq!(code, ExitCode::SUCCESS, "{}", out.stderr);
+    let document: Value = serde_json::from_str(&out.stdout).unwrap();
+    let at_15 = count(&document, "15%", "twenty_percent");
+    let at_20 = count(&document, "20%", "twenty_percent");
+    assert!(strings(&at_15["allies_met"]).contains(&"BEL".to_string()));
+    assert!(strings(&at_20["allies_not_met"]).contains(&"BEL".to_string()));
+    // The other requirements do not use the share.
+    assert_eq!(
+        count(&document, "15%", "two_percent")["met"],
+        count(&document, "20%", "two_percent")["met"]
+    );
+}
+
 #[test]
 fn sweep_refuses_malformed_ranges() {
     let cases = [
@@ -538,6 +568,143 @@ fn distance_gives_each_shortfall_in_money_and_points_of_gdp_in_2035() {
     assert!(table
         .stdout
         .contains("XWA   2035  500.0 more           0.50"));
+}
+
+/// `pledge distance` on another dataset than the sample.
+fn distance_on(file: &Path, data: &str, countries: &[&str], year: i32, format: Format) -> Run {
+    let mut out = output();
+    let args = DistanceArgs {
+        file: file.to_path_buf(),
+        data: DataArgs {
+            data: Some(data.to_string()),
+            sets: Vec::new(),
+        },
+        selection: Selection {
+            countries: countries.iter().map(|c| c.to_string()).collect(),
+            year: Some(year),
+            years: None,
+        },
+        param: None,
+        format,
+    };
+    let code = run_distance(&args, &mut out);
+    Run {
+        code,
+        stdout: out.stdout,
+        stderr: out.stderr,
+    }
+}
+
+fn shortfall_of<'a>(document: &'a Value, requirement: &str, country: &str) -> &'a Value {
+    document["shortfalls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["requirement"] == requirement && s["country"] == country)
+        .unwrap_or_else(|| panic!("no shortfall for {requirement} {country}"))
+}
+
+/// Belgium 2024 in the NATO data (data/nato/line_items.csv): equipment E =
+/// 1044.901787; defence D = 1044.901787 + 3458.966207 + 268.41324 +
+/// 2122.484766 = 6894.766. Wales asks for 20% of D = 1378.9532.
+///
+/// - Moving money from the rest of defence into equipment keeps D: the
+///   shift is 0.2 D − E = 334.051413.
+/// - Adding x to equipment adds x to defence: E + x = 0.2 (D + x), so
+///   x = (0.2 D − E) / 0.8 = 417.56426625. Check: E + x = 1462.466… =
+///   0.2 × 7312.330… .
+/// - The shortfall is 334.051413 / 6894.766 = 4.845% of defence (E is
+///   15.155% of D): 4.845 points of defence, not of GDP.
+#[test]
+fn distance_adds_to_a_part_of_the_base_more_than_it_would_shift() {
+    let wales = Path::new("rules/wales-2014.pledge");
+    let document = distance_on(wales, "nato", &["BEL"], 2024, Format::Json).json();
+    let bel = shortfall_of(&document, "twenty_percent", "BEL");
+    assert_eq!(bel["shortfall"], "334.051413");
+    assert_eq!(bel["needed"], "417.56426625");
+    assert_eq!(bel["shift"], "334.051413");
+    assert_eq!(bel["shift_within"], "defence");
+    assert_eq!(bel["shortfall_pp"], "4.84500000435112663722017542");
+    assert_eq!(bel["margin_basis"], "defence");
+    assert_eq!(bel["direction"], "more");
+    // Two per cent of GDP has no base that grows: needed is the shortfall,
+    // 2% of 530709.1 = 10614.182 against 6894.766.
+    let two = shortfall_of(&document, "two_percent", "BEL");
+    assert_eq!(two["shortfall"], "3719.416");
+    assert_eq!(two["needed"], "3719.416");
+    assert_eq!(two["shift"], Value::Null);
+    assert_eq!(two["shift_within"], Value::Null);
+
+    let table = distance_on(wales, "nato", &["BEL"], 2024, Format::Table);
+    assert!(table.ok(), "{}", table.stderr);
+    assert!(
+        table
+            .stdout
+            .contains("ally  year        needed  points of defence  or move within defence"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table
+            .stdout
+            .contains("BEL   2024  ≈417.56 more            ≈4.8450                 ≈334.05"),
+        "{}",
+        table.stdout
+    );
+    assert!(table
+        .stdout
+        .contains("the shortfall ÷ 80% (that is, 1 − 20%)"));
+
+    let csv = distance_on(wales, "nato", &["BEL"], 2024, Format::Csv);
+    assert!(csv.stdout.contains(
+        "twenty_percent,BEL,2024,not_met,334.051413,417.56426625,334.051413,defence,4.84500000435112663722017542,defence,money,more,"
+    ));
+}
+
+/// The same solution through two `within` links and for an upper limit, on
+/// the tiny dataset (XTA 2025: equipment 100, personnel 200, infrastructure
+/// 40; defence 340, hardware 140).
+#[test]
+fn distance_solves_linearly_for_any_part_of_the_base() {
+    let file = rule_file(
+        "parts",
+        r#"pledge "Parts" {
+  category defence "Defence" {
+    include nato_category in [equipment, personnel, infrastructure, other]
+  }
+  category hardware "Hardware" within defence {
+    include nato_category in [equipment, infrastructure]
+  }
+  category equipment "Equipment" within hardware {
+    include nato_category == equipment
+  }
+  require floor: equipment >= 40% of defence from 2025
+  require limit: equipment <= 20% of defence from 2025
+  require all: equipment >= 100% of hardware from 2025
+}
+"#,
+    );
+    let document = distance_on(&file, "tests/data/eval/tiny", &["XTA"], 2025, Format::Json).json();
+    // 40% of 340 = 136 against 100: shift 36; add x with 100 + x = 0.4 (340
+    // + x): x = 36 / 0.6 = 60 (160 = 0.4 × 400).
+    let floor = shortfall_of(&document, "floor", "XTA");
+    assert_eq!(floor["shortfall"], "36");
+    assert_eq!(floor["needed"], "60");
+    assert_eq!(floor["shift"], "36");
+    assert_eq!(floor["shift_within"], "defence");
+    // 20% of 340 = 68 against 100: 32 too much; cut x with 100 − x = 0.2
+    // (340 − x): x = 32 / 0.8 = 40 (60 = 0.2 × 300).
+    let limit = shortfall_of(&document, "limit", "XTA");
+    assert_eq!(limit["shortfall"], "32");
+    assert_eq!(limit["needed"], "40");
+    assert_eq!(limit["direction"], "less");
+    // 100% of hardware (140) against 100: adding to equipment alone never
+    // closes the gap of 40; moving 40 of infrastructure into it does.
+    let all = shortfall_of(&document, "all", "XTA");
+    assert_eq!(all["shortfall"], "40");
+    assert_eq!(all["needed"], Value::Null);
+    assert_eq!(all["shift"], "40");
+    assert_eq!(all["shift_within"], "hardware");
 }
 
 #[test]

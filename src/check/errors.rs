@@ -173,6 +173,17 @@ pub enum CheckError {
         #[label("defined here, used nowhere")]
         span: Span,
     },
+    #[error("requirement `{name}` counts itself{chain}: how many allies meet it would depend on how many allies meet it")]
+    #[diagnostic(
+        code(pledge::check::count_cycle),
+        help("`count(...)` must name another requirement that does not count this one; to ask that most allies meet a floor, write the floor as one requirement and `count(floor) >= 16` as another")
+    )]
+    CountCycle {
+        name: String,
+        chain: String,
+        #[label("this `count` leads back to `{name}`")]
+        span: Span,
+    },
     #[error("categories depend on each other in a circle: {chain}")]
     #[diagnostic(
         code(pledge::check::category_cycle),

@@ -235,6 +235,8 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
         });
     }
 
+    count_cycles(checker, &requirements);
+
     // Examples.
     let examples = draft
         .examples
@@ -1354,6 +1356,87 @@ fn type_call(
 /// Collects pairs of categories that an expression adds together. Terms
 /// with opposite signs are not pairs: `core - pensions` subtracts an overlap
 /// on purpose.
+/// `count(x)` inside requirement `x`, or requirements that count each other
+/// in a circle: how many allies meet `x` would depend on itself.
+fn count_cycles(checker: &mut Checker<'_>, requirements: &[Requirement]) {
+    // For each requirement, the requirements it counts, with the span of the
+    // first `count(...)` naming each.
+    let counts: Vec<BTreeMap<RequirementId, Span>> = requirements
+        .iter()
+        .map(|requirement| {
+            let mut found = BTreeMap::new();
+            let bodies = requirement
+                .body
+                .iter()
+                .chain(requirement.scoped.iter().map(|(_, b)| b));
+            for body in bodies {
+                for expr in body.kind.expressions() {
+                    walk(expr, &mut |sub| {
+                        if let TExprKind::Count(other) = sub.kind {
+                            found.entry(other).or_insert(sub.span);
+                        }
+                    });
+                }
+            }
+            found
+        })
+        .collect();
+    let mut reported: BTreeSet<RequirementId> = BTreeSet::new();
+    for start in 0..requirements.len() {
+        if reported.contains(&start) {
+            continue;
+        }
+        // The shortest chain of counts from `start` back to `start`.
+        let mut previous: BTreeMap<RequirementId, RequirementId> = BTreeMap::new();
+        let mut queue = std::collections::VecDeque::from([start]);
+        let mut closing = None;
+        while let Some(at) = queue.pop_front() {
+            let Some(next) = counts.get(at) else { continue };
+            if next.contains_key(&start) {
+                closing = Some(at);
+                break;
+            }
+            for &other in next.keys() {
+                if other != start && !previous.contains_key(&other) {
+                    previous.insert(other, at);
+                    queue.push_back(other);
+                }
+            }
+        }
+        let Some(last) = closing else { continue };
+        let mut chain = vec![last];
+        while let Some(&before) = chain.last().and_then(|at| previous.get(at)) {
+            chain.push(before);
+        }
+        chain.reverse();
+        if chain.first() != Some(&start) {
+            chain.insert(0, start);
+        }
+        let names: Vec<String> = chain
+            .iter()
+            .chain(std::iter::once(&start))
+            .filter_map(|&i| requirements.get(i).map(|r| format!("`{}`", r.id)))
+            .collect();
+        let Some(name) = requirements.get(start).map(|r| r.id.clone()) else {
+            continue;
+        };
+        let first_link = chain.get(1).copied().unwrap_or(start);
+        let Some(&span) = counts.get(start).and_then(|c| c.get(&first_link)) else {
+            continue;
+        };
+        reported.extend(chain.iter().copied());
+        checker.push(CheckError::CountCycle {
+            chain: if chain.len() == 1 {
+                String::new()
+            } else {
+                format!(" through {}", names.join(" → "))
+            },
+            name,
+            span,
+        });
+    }
+}
+
 fn collect_sums(expr: &TExpr, pairs: &mut BTreeSet<(CategoryId, CategoryId)>) {
     let add_pairs = |terms: &[(CategoryId, bool)],
                      pairs: &mut BTreeSet<(CategoryId, CategoryId)>| {

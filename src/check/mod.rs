@@ -88,6 +88,7 @@ fn error_file(error: &CheckError) -> crate::source::FileId {
         | UnusedParam { span, .. }
         | UnusedCategory { span, .. }
         | CategoryCycle { span, .. }
+        | CountCycle { span, .. }
         | Overlap { span, .. }
         | ParamNotConstant { span, .. }
         | NotAYear { span, .. }

@@ -109,14 +109,35 @@ pub fn share_measurable(program: &Program, data: &Dataset, requirement: &Require
         .body
         .iter()
         .chain(requirement.scoped.iter().map(|(_, b)| b));
+    let mut against_gdp = false;
     for body in bodies {
+        against_gdp |= matches!(body.kind, RequirementKind::Path { .. });
         for expr in body.kind.expressions() {
             if !expr_share_safe(program, data, expr) {
                 return false;
             }
+            against_gdp |= mentions_gdp(expr);
         }
     }
-    true
+    // Only a comparison with GDP is what a published share measures; a
+    // share of another category is measured on amounts.
+    against_gdp
+}
+
+fn mentions_gdp(expr: &TExpr) -> bool {
+    match &expr.kind {
+        TExprKind::Indicator(name) => name == "gdp",
+        TExprKind::Neg(a)
+        | TExprKind::Round(a, _)
+        | TExprKind::At(a, _)
+        | TExprKind::Alliance(a) => mentions_gdp(a),
+        TExprKind::Add(a, b)
+        | TExprKind::Sub(a, b)
+        | TExprKind::Mul(a, b)
+        | TExprKind::Div(a, b) => mentions_gdp(a) || mentions_gdp(b),
+        TExprKind::Min(items) | TExprKind::Max(items) => items.iter().any(mentions_gdp),
+        _ => false,
+    }
 }
 
 /// Whether every cap of every category can be applied in shares of GDP.

@@ -85,12 +85,25 @@ pub struct CompiledClause {
     condition: Compiled,
 }
 
-/// What a category did with one item, packed in two bytes.
-pub type Decision = u16;
-pub const EXCLUDE_BASE: u16 = 0x4000;
-pub const COUNTED_IN_BASE: u16 = 0x8000;
-pub const NOT_IN_PARENT: u16 = 0xFFFE;
-pub const UNMATCHED: u16 = 0xFFFF;
+/// What a category did with one item, packed in four bytes: the index of the
+/// deciding `include` clause (below `EXCLUDE_BASE`), of the deciding
+/// `exclude` clause (plus `EXCLUDE_BASE`), or of the category named in
+/// `exclude counted in` (plus `COUNTED_IN_BASE`). Each range holds 2^30
+/// indices, far more clauses than a rule file within the size limits can
+/// have. (It was two bytes once, which made a category with more than 16,383
+/// clauses read as excluding items it counted.)
+pub type Decision = u32;
+pub const EXCLUDE_BASE: u32 = 0x4000_0000;
+pub const COUNTED_IN_BASE: u32 = 0x8000_0000;
+pub const NOT_IN_PARENT: u32 = 0xFFFF_FFFE;
+pub const UNMATCHED: u32 = 0xFFFF_FFFF;
+
+/// A clause or category index as part of a decision: `base + index`, or
+/// `None` if the index does not fit below the next base.
+fn packed(base: u32, index: usize) -> Option<Decision> {
+    let index = u32::try_from(index).ok().filter(|i| *i < EXCLUDE_BASE)?;
+    Some(base + index)
+}
 
 /// Readable form of a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,6 +242,13 @@ impl<'a> Engine<'a> {
             shares: None,
             share_measured: Vec::new(),
         }
+    }
+
+    /// The same engine measuring every requirement on amounts, for
+    /// questions in money (how much more to spend).
+    pub fn amounts_only(mut self) -> Engine<'a> {
+        self.shares = None;
+        self
     }
 
     /// The engine that measures a requirement: on published shares of GDP
@@ -768,7 +788,9 @@ impl<'a> Engine<'a> {
         }
         for &other in &body.counted_in {
             if !weight_in(done, other, position).is_zero() {
-                return (COUNTED_IN_BASE + other as u16, Decimal::ZERO);
+                if let Some(decision) = packed(COUNTED_IN_BASE, other) {
+                    return (decision, Decimal::ZERO);
+                }
             }
         }
         let mut included: Option<(usize, Decimal)> = None;
@@ -787,7 +809,9 @@ impl<'a> Engine<'a> {
             match clause.kind {
                 ClauseKind::Exclude => {
                     if matched {
-                        return (EXCLUDE_BASE + index as u16, Decimal::ZERO);
+                        if let Some(decision) = packed(EXCLUDE_BASE, index) {
+                            return (decision, Decimal::ZERO);
+                        }
                     }
                 }
                 ClauseKind::Include(weight) => {
@@ -800,7 +824,10 @@ impl<'a> Engine<'a> {
         match included {
             Some((index, weight)) => {
                 let weight = parent_weight.map_or(weight, |p| weight.min(p));
-                (index as u16, weight)
+                match packed(0, index) {
+                    Some(decision) => (decision, weight),
+                    None => (UNMATCHED, Decimal::ZERO),
+                }
             }
             None => (UNMATCHED, Decimal::ZERO),
         }

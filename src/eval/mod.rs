@@ -69,6 +69,27 @@ pub fn evaluate(
     sources: &Sources,
     options: &Options,
 ) -> Result<Vec<PledgeOutcome>, Vec<Problem>> {
+    evaluate_as(checked, data, sources, options, false)
+}
+
+/// Evaluates every requirement on amounts, never on published shares of
+/// GDP: for questions in money (`pledge distance`).
+pub fn evaluate_on_amounts(
+    checked: &Checked,
+    data: &Dataset,
+    sources: &Sources,
+    options: &Options,
+) -> Result<Vec<PledgeOutcome>, Vec<Problem>> {
+    evaluate_as(checked, data, sources, options, true)
+}
+
+fn evaluate_as(
+    checked: &Checked,
+    data: &Dataset,
+    sources: &Sources,
+    options: &Options,
+    amounts_only: bool,
+) -> Result<Vec<PledgeOutcome>, Vec<Problem>> {
     let countries = select_countries(data, &options.countries)?;
     let years: Vec<i32> = match options.years {
         Some((from, to)) => (from..=to).collect(),
@@ -77,7 +98,8 @@ pub fn evaluate(
     let mut outcomes = Vec::new();
     let mut problems = Vec::new();
     for program in checked.pledges() {
-        let (outcome, mut errors) = evaluate_program(program, data, sources, &countries, &years);
+        let (outcome, mut errors) =
+            evaluate_program(program, data, sources, (&countries, &years), amounts_only);
         problems.append(&mut errors);
         outcomes.push(outcome);
     }
@@ -205,10 +227,15 @@ fn evaluate_program(
     program: &Program,
     data: &Dataset,
     sources: &Sources,
-    countries: &[u16],
-    years: &[i32],
+    (countries, years): (&[u16], &[i32]),
+    amounts_only: bool,
 ) -> (PledgeOutcome, Vec<Problem>) {
     let engine = Engine::new(program, data);
+    let engine = if amounts_only {
+        engine.amounts_only()
+    } else {
+        engine
+    };
     let mut results = Vec::new();
     // (requirement, first, second) → (country, year, items, count, clause spans)
     let mut double = DoubleCounting::default();
@@ -230,6 +257,7 @@ fn evaluate_program(
                     margin: evaluated.margin,
                     margin_pp: evaluated.margin_pp,
                     margin_basis: evaluated.margin_basis,
+                    base_growth: evaluated.base_growth,
                     unit: evaluated.unit,
                     reason: evaluated.reason,
                     rule: evaluated.rule,
@@ -335,6 +363,8 @@ fn evaluate_program(
             let mut gdp_sum = Decimal::ZERO;
             let mut with_data = 0;
             let mut gdp_complete = true;
+            // Members with figures of their own (not only a reported nil).
+            let mut reporting = 0;
             for &country in &members {
                 let code = data.country_code(country);
                 if let Some(total) = totals
@@ -346,6 +376,7 @@ fn evaluate_program(
                     let nothing = (!data.has_items(country, year)
                         && engine.reports_nothing(country))
                     .then_some(Decimal::ZERO);
+                    reporting += usize::from(total.counted.is_some());
                     if let Some(v) = total.counted.or(nothing) {
                         sum = sum.checked_add(v).unwrap_or(Decimal::MAX);
                         with_data += 1;
@@ -355,6 +386,9 @@ fn evaluate_program(
                         }
                     }
                 }
+            }
+            if reporting == 0 {
+                with_data = 0;
             }
             alliance.push(AllianceTotal {
                 category: category.id.clone(),

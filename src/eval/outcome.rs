@@ -55,13 +55,20 @@ pub struct RequirementResult {
     /// is room to spare, negative is the shortfall.
     #[serde(serialize_with = "decimal_string")]
     pub margin: Option<Decimal>,
-    /// The margin in percentage points of GDP (amounts) or in percentage
+    /// The margin in percentage points of GDP (amounts), of the base of a
+    /// threshold written `x% of base` (such as `defence`), or in percentage
     /// points (shares).
     #[serde(serialize_with = "decimal_string")]
     pub margin_pp: Option<Decimal>,
     /// What `margin_pp` is a percentage of: `gdp`, the base of `x% of base`
     /// (such as `defence`), or `points of the share` for shares.
     pub margin_basis: String,
+    /// For a requirement not met on a share of a category that the compared
+    /// category is part of (`major_equipment >= 20% of defence`): the
+    /// spending to add, which raises the base too. Given by `pledge distance`
+    /// and `pledge explain`, not by `eval`.
+    #[serde(skip)]
+    pub base_growth: Option<super::requirement::BaseGrowth>,
     /// `money`, `ratio` or `number`.
     pub unit: &'static str,
     /// Why there is no result (`no_data`), or why it does not apply.

@@ -18,6 +18,9 @@ pub struct Evaluated {
     pub margin_pp: Option<Decimal>,
     /// What `margin_pp` is a percentage of (`gdp`, or the base of `x% of base`).
     pub margin_basis: String,
+    /// For a requirement not met whose compared category is part of the
+    /// base of its threshold (`major_equipment >= 20% of defence`).
+    pub base_growth: Option<BaseGrowth>,
     pub unit: &'static str,
     pub reason: Option<String>,
     pub rule: String,
@@ -34,6 +37,7 @@ impl Evaluated {
             margin: None,
             margin_pp: None,
             margin_basis: String::new(),
+            base_growth: None,
             unit: "",
             reason: Some(reason),
             rule,
@@ -175,7 +179,7 @@ pub fn evaluate(
                 Ok(v) => v,
                 Err(m) => return no_data(m),
             };
-            finish(
+            let mut evaluated = finish(
                 engine,
                 value,
                 *op,
@@ -186,7 +190,14 @@ pub fn evaluate(
                 year,
                 rule,
                 country_specific,
-            )
+            );
+            if evaluated.status == Status::NotMet {
+                if let Some(margin) = evaluated.margin {
+                    evaluated.base_growth =
+                        base_growth(engine, left, *op, right, margin, country, year);
+                }
+            }
+            evaluated
         }
         RequirementKind::Path {
             value,
@@ -333,6 +344,90 @@ pub fn path_point(
     }
 }
 
+/// What meeting `part >= share of base` needs when `part` is a part of
+/// `base` (`within` it, directly or through other parts): money added to
+/// `part` is counted in `base` too, so the threshold rises with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseGrowth {
+    /// The category compared (`major_equipment`).
+    pub part: String,
+    /// The category the share is of (`defence`).
+    pub base: String,
+    /// The share asked for, as a fraction (`0.2`).
+    pub share: Decimal,
+    /// The spending to add to `part` (to cut from it, for an upper limit),
+    /// which adds (cuts) the same in `base`: x solves
+    /// `part + x = share × (base + x)`, so x = shortfall ÷ (1 − share).
+    /// `None` when the share is 100% or more: adding to `part` alone never
+    /// meets it. The other way to meet it, moving the shortfall itself from
+    /// the rest of `base` into `part`, keeps `base` as it is.
+    pub to_add: Option<Decimal>,
+}
+
+/// `part` is `base` or lies within it, through `within` links only, and no
+/// category on the way has a cap (a cap would stop added money counting).
+fn part_of(engine: &Engine<'_>, part: CategoryId, base: CategoryId, country: u16) -> bool {
+    let bodies = engine.bodies(country);
+    let uncapped = |c: CategoryId| bodies.get(c).is_some_and(|b| b.caps.is_empty());
+    let mut at = part;
+    for _ in 0..=engine.program.categories.len() {
+        if !uncapped(at) {
+            return false;
+        }
+        if at == base {
+            return true;
+        }
+        match engine.program.categories.get(at).and_then(|c| c.within) {
+            Some(parent) => at = parent,
+            None => return false,
+        }
+    }
+    false
+}
+
+fn base_growth(
+    engine: &Engine<'_>,
+    left: &TExpr,
+    op: CompareOp,
+    right: &TExpr,
+    margin: Decimal,
+    country: u16,
+    year: i32,
+) -> Option<BaseGrowth> {
+    if !matches!(
+        op,
+        CompareOp::Ge | CompareOp::Gt | CompareOp::Le | CompareOp::Lt
+    ) {
+        return None;
+    }
+    let TExprKind::Category(part) = left.kind else {
+        return None;
+    };
+    let TExprKind::Mul(a, b) = &right.kind else {
+        return None;
+    };
+    let (share, base) = match (&a.kind, &b.kind) {
+        (_, TExprKind::Category(base)) if a.ty == Type::Ratio => (a, *base),
+        (TExprKind::Category(base), _) if b.ty == Type::Ratio => (b, *base),
+        _ => return None,
+    };
+    if part == base || !part_of(engine, part, base, country) {
+        return None;
+    }
+    let share = engine.eval(share, country, year).ok()?;
+    let name = |c: CategoryId| engine.program.categories.get(c).map(|c| c.id.clone());
+    let shortfall = -margin;
+    let to_add = Some(Decimal::ONE - share)
+        .filter(|rest| *rest > Decimal::ZERO)
+        .and_then(|rest| shortfall.checked_div(rest));
+    Some(BaseGrowth {
+        part: name(part)?,
+        base: name(base)?,
+        share,
+        to_add,
+    })
+}
+
 /// The amount a threshold such as `20% of defence` is a share of: margins
 /// are then given in points of that amount (`None`: points of GDP).
 fn basis_of(threshold: &TExpr) -> Option<&TExpr> {
@@ -391,6 +486,7 @@ fn finish(
         margin: Some(margin),
         margin_pp,
         margin_basis,
+        base_growth: None,
         // Measured on published shares, an "amount" is a share of GDP.
         unit: if ty == Type::Money && engine.in_shares(country, year) {
             "share_of_gdp"

@@ -144,6 +144,13 @@ pub const LEGEND: &str = "met +x: met with x percentage points of GDP to spare (
 short -x: not met, x points short · not due: before the year it applies from · \
 n/a: not a member that year, or not in scope · no data: a figure is missing (`pledge explain` says which)";
 
+/// The legend of a pledge with a requirement on a share of another amount
+/// (`major_equipment >= 20% of defence`), whose margins are in points of
+/// that amount.
+pub const LEGEND_OTHER_BASIS: &str = "met +x: met with x percentage points to spare, of GDP unless the heading of a requirement names another amount (points of the share for shares) · \
+short -x: not met, x points short · not due: before the year it applies from · \
+n/a: not a member that year, or not in scope · no data: a figure is missing (`pledge explain` says which)";
+
 /// A heading: underlined in text (`=` for the title, `-` below it), `#` in
 /// Markdown.
 pub fn heading(text: &str, level: usize, markdown: bool) -> String {
@@ -178,7 +185,15 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
         "Data: {} ({}); amounts in {}.",
         data.manifest.name, data.manifest.edition, data.manifest.money_unit
     )));
-    out.push_str(&paragraph(format!("Legend: {LEGEND}")));
+    let other_basis = outcome
+        .results
+        .iter()
+        .any(|r| !matches!(r.margin_basis.as_str(), "" | "gdp" | "points of the share"));
+    if other_basis {
+        out.push_str(&paragraph(format!("Legend: {LEGEND_OTHER_BASIS}")));
+    } else {
+        out.push_str(&paragraph(format!("Legend: {LEGEND}")));
+    }
     if !markdown {
         out.push('\n');
     }
@@ -215,7 +230,7 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
             .map_or("gdp", |r| r.margin_basis.as_str());
         if basis != "gdp" && basis != "points of the share" {
             out.push_str(&paragraph(format!(
-                "Margins are in percentage points of `{basis}`."
+                "Margins are in percentage points of `{basis}`, not of GDP: +1.00 is 1% of `{basis}` to spare."
             )));
         }
         // Years in which the requirement is not yet due for any ally are

@@ -31,6 +31,7 @@ pub fn in_unit(value: Decimal, unit: &str) -> String {
     match unit {
         "money" => money(value),
         "ratio" => percent(value),
+        "share_of_gdp" => format!("{} of GDP", percent(value)),
         _ => value.normalize().to_string(),
     }
 }
