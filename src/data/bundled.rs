@@ -7,7 +7,7 @@ use super::load::DataSource;
 pub const DEFAULT: &str = "nato";
 
 /// The names of the bundled datasets.
-pub const NAMES: [&str; 3] = ["nato", "sample", "cofog"];
+pub const NAMES: [&str; 5] = ["nato", "sample", "cofog", "nato-2025", "nato-cofog"];
 
 /// A bundled dataset by name.
 pub fn source(name: &str) -> Option<DataSource> {
@@ -29,6 +29,18 @@ pub fn source(name: &str) -> Option<DataSource> {
             manifest: include_str!("../../data/cofog/dataset.json"),
             items: include_str!("../../data/cofog/line_items.csv"),
             indicators: include_str!("../../data/cofog/indicators.csv"),
+        }),
+        "nato-2025" => Some(DataSource::Embedded {
+            dir: "data/nato-2025",
+            manifest: include_str!("../../data/nato-2025/dataset.json"),
+            items: include_str!("../../data/nato-2025/line_items.csv"),
+            indicators: include_str!("../../data/nato-2025/indicators.csv"),
+        }),
+        "nato-cofog" => Some(DataSource::Embedded {
+            dir: "data/nato-cofog",
+            manifest: include_str!("../../data/nato-cofog/dataset.json"),
+            items: include_str!("../../data/nato-cofog/line_items.csv"),
+            indicators: include_str!("../../data/nato-cofog/indicators.csv"),
         }),
         _ => None,
     }
