@@ -90,6 +90,62 @@ def q4(x):
     return Decimal(x).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
 
 
+def validate_format(out):
+    """Re-read the written files and check them against the dataset format
+    (docs/data.md), including its newer parts: `share_of_gdp`, an empty
+    `amount` only where `share_of_gdp` is given, `*` in a text field,
+    `edition` naming an entry of `editions`."""
+    with open(os.path.join(out, "dataset.json"), encoding="utf-8") as f:
+        m = json.load(f)
+    problems = []
+    codes = {c["code"] for c in m["countries"]}
+    fields = {fd["name"]: fd for fd in m.get("fields", [])}
+    editions = {e["id"] for e in m.get("editions", [])}
+    tags = set(m.get("tags", []))
+    series = [s["name"] for s in m["indicator_series"]]
+    with open(os.path.join(out, m["line_items"]), newline="", encoding="utf-8") as f:
+        rd = csv.DictReader(f)
+        allowed = {"id", "country", "year", "amount", "share_of_gdp", "edition", "tags"} | set(fields)
+        if set(rd.fieldnames) - allowed or not set(fields) <= set(rd.fieldnames):
+            problems.append("line-item columns %s" % rd.fieldnames)
+        for n, r in enumerate(rd, start=2):
+            where = "line_items.csv:%d" % n
+            if r["country"] not in codes:
+                problems.append(where + " country")
+            if not r["year"].isdigit():
+                problems.append(where + " year")
+            if not r["amount"] and not r.get("share_of_gdp"):
+                problems.append(where + " neither amount nor share_of_gdp")
+            for col in ("amount", "share_of_gdp"):
+                if r.get(col):
+                    try:
+                        Decimal(r[col])
+                    except Exception:
+                        problems.append(where + " " + col)
+            if r.get("edition") and r["edition"] not in editions:
+                problems.append(where + " edition")
+            for name, fd in fields.items():
+                v = r[name]
+                if v and v != "*" and fd.get("values") is not None and v not in fd["values"]:
+                    problems.append(where + " " + name)
+                if v and fd.get("unpublished"):
+                    problems.append(where + " %s is declared unpublished but filled" % name)
+            for t in filter(None, r.get("tags", "").split(";")):
+                if t not in tags or m.get("unpublished_tags"):
+                    problems.append(where + " tag " + t)
+    with open(os.path.join(out, m["indicators"]), newline="", encoding="utf-8") as f:
+        rd = csv.DictReader(f)
+        if rd.fieldnames != ["country", "year"] + series:
+            problems.append("indicator columns %s" % rd.fieldnames)
+        seen = set()
+        for r in rd:
+            k = (r["country"], r["year"])
+            if r["country"] not in codes or k in seen:
+                problems.append("indicators %s" % (k,))
+            seen.add(k)
+    return problems
+
+
 def main():
     shared = sys.argv[1]
     out = sys.argv[2] if len(sys.argv) > 2 else os.path.dirname(os.path.abspath(__file__))
@@ -365,6 +421,10 @@ def main():
         if why != "medium-high":
             print("  2025 %s %s" % (code, why))
 
+    fmt = validate_format(out)
+    print("format check (docs/data.md, incl. share_of_gdp, *, editions, unpublished): %s"
+          % ("passed" if not fmt else "%d problem(s)" % len(fmt)))
+    failures.extend(fmt[:20])
     if failures:
         for f in failures:
             print("FAIL " + f)
