@@ -284,12 +284,12 @@ fn every_rule_file_checks_cleanly() {
         }
     }
     files.sort();
-    assert_eq!(files.len(), 9);
+    assert_eq!(files.len(), 11);
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     let mut args = vec!["check"];
     args.extend(names.iter().map(String::as_str));
     let run = snapshot("check_rules", &args, 0);
-    assert_eq!(run.stderr, "checked 9 file(s): 0 error(s), 0 warning(s)\n");
+    assert_eq!(run.stderr, "checked 11 file(s): 0 error(s), 0 warning(s)\n");
 }
 
 #[test]
