@@ -165,28 +165,37 @@ fn what_the_nato_tables_leave_out_is_absent_not_zero() {
     );
 }
 
-/// `pledge eval rules/wales-2014.pledge` on the embedded data, through the
-/// library: load, check, evaluate.
-fn wales(years: Option<(i32, i32)>) -> (PledgeOutcome, Dataset) {
+/// `pledge eval FILE [--data NAME] [--set ...] [--country ...]` through the
+/// library: load, check (cleanly), apply the sets, evaluate the one pledge.
+fn evaluate_file(
+    file: &str,
+    data: Option<&str>,
+    sets: &[String],
+    countries: Vec<String>,
+    years: Option<(i32, i32)>,
+) -> (PledgeOutcome, Dataset) {
     let read = |path: &Path| std::fs::read_to_string(path);
-    let ws = workspace::load(Path::new("rules/wales-2014.pledge"), &read).unwrap();
-    // No `--data` and no `meta dataset`: the bundled NATO data.
-    let data = cli::load_data(None, Some(&ws)).unwrap();
-    assert_eq!(data.items_file, "data/nato/line_items.csv");
+    let ws = workspace::load(Path::new(file), &read).unwrap();
+    let data = cli::load_data(data, Some(&ws)).unwrap();
     let (checked, problems) = check::check(&ws, Some(&data.manifest));
     assert!(
         problems.is_empty(),
         "{}",
         render_all(&problems, ErrorFormat::Human, false)
     );
-    let checked = check::apply_sets(&checked.unwrap(), &[]).unwrap();
-    let options = Options {
-        years,
-        countries: Vec::new(),
-    };
+    let checked = check::apply_sets(&checked.unwrap(), sets).unwrap();
+    let options = Options { years, countries };
     let mut outcomes = eval::evaluate(&checked, &data, &ws.sources, &options).unwrap();
     assert_eq!(outcomes.len(), 1);
     (outcomes.remove(0), data)
+}
+
+/// `pledge eval rules/wales-2014.pledge` on the embedded data.
+fn wales(years: Option<(i32, i32)>) -> (PledgeOutcome, Dataset) {
+    // No `--data` and no `meta dataset`: the bundled NATO data.
+    let (outcome, data) = evaluate_file("rules/wales-2014.pledge", None, &[], Vec::new(), years);
+    assert_eq!(data.items_file, "data/nato/line_items.csv");
+    (outcome, data)
 }
 
 #[test]
@@ -357,59 +366,28 @@ fn wales_counts_equal_natos_own_counts_every_year() {
     assert_eq!(meeting(&outcome, "twenty_percent", 2014), 7);
     assert_eq!(meeting(&outcome, "twenty_percent", 2024), 29);
     // NATO's August 2025 edition revises 2024 down: 18 Allies.
-    let read = |path: &Path| std::fs::read_to_string(path);
-    let ws = workspace::load(Path::new("rules/wales-2014.pledge"), &read).unwrap();
-    let data = cli::load_data(Some("nato-2025"), Some(&ws)).unwrap();
-    let (checked, _) = check::check(&ws, Some(&data.manifest));
-    let checked = check::apply_sets(&checked.unwrap(), &[]).unwrap();
-    let options = Options {
-        years: None,
-        countries: Vec::new(),
-    };
-    let revised = eval::evaluate(&checked, &data, &ws.sources, &options)
-        .unwrap()
-        .remove(0);
+    let (revised, _) = evaluate_file(
+        "rules/wales-2014.pledge",
+        Some("nato-2025"),
+        &[],
+        Vec::new(),
+        None,
+    );
     assert_eq!(meeting(&revised, "two_percent", 2024), 18);
     assert_eq!(meeting(&revised, "two_percent", 2023), 10);
 }
 
-/// The Hague text on NATO's data, through the library.
-fn hague() -> PledgeOutcome {
-    let read = |path: &Path| std::fs::read_to_string(path);
-    let ws = workspace::load(Path::new("rules/hague-2025.pledge"), &read).unwrap();
-    let data = cli::load_data(None, Some(&ws)).unwrap();
-    let (checked, _) = check::check(&ws, Some(&data.manifest));
-    let checked = check::apply_sets(&checked.unwrap(), &[]).unwrap();
-    let options = Options {
-        years: None,
-        countries: Vec::new(),
-    };
-    eval::evaluate(&checked, &data, &ws.sources, &options)
-        .unwrap()
-        .remove(0)
+/// The Hague text on NATO's data, with `--set` values.
+fn hague(sets: &[String]) -> PledgeOutcome {
+    evaluate_file("rules/hague-2025.pledge", None, sets, Vec::new(), None).0
 }
 
 #[test]
 fn unpublished_spending_is_no_data_never_a_shortfall() {
-    let outcome = hague();
-    let with_due = |year: i32| {
-        let sets = [format!("deadline={year}")];
-        let read = |path: &Path| std::fs::read_to_string(path);
-        let ws = workspace::load(Path::new("rules/hague-2025.pledge"), &read).unwrap();
-        let data = cli::load_data(None, Some(&ws)).unwrap();
-        let (checked, _) = check::check(&ws, Some(&data.manifest));
-        let checked = check::apply_sets(&checked.unwrap(), &sets).unwrap();
-        let options = Options {
-            years: None,
-            countries: Vec::new(),
-        };
-        eval::evaluate(&checked, &data, &ws.sources, &options)
-            .unwrap()
-            .remove(0)
-    };
+    let outcome = hague(&[]);
     // The 5% headline needs the related 1.5%, which NATO does not publish:
     // no data for every ally, due or not, and never "not met".
-    let due = with_due(2024);
+    let due = hague(&["deadline=2024".to_string()]);
     for r in due.results.iter().filter(|r| r.requirement == "headline") {
         assert_ne!(r.status, Status::NotMet, "{} {}", r.country, r.year);
     }
@@ -455,29 +433,15 @@ fn alliance_totals_reproduce_natos_aggregates() {
     // edition (../shared/data/nato/nato-aggregates-2024-edition.csv), 4 d.p.
     let total: [(i32, &str); 2] = [(2014, "2.5786"), (2024, "2.7127")];
     let europe_canada: [(i32, &str); 2] = [(2014, "1.4278"), (2024, "2.0155")];
-    let read = |path: &Path| std::fs::read_to_string(path);
-    let ws = workspace::load(Path::new("rules/wales-2014.pledge"), &read).unwrap();
-    let data = cli::load_data(None, Some(&ws)).unwrap();
-    let (checked, _) = check::check(&ws, Some(&data.manifest));
-    let checked = check::apply_sets(&checked.unwrap(), &[]).unwrap();
-    let all = Options {
-        years: None,
-        countries: Vec::new(),
-    };
-    let without_usa = Options {
-        years: None,
-        countries: data
-            .manifest
-            .countries
-            .iter()
-            .map(|c| c.code.clone())
-            .filter(|c| c != "USA")
-            .collect(),
-    };
-    for (options, expected) in [(all, total), (without_usa, europe_canada)] {
-        let outcome = eval::evaluate(&checked, &data, &ws.sources, &options)
-            .unwrap()
-            .remove(0);
+    let without_usa: Vec<String> = nato()
+        .manifest
+        .countries
+        .iter()
+        .map(|c| c.code.clone())
+        .filter(|c| c != "USA")
+        .collect();
+    for (countries, expected) in [(Vec::new(), total), (without_usa, europe_canada)] {
+        let (outcome, _) = evaluate_file("rules/wales-2014.pledge", None, &[], countries, None);
         for (year, share) in expected {
             let a = outcome
                 .alliance

@@ -268,15 +268,6 @@ impl Dataset {
         self.manifest.editions.get(index)
     }
 
-    /// Country-years whose every item has a published share of GDP: there
-    /// the published share, not amount ÷ GDP, is the figure compared with a
-    /// share of GDP (NATO's own counts are made on its published shares).
-    pub fn share_basis(&self, country: u16, year: i32) -> bool {
-        self.shares
-            .as_ref()
-            .is_some_and(|s| s.share_years.contains(&(country, year)))
-    }
-
     /// Builds `shares`: a copy in which every item of a country-year whose
     /// items all have a share is measured by that share (as a fraction of
     /// GDP), and GDP is 1. Other country-years keep their amounts.

@@ -669,7 +669,8 @@ impl<'a> Engine<'a> {
                 .manifest
                 .country(code)
                 .and_then(|c| c.no_expenditure.clone());
-            let mut includes = 0;
+            // Include clauses, and those the dataset cannot apply here.
+            let (mut includes, mut unpublished_includes) = (0, 0);
             let mut first_gap = None;
             for (clause, _) in &body.clauses {
                 let include = matches!(clause.kind, ClauseKind::Include(_));
@@ -678,17 +679,13 @@ impl<'a> Engine<'a> {
                     super::coverage::unpublished(self.data, &clause.condition, country, year)
                 {
                     if include {
+                        unpublished_includes += 1;
                         first_gap.get_or_insert_with(|| reason.clone());
                     }
                     state.gaps.push((clause.text.clone(), reason));
                 }
             }
-            let uncovered = includes > 0
-                && state.gaps.len() >= includes
-                && body.clauses.iter().all(|(clause, _)| {
-                    !matches!(clause.kind, ClauseKind::Include(_))
-                        || state.gaps.iter().any(|(text, _)| *text == clause.text)
-                });
+            let uncovered = includes > 0 && unpublished_includes == includes;
             if items.is_empty() && no_expenditure.is_some() {
                 // Nothing spent, as the source says: zero in alliance sums
                 // (the member's own requirements say why there is no data).
