@@ -5,14 +5,13 @@
 // parser then refers to `alloc`.
 extern crate alloc;
 
+pub mod analysis;
 pub mod ast;
 pub mod check;
 pub mod cli;
-pub mod compare;
 pub mod data;
 pub mod diagnostics;
 pub mod eval;
-pub mod explain;
 pub mod lexical;
 pub mod parse;
 pub mod print;
@@ -21,6 +20,4 @@ pub mod report;
 pub mod source;
 pub mod stamp;
 pub mod synthetic;
-pub mod testing;
-pub mod whatif;
 pub mod workspace;

@@ -15,9 +15,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use pledge::cli::test::{run, TestArgs};
 use pledge::cli::Output;
 use pledge::diagnostics::ErrorFormat;
-use pledge::testing::{run, TestArgs};
 
 const FIXTURES: &str = "tests/data/pledge_test";
 

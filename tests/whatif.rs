@@ -1,5 +1,5 @@
 //! `pledge sweep` and `pledge distance`, run in-process through
-//! `pledge::whatif::run_sweep` and `run_distance` on the fictional sample
+//! `pledge::cli::sweep::run` and `pledge::cli::distance::run` on the fictional sample
 //! dataset, with every expected figure computed by hand from
 //! `data/sample/README.md`.
 //!
@@ -31,10 +31,11 @@ use common::redact_stamps;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use pledge::cli::distance::{run as run_distance, DistanceArgs};
+use pledge::cli::sweep::{run as run_sweep, SweepArgs};
 use pledge::cli::{DataArgs, Output, Selection};
 use pledge::diagnostics::ErrorFormat;
 use pledge::report::Format;
-use pledge::whatif::{run_distance, run_sweep, DistanceArgs, SweepArgs};
 use serde_json::Value;
 
 const HAGUE: &str = "rules/hague-2025.pledge";

@@ -4,14 +4,20 @@
 //! (`overlap`). Every problem is collected; a `Checked` is returned only when
 //! there are no errors. Warnings never stop a run.
 
+mod conditions;
 mod errors;
+mod examples;
 mod lower;
+mod order;
 mod overlap;
+mod params;
+mod resolve;
+mod types;
 
 use std::collections::BTreeSet;
 
 pub use errors::CheckError;
-pub(crate) use lower::{constant_value, describe_value};
+pub(crate) use params::{constant_value, describe_value};
 
 use crate::ast::{self, Clause, Ident, Item, ReplaceDecl};
 use crate::data::schema::Manifest;
@@ -564,7 +570,7 @@ pub fn apply_sets(checked: &Checked, sets: &[String]) -> Result<Checked, Vec<Pro
             schema: None,
             problems: Vec::new(),
         };
-        let constant = lower::constant(&mut checker, &expr);
+        let constant = params::constant(&mut checker, &expr);
         problems.append(&mut checker.problems);
         let Some((value, ty)) = constant else {
             continue;

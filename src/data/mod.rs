@@ -2,9 +2,16 @@
 //! datasets bundled into the binary.
 
 pub mod bundled;
+mod csv_rows;
+mod csv_thread;
 pub mod dataset;
+pub mod errors;
+mod json;
 pub mod load;
+mod manifest;
+mod numbers;
 pub mod schema;
 
 pub use dataset::Dataset;
-pub use load::{load, DataError, DataSource};
+pub use errors::DataError;
+pub use load::{load, DataSource};

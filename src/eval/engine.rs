@@ -10,9 +10,14 @@ use std::rc::Rc;
 
 use rust_decimal::Decimal;
 
-use crate::ast::CompareOp;
-use crate::data::dataset::{Column, Dataset, ANY, NONE};
+use crate::data::dataset::Dataset;
 use crate::program::*;
+
+use super::conditions::*;
+pub use super::decision::*;
+pub use super::expr::compare;
+#[allow(unused_imports)]
+use super::expr::*;
 
 /// Why a value cannot be computed. Never silently zero.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,46 +36,7 @@ impl Missing {
 pub type Value = Result<Decimal, Missing>;
 
 /// How deep parameters may refer to each other through their years.
-const MAX_PARAM_DEPTH: usize = 8;
-
-/// A condition compiled against the dataset's columns and symbols.
-#[derive(Debug, Clone)]
-enum Compiled {
-    And(Box<Compiled>, Box<Compiled>),
-    Or(Box<Compiled>, Box<Compiled>),
-    Not(Box<Compiled>),
-    /// The item has this tag bit (0: a tag the dataset does not have).
-    Tag(u64),
-    Text {
-        column: usize,
-        op: CompareOp,
-        symbol: u32,
-    },
-    TextIn {
-        column: usize,
-        symbols: Vec<u32>,
-        negated: bool,
-    },
-    Number {
-        column: Option<usize>,
-        op: CompareOp,
-        value: Decimal,
-    },
-    NumberIn {
-        column: Option<usize>,
-        values: Vec<Decimal>,
-        negated: bool,
-    },
-    Bool {
-        column: usize,
-        op: CompareOp,
-        value: bool,
-    },
-    /// A field the dataset does not have: every item lacks it.
-    Absent {
-        true_when_absent: bool,
-    },
-}
+pub(crate) const MAX_PARAM_DEPTH: usize = 8;
 
 /// A category body compiled for one country.
 #[derive(Debug, Clone)]
@@ -82,47 +48,7 @@ pub struct Body<'p> {
 
 #[derive(Debug, Clone)]
 pub struct CompiledClause {
-    condition: Compiled,
-}
-
-/// What a category did with one item, packed in four bytes: the index of the
-/// deciding `include` clause (below `EXCLUDE_BASE`), of the deciding
-/// `exclude` clause (plus `EXCLUDE_BASE`), or of the category named in
-/// `exclude counted in` (plus `COUNTED_IN_BASE`). Each range holds 2^30
-/// indices, far more clauses than a rule file within the size limits can
-/// have. (It was two bytes once, which made a category with more than 16,383
-/// clauses read as excluding items it counted.)
-pub type Decision = u32;
-pub const EXCLUDE_BASE: u32 = 0x4000_0000;
-pub const COUNTED_IN_BASE: u32 = 0x8000_0000;
-pub const NOT_IN_PARENT: u32 = 0xFFFF_FFFE;
-pub const UNMATCHED: u32 = 0xFFFF_FFFF;
-
-/// A clause or category index as part of a decision: `base + index`, or
-/// `None` if the index does not fit below the next base.
-fn packed(base: u32, index: usize) -> Option<Decision> {
-    let index = u32::try_from(index).ok().filter(|i| *i < EXCLUDE_BASE)?;
-    Some(base + index)
-}
-
-/// Readable form of a decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecisionKind {
-    Included(usize),
-    Excluded(usize),
-    CountedIn(CategoryId),
-    NotInParent,
-    Unmatched,
-}
-
-pub fn decode(decision: Decision) -> DecisionKind {
-    match decision {
-        UNMATCHED => DecisionKind::Unmatched,
-        NOT_IN_PARENT => DecisionKind::NotInParent,
-        d if d >= COUNTED_IN_BASE => DecisionKind::CountedIn((d - COUNTED_IN_BASE) as usize),
-        d if d >= EXCLUDE_BASE => DecisionKind::Excluded((d - EXCLUDE_BASE) as usize),
-        d => DecisionKind::Included(d as usize),
-    }
+    pub(crate) condition: Compiled,
 }
 
 /// One category for one country and year.
@@ -194,17 +120,17 @@ impl YearState {
 pub struct Engine<'a> {
     pub program: &'a Program,
     pub data: &'a Dataset,
-    bodies: RefCell<HashMap<u16, Rc<Vec<Body<'a>>>>>,
-    states: RefCell<HashMap<(u16, i32), Rc<YearState>>>,
+    pub(crate) bodies: RefCell<HashMap<u16, Rc<Vec<Body<'a>>>>>,
+    pub(crate) states: RefCell<HashMap<(u16, i32), Rc<YearState>>>,
     /// Requirements being counted (to stop `count` from referring to itself).
-    counting: RefCell<Vec<RequirementId>>,
+    pub(crate) counting: RefCell<Vec<RequirementId>>,
     /// Results of `count(requirement)` per year.
-    counts: RefCell<HashMap<(RequirementId, i32), Value>>,
+    pub(crate) counts: RefCell<HashMap<(RequirementId, i32), Value>>,
     /// The same program on the dataset's published shares of GDP, when it
     /// has them (see `coverage`).
-    shares: Option<Box<Engine<'a>>>,
+    pub(crate) shares: Option<Box<Engine<'a>>>,
     /// Per requirement: measured on the shares when there are any.
-    share_measured: Vec<bool>,
+    pub(crate) share_measured: Vec<bool>,
 }
 
 impl<'a> Engine<'a> {
@@ -231,7 +157,7 @@ impl<'a> Engine<'a> {
         engine
     }
 
-    fn plain(program: &'a Program, data: &'a Dataset) -> Engine<'a> {
+    pub(crate) fn plain(program: &'a Program, data: &'a Dataset) -> Engine<'a> {
         Engine {
             program,
             data,
@@ -335,252 +261,6 @@ impl<'a> Engine<'a> {
         bodies
     }
 
-    fn compile(&self, condition: &Condition) -> Compiled {
-        match condition {
-            Condition::And(a, b) => {
-                Compiled::And(Box::new(self.compile(a)), Box::new(self.compile(b)))
-            }
-            Condition::Or(a, b) => {
-                Compiled::Or(Box::new(self.compile(a)), Box::new(self.compile(b)))
-            }
-            Condition::Not(inner) => Compiled::Not(Box::new(self.compile(inner))),
-            Condition::Tag(tag) => Compiled::Tag(self.data.tag_bit(tag).unwrap_or(0)),
-            Condition::Compare { field, op, value } => self.compile_compare(field, *op, value),
-            Condition::In {
-                field,
-                negated,
-                values,
-            } => {
-                if field == "amount" {
-                    return Compiled::NumberIn {
-                        column: None,
-                        values: values.iter().filter_map(number_literal).collect(),
-                        negated: *negated,
-                    };
-                }
-                match self
-                    .data
-                    .field_index(field)
-                    .and_then(|i| Some((i, self.data.columns.get(i)?)))
-                {
-                    Some((column, Column::Text(_))) => Compiled::TextIn {
-                        column,
-                        symbols: values
-                            .iter()
-                            .map(|v| self.data.symbol(&v.to_string()))
-                            .collect(),
-                        negated: *negated,
-                    },
-                    Some((column, Column::Number(_))) => Compiled::NumberIn {
-                        column: Some(column),
-                        values: values.iter().filter_map(number_literal).collect(),
-                        negated: *negated,
-                    },
-                    Some((column, Column::Bool(_))) => {
-                        let wanted: Vec<bool> = values
-                            .iter()
-                            .filter_map(|v| match v {
-                                Literal::Bool(b) => Some(*b),
-                                _ => None,
-                            })
-                            .collect();
-                        let mut condition = Compiled::Absent {
-                            true_when_absent: false,
-                        };
-                        for value in wanted {
-                            condition = Compiled::Or(
-                                Box::new(condition),
-                                Box::new(Compiled::Bool {
-                                    column,
-                                    op: CompareOp::Eq,
-                                    value,
-                                }),
-                            );
-                        }
-                        if *negated {
-                            Compiled::Not(Box::new(condition))
-                        } else {
-                            condition
-                        }
-                    }
-                    None => Compiled::Absent {
-                        true_when_absent: *negated,
-                    },
-                }
-            }
-        }
-    }
-
-    fn compile_compare(&self, field: &str, op: CompareOp, value: &Literal) -> Compiled {
-        if field == "amount" {
-            return match number_literal(value) {
-                Some(v) => Compiled::Number {
-                    column: None,
-                    op,
-                    value: v,
-                },
-                None => Compiled::Absent {
-                    true_when_absent: false,
-                },
-            };
-        }
-        let absent = Compiled::Absent {
-            true_when_absent: op == CompareOp::Ne,
-        };
-        let Some(column) = self.data.field_index(field) else {
-            return absent;
-        };
-        match (self.data.columns.get(column), value) {
-            (Some(Column::Text(_)), Literal::Text(text)) => Compiled::Text {
-                column,
-                op,
-                symbol: self.data.symbol(text),
-            },
-            (Some(Column::Number(_)), Literal::Number(n)) => Compiled::Number {
-                column: Some(column),
-                op,
-                value: *n,
-            },
-            (Some(Column::Bool(_)), Literal::Bool(b)) => Compiled::Bool {
-                column,
-                op,
-                value: *b,
-            },
-            _ => absent,
-        }
-    }
-
-    fn matches(&self, condition: &Compiled, item: usize) -> bool {
-        match condition {
-            Compiled::And(a, b) => self.matches(a, item) && self.matches(b, item),
-            Compiled::Or(a, b) => self.matches(a, item) || self.matches(b, item),
-            Compiled::Not(inner) => !self.matches(inner, item),
-            Compiled::Tag(bit) => self.data.tags.get(item).is_some_and(|tags| tags & bit != 0),
-            Compiled::Text { column, op, symbol } => {
-                let actual = match self.data.columns.get(*column) {
-                    Some(Column::Text(values)) => values.get(item).copied().unwrap_or(NONE),
-                    _ => NONE,
-                };
-                match op {
-                    CompareOp::Eq => actual != NONE && actual == *symbol,
-                    CompareOp::Ne => actual == NONE || actual != *symbol,
-                    _ => false,
-                }
-            }
-            Compiled::TextIn {
-                column,
-                symbols,
-                negated,
-            } => {
-                let actual = match self.data.columns.get(*column) {
-                    Some(Column::Text(values)) => values.get(item).copied().unwrap_or(NONE),
-                    _ => NONE,
-                };
-                let found = actual != NONE && symbols.contains(&actual);
-                found != *negated
-            }
-            Compiled::Number { column, op, value } => match self.number(*column, item) {
-                Some(actual) => compare(actual, *op, *value),
-                None => *op == CompareOp::Ne,
-            },
-            Compiled::NumberIn {
-                column,
-                values,
-                negated,
-            } => {
-                let found = self
-                    .number(*column, item)
-                    .is_some_and(|a| values.contains(&a));
-                found != *negated
-            }
-            Compiled::Bool { column, op, value } => {
-                let actual = match self.data.columns.get(*column) {
-                    Some(Column::Bool(values)) => values.get(item).copied().flatten(),
-                    _ => None,
-                };
-                match (actual, op) {
-                    (Some(a), CompareOp::Eq) => a == *value,
-                    (Some(a), CompareOp::Ne) => a != *value,
-                    (None, CompareOp::Ne) => true,
-                    _ => false,
-                }
-            }
-            Compiled::Absent { true_when_absent } => *true_when_absent,
-        }
-    }
-
-    /// `matches` where an item may cover every value of a field (`*`):
-    /// `Err(column)` when the answer depends on a split that is not
-    /// published.
-    fn matches3(&self, condition: &Compiled, item: usize) -> Result<bool, usize> {
-        match condition {
-            Compiled::And(a, b) => match (self.matches3(a, item), self.matches3(b, item)) {
-                (Ok(false), _) | (_, Ok(false)) => Ok(false),
-                (Err(c), _) | (_, Err(c)) => Err(c),
-                _ => Ok(true),
-            },
-            Compiled::Or(a, b) => match (self.matches3(a, item), self.matches3(b, item)) {
-                (Ok(true), _) | (_, Ok(true)) => Ok(true),
-                (Err(c), _) | (_, Err(c)) => Err(c),
-                _ => Ok(false),
-            },
-            Compiled::Not(inner) => self.matches3(inner, item).map(|m| !m),
-            Compiled::Text { column, op, symbol } if self.text_at(*column, item) == ANY => {
-                let all = self.declared_symbols(*column);
-                let only = all.len() == 1 && all.contains(symbol);
-                let none = !all.is_empty() && !all.contains(symbol);
-                match (op, only, none) {
-                    (CompareOp::Eq, true, _) | (CompareOp::Ne, _, true) => Ok(true),
-                    (CompareOp::Eq, _, true) | (CompareOp::Ne, true, _) => Ok(false),
-                    _ => Err(*column),
-                }
-            }
-            Compiled::TextIn {
-                column,
-                symbols,
-                negated,
-            } if self.text_at(*column, item) == ANY => {
-                let all = self.declared_symbols(*column);
-                if !all.is_empty() && all.iter().all(|s| symbols.contains(s)) {
-                    Ok(!*negated)
-                } else if !all.is_empty() && !all.iter().any(|s| symbols.contains(s)) {
-                    Ok(*negated)
-                } else {
-                    Err(*column)
-                }
-            }
-            other => Ok(self.matches(other, item)),
-        }
-    }
-
-    fn text_at(&self, column: usize, item: usize) -> u32 {
-        match self.data.columns.get(column) {
-            Some(Column::Text(values)) => values.get(item).copied().unwrap_or(NONE),
-            _ => NONE,
-        }
-    }
-
-    /// The symbols of a text field's declared values (empty: any text).
-    fn declared_symbols(&self, column: usize) -> Vec<u32> {
-        self.data
-            .manifest
-            .fields
-            .get(column)
-            .and_then(|f| f.values.as_ref())
-            .map(|values| values.iter().map(|v| self.data.symbol(v)).collect())
-            .unwrap_or_default()
-    }
-
-    fn number(&self, column: Option<usize>, item: usize) -> Option<Decimal> {
-        match column {
-            None => self.data.amount.get(item).copied(),
-            Some(c) => match self.data.columns.get(c) {
-                Some(Column::Number(values)) => values.get(item).copied().flatten(),
-                _ => None,
-            },
-        }
-    }
-
     /// Every category for a country and year, computed once.
     pub fn state(&self, country: u16, year: i32) -> Rc<YearState> {
         if let Some(state) = self.states.borrow().get(&(country, year)) {
@@ -593,7 +273,7 @@ impl<'a> Engine<'a> {
         state
     }
 
-    fn compute_state(&self, country: u16, year: i32) -> YearState {
+    pub(crate) fn compute_state(&self, country: u16, year: i32) -> YearState {
         let items: std::sync::Arc<[u32]> = self
             .data
             .by_country_year
@@ -771,7 +451,7 @@ impl<'a> Engine<'a> {
     /// `exclude` clauses win over `include`; among matching includes, the
     /// last one decides the weight; a `within` category never counts an item
     /// more than its parent does.
-    fn decide(
+    pub(crate) fn decide(
         &self,
         body: &Body<'_>,
         done: &[CategoryState],
@@ -837,291 +517,5 @@ impl<'a> Engine<'a> {
             || Err(Missing::new("unknown category")),
             |c| c.counted.clone(),
         )
-    }
-
-    /// A parameter's value for a country and year.
-    pub fn param(&self, param: ParamId, country: u16, year: i32) -> Value {
-        self.param_at_depth(param, country, year, 0)
-    }
-
-    fn param_at_depth(&self, param: ParamId, country: u16, year: i32, depth: usize) -> Value {
-        let Some(p) = self.program.params.get(param) else {
-            return Err(Missing::new("unknown parameter"));
-        };
-        if depth > MAX_PARAM_DEPTH {
-            return Err(Missing::new(format!(
-                "the years of `{}` refer to each other in a circle",
-                p.name
-            )));
-        }
-        let value = self.param_value(p, country, year, depth)?;
-        Ok(value.value)
-    }
-
-    /// The dated value of a parameter that applies (for explain).
-    pub fn param_value(
-        &self,
-        p: &'a Param,
-        country: u16,
-        year: i32,
-        depth: usize,
-    ) -> Result<&'a DatedValue, Missing> {
-        let code = self.data.country_code(country);
-        let values = p
-            .overrides
-            .iter()
-            .rev()
-            .find(|(countries, _)| countries.contains(code))
-            .map_or(&p.values, |(_, values)| values);
-        for value in values {
-            let from = match &value.from {
-                Some(spec) => Some(self.year_spec_at_depth(spec, country, year, depth + 1)?),
-                None => None,
-            };
-            let until = match &value.until {
-                Some(spec) => Some(self.year_spec_at_depth(spec, country, year, depth + 1)?),
-                None => None,
-            };
-            if from.is_none_or(|f| f <= year) && until.is_none_or(|u| year <= u) {
-                return Ok(value);
-            }
-        }
-        Err(Missing::new(format!(
-            "the parameter `{}` has no value for {year}",
-            p.name
-        )))
-    }
-
-    /// A year given as a literal or a parameter.
-    pub fn year_spec(&self, spec: &YearSpec, country: u16, year: i32) -> Result<i32, Missing> {
-        self.year_spec_at_depth(spec, country, year, 0)
-    }
-
-    fn year_spec_at_depth(
-        &self,
-        spec: &YearSpec,
-        country: u16,
-        year: i32,
-        depth: usize,
-    ) -> Result<i32, Missing> {
-        match spec {
-            YearSpec::Literal(y) => Ok(*y),
-            YearSpec::Param(p) => {
-                let value = self.param_at_depth(*p, country, year, depth)?;
-                i32::try_from(value.trunc().mantissa())
-                    .map_err(|_| Missing::new(format!("`{value}` is not a year")))
-            }
-        }
-    }
-
-    /// An indicator value, or why it is missing.
-    pub fn indicator(&self, name: &str, country: u16, year: i32) -> Value {
-        self.data.indicator(country, year, name).ok_or_else(|| {
-            Missing::new(format!(
-                "no `{name}` for {} in {year}",
-                self.data.country_code(country)
-            ))
-        })
-    }
-
-    /// Evaluates an expression for a country and year.
-    pub fn eval(&self, expr: &TExpr, country: u16, year: i32) -> Value {
-        self.eval_with(expr, country, year, None)
-    }
-
-    fn eval_with(
-        &self,
-        expr: &TExpr,
-        country: u16,
-        year: i32,
-        partial: Option<&[CategoryState]>,
-    ) -> Value {
-        let recurse = |e: &TExpr| self.eval_with(e, country, year, partial);
-        match &expr.kind {
-            TExprKind::Const(value) => Ok(*value),
-            TExprKind::Category(c) => match partial {
-                Some(done) => done.get(*c).map_or_else(
-                    || Err(Missing::new("a cap refers to a category computed later")),
-                    |s| s.counted.clone(),
-                ),
-                None => self.category(*c, country, year),
-            },
-            TExprKind::Param(p) => self.param(*p, country, year),
-            TExprKind::Indicator(name) => self.indicator(name, country, year),
-            TExprKind::Neg(inner) => Ok(-recurse(inner)?),
-            TExprKind::Add(a, b) => checked(recurse(a)?.checked_add(recurse(b)?)),
-            TExprKind::Sub(a, b) => checked(recurse(a)?.checked_sub(recurse(b)?)),
-            TExprKind::Mul(a, b) => checked(recurse(a)?.checked_mul(recurse(b)?)),
-            TExprKind::Div(a, b) => {
-                let numerator = recurse(a)?;
-                let denominator = recurse(b)?;
-                if denominator.is_zero() {
-                    return Err(Missing::new(format!(
-                        "cannot divide by zero (`{}` is 0 for {} in {year})",
-                        self.describe(b),
-                        self.data.country_code(country)
-                    )));
-                }
-                checked(numerator.checked_div(denominator))
-            }
-            TExprKind::Min(items) => {
-                let mut best: Option<Decimal> = None;
-                for item in items {
-                    let v = recurse(item)?;
-                    best = Some(best.map_or(v, |b| b.min(v)));
-                }
-                best.ok_or_else(|| Missing::new("`min` of nothing"))
-            }
-            TExprKind::Max(items) => {
-                let mut best: Option<Decimal> = None;
-                for item in items {
-                    let v = recurse(item)?;
-                    best = Some(best.map_or(v, |b| b.max(v)));
-                }
-                best.ok_or_else(|| Missing::new("`max` of nothing"))
-            }
-            TExprKind::Round(inner, places) => Ok(recurse(inner)?.round_dp_with_strategy(
-                *places,
-                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-            )),
-            TExprKind::At(inner, spec) => {
-                let other = match spec {
-                    AtSpec::Relative(offset) => year + offset,
-                    AtSpec::Fixed(spec) => self.year_spec(spec, country, year)?,
-                };
-                if other == year {
-                    recurse(inner)
-                } else {
-                    self.eval_with(inner, country, other, None)
-                }
-            }
-            TExprKind::Alliance(inner) => {
-                // Every `alliance(...)` of a year sums over the same members:
-                // those with spending line items that year. A member with
-                // items but a missing value makes the total unknown.
-                let mut sum = Decimal::ZERO;
-                let mut reporting = 0;
-                for c in self.members(year) {
-                    if !self.data.has_items(c, year) && !self.reports_nothing(c) {
-                        continue;
-                    }
-                    reporting += 1;
-                    let v = self.eval_with(inner, c, year, None).map_err(|missing| {
-                        Missing::new(format!("the alliance total is unknown: {}", missing.reason))
-                    })?;
-                    sum = checked(sum.checked_add(v))?;
-                }
-                if reporting == 0 {
-                    return Err(Missing::new(format!(
-                        "no member has spending line items in {year}"
-                    )));
-                }
-                Ok(sum)
-            }
-            TExprKind::Count(requirement) => self.count(*requirement, year),
-        }
-    }
-
-    /// A short description of an expression for messages.
-    pub fn describe(&self, expr: &TExpr) -> String {
-        match &expr.kind {
-            TExprKind::Category(c) => self
-                .program
-                .categories
-                .get(*c)
-                .map_or(String::new(), |c| c.id.clone()),
-            TExprKind::Param(p) => self
-                .program
-                .params
-                .get(*p)
-                .map_or(String::new(), |p| p.name.clone()),
-            TExprKind::Indicator(name) => name.clone(),
-            TExprKind::Alliance(inner) => format!("alliance({})", self.describe(inner)),
-            TExprKind::At(inner, AtSpec::Relative(offset)) if *offset < 0 => {
-                format!(
-                    "{} at year - {}",
-                    self.describe(inner),
-                    offset.unsigned_abs()
-                )
-            }
-            _ => "the amount it is compared with".to_string(),
-        }
-    }
-
-    /// Whether the source reports no expenditure at all for a member
-    /// (Iceland): it adds nothing to alliance sums but its GDP.
-    pub fn reports_nothing(&self, country: u16) -> bool {
-        self.data
-            .manifest
-            .countries
-            .get(country as usize)
-            .is_some_and(|c| c.no_expenditure.is_some())
-    }
-
-    /// The countries that are members in a year.
-    pub fn members(&self, year: i32) -> Vec<u16> {
-        self.data
-            .manifest
-            .countries
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.member_from.is_some_and(|m| m <= year))
-            .filter_map(|(i, _)| u16::try_from(i).ok())
-            .collect()
-    }
-
-    fn count(&self, requirement: RequirementId, year: i32) -> Value {
-        if let Some(value) = self.counts.borrow().get(&(requirement, year)) {
-            return value.clone();
-        }
-        if self.counting.borrow().contains(&requirement) {
-            return Err(Missing::new(
-                "`count` refers to the requirement that uses it",
-            ));
-        }
-        self.counting.borrow_mut().push(requirement);
-        let mut met = 0u32;
-        for country in self.members(year) {
-            let outcome = super::requirement::evaluate(self, requirement, country, year);
-            if outcome.status == super::outcome::Status::Met {
-                met += 1;
-            }
-        }
-        self.counting.borrow_mut().retain(|r| *r != requirement);
-        let value = Ok(Decimal::from(met));
-        self.counts
-            .borrow_mut()
-            .insert((requirement, year), value.clone());
-        value
-    }
-}
-
-/// Adds to a running total, noting an overflow instead of panicking.
-fn add(total: &mut Decimal, amount: Decimal, overflow: &mut bool) {
-    match total.checked_add(amount) {
-        Some(sum) => *total = sum,
-        None => *overflow = true,
-    }
-}
-
-fn checked(value: Option<Decimal>) -> Value {
-    value.ok_or_else(|| Missing::new("the result is too large to compute exactly"))
-}
-
-fn number_literal(value: &Literal) -> Option<Decimal> {
-    match value {
-        Literal::Number(n) => Some(*n),
-        _ => None,
-    }
-}
-
-pub fn compare(actual: Decimal, op: CompareOp, expected: Decimal) -> bool {
-    match op {
-        CompareOp::Ge => actual >= expected,
-        CompareOp::Le => actual <= expected,
-        CompareOp::Gt => actual > expected,
-        CompareOp::Lt => actual < expected,
-        CompareOp::Eq => actual == expected,
-        CompareOp::Ne => actual != expected,
     }
 }

@@ -3,8 +3,11 @@
 //! every category (with a reconciliation of each item's fate), counts the
 //! members meeting each requirement, and refuses to add an item twice.
 
+mod conditions;
 pub mod coverage;
+pub mod decision;
 pub mod engine;
+mod expr;
 pub mod outcome;
 pub mod requirement;
 

@@ -3,7 +3,9 @@
 //! always deterministic: requirements in file order, countries by code,
 //! years ascending.
 
+pub mod compare;
 pub mod numbers;
+pub mod whatif;
 
 use rust_decimal::Decimal;
 use serde::Serialize;

@@ -1,0 +1,382 @@
+//! `pledge compare`: two or more drafts on the same data. Lists the flips
+//! (ally, year and requirement whose outcome differs between drafts) first,
+//! then the outcome matrix, the changes in category totals, a clause-level
+//! diff of the drafts themselves, and, for one ally, a contrastive
+//! explanation of why its outcomes differ.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::analysis::explain::Node;
+use crate::analysis::Prepared;
+use crate::check;
+use crate::eval::outcome::{PledgeOutcome, RequirementResult, Status};
+use crate::program::{DatedValue, Program, YearSpec};
+use crate::report::{self, numbers};
+use crate::source::{Sources, Span};
+
+pub mod diff;
+pub mod why;
+
+pub use diff::diff;
+use why::explain_why;
+
+/// One draft in a comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct Draft {
+    pub label: String,
+    pub pledge: String,
+    pub file: String,
+    pub stamp: crate::stamp::Stamp,
+    /// The dataset the draft ran on, when the drafts ran on different data.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub data: String,
+}
+
+/// An outcome as shown in the comparison.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Cell {
+    pub status: Status,
+    #[serde(serialize_with = "crate::eval::outcome::decimal_string")]
+    pub margin_pp: Option<Decimal>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Flip {
+    pub requirement: String,
+    pub country: String,
+    pub year: i32,
+    /// One per draft (`None` when the draft has no such requirement).
+    pub outcomes: Vec<Option<Cell>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Delta {
+    pub category: String,
+    pub country: String,
+    pub year: i32,
+    /// Counted totals per draft.
+    #[serde(serialize_with = "decimals")]
+    pub counted: Vec<Option<Decimal>>,
+    /// Shares of GDP per draft.
+    #[serde(serialize_with = "decimals")]
+    pub share_of_gdp: Vec<Option<Decimal>>,
+}
+
+/// A difference between the reference draft and another one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// The draft compared with A (B, C, ...).
+    pub draft: String,
+    pub what: String,
+    /// `added`, `removed` or `changed`.
+    pub kind: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub drafts: Vec<Draft>,
+    pub years: Vec<i32>,
+    pub countries: Vec<String>,
+    pub flips: Vec<Flip>,
+    pub requirements: Vec<String>,
+    /// requirement → country → year → one cell per draft.
+    #[serde(skip)]
+    pub cells: BTreeMap<(String, String, i32), Vec<Option<Cell>>>,
+    pub deltas: Vec<Delta>,
+    pub changes: Vec<Change>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub why: Vec<Node>,
+}
+
+pub(crate) fn decimals<S: serde::Serializer>(
+    values: &[Option<Decimal>],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = serializer.serialize_seq(Some(values.len()))?;
+    for value in values {
+        seq.serialize_element(&value.map(|d| d.normalize().to_string()))?;
+    }
+    seq.end()
+}
+
+pub(crate) fn label(index: usize) -> String {
+    let letter = u8::try_from(index % 26).map_or('?', |i| char::from(b'A' + i));
+    if index < 26 {
+        letter.to_string()
+    } else {
+        format!("{letter}{}", index / 26)
+    }
+}
+
+pub(crate) fn cell_of(result: &RequirementResult) -> Cell {
+    Cell {
+        status: result.status,
+        margin_pp: result.margin_pp,
+        text: report::cell(result),
+    }
+}
+
+/// Builds the whole comparison.
+pub fn compare(
+    prepared: &[Prepared],
+    files: &[PathBuf],
+    outcomes: &[PledgeOutcome],
+    years_chosen: bool,
+    why: Option<&str>,
+) -> Comparison {
+    let drafts: Vec<Draft> = outcomes
+        .iter()
+        .zip(files)
+        .zip(prepared)
+        .enumerate()
+        .map(|(i, ((o, f), p))| Draft {
+            label: label(i),
+            pledge: o.pledge.clone(),
+            file: f.display().to_string(),
+            stamp: p.stamp.clone(),
+            data: if same_data(prepared) {
+                String::new()
+            } else {
+                format!("{} ({})", p.dataset_choice, p.dataset.manifest.name)
+            },
+        })
+        .collect();
+    let countries = outcomes
+        .first()
+        .map(|o| o.countries.clone())
+        .unwrap_or_default();
+    let all_years = outcomes
+        .first()
+        .map(|o| o.years.clone())
+        .unwrap_or_default();
+    let mut requirements: Vec<String> = Vec::new();
+    for outcome in outcomes {
+        for r in &outcome.requirements {
+            if !requirements.contains(r) {
+                requirements.push(r.clone());
+            }
+        }
+    }
+    let mut cells: BTreeMap<(String, String, i32), Vec<Option<Cell>>> = BTreeMap::new();
+    for (index, outcome) in outcomes.iter().enumerate() {
+        for result in &outcome.results {
+            let entry = cells
+                .entry((
+                    result.requirement.clone(),
+                    result.country.clone(),
+                    result.year,
+                ))
+                .or_insert_with(|| vec![None; outcomes.len()]);
+            if let Some(slot) = entry.get_mut(index) {
+                *slot = Some(cell_of(result));
+            }
+        }
+    }
+    let mut flips = Vec::new();
+    for requirement in &requirements {
+        for country in &countries {
+            for &year in &all_years {
+                let Some(row) = cells.get(&(requirement.clone(), country.clone(), year)) else {
+                    continue;
+                };
+                let statuses: BTreeSet<Option<Status>> =
+                    row.iter().map(|c| c.as_ref().map(|c| c.status)).collect();
+                if statuses.len() > 1 {
+                    flips.push(Flip {
+                        requirement: requirement.clone(),
+                        country: country.clone(),
+                        year,
+                        outcomes: row.clone(),
+                    });
+                }
+            }
+        }
+    }
+    // Years shown: those chosen, else the years with flips plus the latest
+    // year with spending data.
+    let years: Vec<i32> = if years_chosen {
+        all_years.clone()
+    } else {
+        let mut shown: BTreeSet<i32> = flips.iter().map(|f| f.year).collect();
+        if let Some(latest) = prepared
+            .first()
+            .and_then(|p| p.dataset.by_country_year.keys().map(|(_, y)| *y).max())
+        {
+            if all_years.contains(&latest) {
+                shown.insert(latest);
+            }
+        }
+        shown.into_iter().collect()
+    };
+    let mut deltas = Vec::new();
+    let mut categories: Vec<String> = Vec::new();
+    for outcome in outcomes {
+        for c in &outcome.categories {
+            if !categories.contains(c) {
+                categories.push(c.clone());
+            }
+        }
+    }
+    for category in &categories {
+        for &year in &years {
+            for country in &countries {
+                let totals: Vec<Option<&crate::eval::outcome::CategoryTotal>> = outcomes
+                    .iter()
+                    .map(|o| o.total(category, country, year))
+                    .collect();
+                let counted: Vec<Option<Decimal>> =
+                    totals.iter().map(|t| t.and_then(|t| t.counted)).collect();
+                let distinct: BTreeSet<Option<Decimal>> =
+                    counted.iter().map(|c| c.map(|d| d.normalize())).collect();
+                if distinct.len() > 1 {
+                    deltas.push(Delta {
+                        category: category.clone(),
+                        country: country.clone(),
+                        year,
+                        counted,
+                        share_of_gdp: totals
+                            .iter()
+                            .map(|t| t.and_then(|t| t.share_of_gdp))
+                            .collect(),
+                    });
+                }
+            }
+        }
+    }
+    let mut changes = Vec::new();
+    if let Some(reference) = prepared.first() {
+        for (index, other) in prepared.iter().enumerate().skip(1) {
+            changes.extend(diff(reference, other, &label(index)));
+        }
+    }
+    let why_nodes = match why {
+        Some(country) => explain_why(prepared, &drafts, outcomes, country, &years, &flips),
+        None => Vec::new(),
+    };
+    Comparison {
+        drafts,
+        years,
+        countries,
+        flips,
+        requirements,
+        cells,
+        deltas,
+        changes,
+        why: why_nodes,
+    }
+}
+
+/// The first pledge of a draft.
+pub(crate) fn program(prepared: &Prepared) -> Option<&Program> {
+    prepared.checked.pledges().first()
+}
+
+pub(crate) fn at(sources: &Sources, span: Span) -> String {
+    sources.location(span)
+}
+
+/// A year of a dated value as written: `2030`, or the name of a parameter.
+pub(crate) fn year_text(program: &Program, spec: &YearSpec) -> String {
+    match spec {
+        YearSpec::Literal(year) => year.to_string(),
+        YearSpec::Param(index) => program
+            .params
+            .get(*index)
+            .map_or_else(|| "?".to_string(), |p| p.name.clone()),
+    }
+}
+
+/// One value of a parameter with its years: `2% until 2029`, `3% from 2030`.
+pub(crate) fn dated_value(
+    program: &Program,
+    param: &crate::program::Param,
+    value: &DatedValue,
+) -> String {
+    let mut text = check::describe_value(value.value, param.ty);
+    if let Some(from) = &value.from {
+        text.push_str(&format!(" from {}", year_text(program, from)));
+    }
+    if let Some(until) = &value.until {
+        text.push_str(&format!(" until {}", year_text(program, until)));
+    }
+    text
+}
+
+/// A value with its `from` and `until` years ("" when not given).
+pub(crate) type KeyValue = (Decimal, String, String);
+
+/// What a parameter means, without where it is written or its sources: every
+/// value (exact) with its `from` and `until` years, and the values for some
+/// countries only. Two drafts whose keys differ give different figures in
+/// some year or country.
+pub(crate) fn param_key(
+    program: &Program,
+    param: &crate::program::Param,
+) -> Vec<(Vec<String>, Vec<KeyValue>)> {
+    // The checker refuses values whose years overlap, so their order does
+    // not matter.
+    let values = |list: &[DatedValue]| -> Vec<KeyValue> {
+        let mut values: Vec<KeyValue> = list
+            .iter()
+            .map(|v| {
+                (
+                    v.value.normalize(),
+                    v.from
+                        .as_ref()
+                        .map_or_else(String::new, |y| year_text(program, y)),
+                    v.until
+                        .as_ref()
+                        .map_or_else(String::new, |y| year_text(program, y)),
+                )
+            })
+            .collect();
+        values.sort();
+        values
+    };
+    std::iter::once((Vec::new(), values(&param.values)))
+        .chain(
+            param
+                .overrides
+                .iter()
+                .map(|(countries, list)| (countries.iter().cloned().collect(), values(list))),
+        )
+        .collect()
+}
+
+pub(crate) fn describe_outcome(result: &RequirementResult) -> String {
+    let mut text = report::cell(result);
+    if let Some(reason) = &result.reason {
+        text.push_str(&format!(" ({reason})"));
+    }
+    text
+}
+
+pub(crate) fn opt_in_unit(value: Option<Decimal>, unit: &str) -> String {
+    value.map_or_else(|| "no value".to_string(), |v| numbers::in_unit(v, unit))
+}
+
+/// Whether every draft ran on the same data.
+pub(crate) fn same_data(prepared: &[Prepared]) -> bool {
+    prepared
+        .windows(2)
+        .all(|w| matches!(w, [a, b] if a.dataset.content_hash == b.dataset.content_hash))
+}
+
+/// Errors of `pledge compare` itself.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum CompareError {
+    #[error("`--draft-data {value}` does not name a draft and a dataset")]
+    #[diagnostic(code(pledge::compare::bad_draft_data), help("{help}"))]
+    BadDraftData { value: String, help: String },
+    #[error("`--why` needs every draft on the same data")]
+    #[diagnostic(code(pledge::compare::why_across_data), help("{help}"))]
+    WhyAcrossData { help: String },
+}

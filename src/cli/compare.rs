@@ -1,0 +1,239 @@
+//! `pledge compare`: the command-line arguments, the drafts' preparation
+//! and evaluation, and the output.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{prepare, year_range, DataArgs, Output, Selection};
+use crate::analysis::compare::{compare, same_data, CompareError};
+use crate::analysis::Prepared;
+use crate::check;
+use crate::diagnostics::Problem;
+use crate::eval::{self, Options};
+use crate::report::compare::{csv, render};
+use crate::report::Format;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct CompareArgs {
+    /// Two or more rule files: the first is the reference (A), the others B, C, ...
+    #[arg(required = true, num_args = 2.., value_name = "DRAFT")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub selection: Selection,
+    /// Explain, for this ally, why its outcomes differ between the drafts.
+    #[arg(long, value_name = "COUNTRY")]
+    pub why: Option<String>,
+    /// Run draft N (counting from 1) on another dataset, such as
+    /// `--draft-data 2:nato-2025` to compare a text on NATO's 2024 and 2025
+    /// editions. Without it, `--data` applies to every draft, else each draft
+    /// runs on its own `meta dataset`.
+    #[arg(long = "draft-data", value_name = "N:DATASET")]
+    pub draft_data: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `pledge compare DRAFT DRAFT...`.
+pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
+    // Every draft runs on `--draft-data`, else `--data`, else its own
+    // `meta dataset`.
+    let own_data = match draft_data(&args.draft_data, args.files.len()) {
+        Ok(d) => d,
+        Err(problem) => {
+            out.problems(&[problem]);
+            return ExitCode::from(1);
+        }
+    };
+    let mut prepared: Vec<Prepared> = Vec::new();
+    let mut used_sets: BTreeSet<String> = BTreeSet::new();
+    for (index, file) in args.files.iter().enumerate() {
+        let plain = DataArgs {
+            data: own_data
+                .get(&index)
+                .cloned()
+                .or_else(|| args.data.data.clone()),
+            sets: Vec::new(),
+        };
+        let Some(mut draft) = prepare(file, &plain, out) else {
+            return ExitCode::from(1);
+        };
+        let params: Vec<String> = draft
+            .checked
+            .pledges()
+            .iter()
+            .flat_map(|p| p.params.iter().map(|q| q.name.clone()))
+            .collect();
+        let (mine, used) = sets_for(&args.data.sets, index, &params);
+        used_sets.extend(used);
+        if !mine.is_empty() {
+            match check::apply_sets(&draft.checked, &mine) {
+                Ok(checked) => draft.checked = checked,
+                Err(problems) => {
+                    out.problems(&problems);
+                    return ExitCode::from(1);
+                }
+            }
+            draft.stamp = draft.stamp.with_sets(&mine);
+        }
+        prepared.push(draft);
+    }
+    let unused: Vec<String> = args
+        .data
+        .sets
+        .iter()
+        .filter(|s| !used_sets.contains(*s))
+        .cloned()
+        .collect();
+    if !unused.is_empty() {
+        // Reuse the `--set` diagnostics for a name no draft has.
+        if let Some(first) = prepared.first() {
+            if let Err(problems) = check::apply_sets(&first.checked, &unused) {
+                out.problems(&problems);
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let years = match year_range(&args.selection) {
+        Ok(y) => y,
+        Err(problem) => {
+            out.problems(&[problem]);
+            return ExitCode::from(1);
+        }
+    };
+    let options = Options {
+        years: None,
+        countries: args.selection.countries.clone(),
+    };
+    // Evaluate every year of the data (or the chosen range), then choose
+    // which years to show.
+    let options = Options { years, ..options };
+    let mut outcomes = Vec::new();
+    for draft in &prepared {
+        match eval::evaluate(
+            &draft.checked,
+            &draft.dataset,
+            &draft.workspace.sources,
+            &options,
+        ) {
+            Ok(mut o) => {
+                if o.is_empty() {
+                    return ExitCode::from(1);
+                }
+                outcomes.push(o.remove(0));
+            }
+            Err(problems) => {
+                out.problems(&problems);
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let why = match &args.why {
+        Some(_) if !same_data(&prepared) => {
+            out.problems(
+                &[Problem::bare(CompareError::WhyAcrossData {
+                    help: "`--why` compares the line items each draft takes, which needs one dataset: run it without `--draft-data`, or explain each draft with `pledge explain`".to_string(),
+                })],
+            );
+            return ExitCode::from(1);
+        }
+        Some(code) => {
+            let code = code.trim().to_uppercase();
+            if prepared
+                .first()
+                .and_then(|p| p.dataset.country_index(&code))
+                .is_none()
+            {
+                let data = prepared.first().map(|p| &p.dataset);
+                if let Some(data) = data {
+                    out.problems(&[eval::unknown_country(data, &code)]);
+                }
+                return ExitCode::from(1);
+            }
+            Some(code)
+        }
+        None => None,
+    };
+    let comparison = compare(
+        &prepared,
+        &args.files,
+        &outcomes,
+        years.is_some(),
+        why.as_deref(),
+    );
+    match args.format {
+        Format::Table | Format::Markdown => {
+            out.stdout
+                .push_str(&render(&comparison, args.format == Format::Markdown));
+        }
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(&comparison).unwrap_or_default();
+            text.push('\n');
+            out.stdout.push_str(&text);
+        }
+        Format::Csv => out.stdout.push_str(&csv(&comparison)),
+    }
+    ExitCode::SUCCESS
+}
+
+/// Splits `--set` values: `N:name=value` applies to draft N (1-based) only.
+fn sets_for(
+    sets: &[String],
+    draft: usize,
+    program_params: &[String],
+) -> (Vec<String>, Vec<String>) {
+    let mut mine = Vec::new();
+    let mut used = Vec::new();
+    for set in sets {
+        let (target, rest) = match set.split_once(':') {
+            Some((n, rest)) if n.trim().parse::<usize>().is_ok() => {
+                (n.trim().parse::<usize>().ok(), rest.to_string())
+            }
+            _ => (None, set.clone()),
+        };
+        let name = rest
+            .split_once('=')
+            .map_or(rest.as_str(), |(n, _)| n)
+            .trim()
+            .to_string();
+        match target {
+            Some(n) if n == draft + 1 => {
+                mine.push(rest.clone());
+                used.push(set.clone());
+            }
+            Some(_) => {}
+            None => {
+                if program_params.contains(&name) {
+                    mine.push(rest.clone());
+                    used.push(set.clone());
+                }
+            }
+        }
+    }
+    (mine, used)
+}
+
+/// `--draft-data N:NAME` per draft index (from 0).
+fn draft_data(values: &[String], drafts: usize) -> Result<BTreeMap<usize, String>, Problem> {
+    let mut out = BTreeMap::new();
+    for value in values {
+        let parsed = value
+            .split_once(':')
+            .and_then(|(n, name)| Some((n.trim().parse::<usize>().ok()?, name.trim())))
+            .filter(|(n, name)| (1..=drafts).contains(n) && !name.is_empty());
+        match parsed {
+            Some((n, name)) => {
+                out.insert(n - 1, name.to_string());
+            }
+            None => {
+                return Err(Problem::bare(CompareError::BadDraftData {
+                    value: value.clone(),
+                    help: format!("write the draft's number (1 to {drafts}) and a dataset, such as `--draft-data 2:nato-2025`"),
+                }))
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,127 @@
+//! The accepted number syntax: exact decimals, amounts and years.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use super::errors::*;
+
+/// Why a number cell cannot be read.
+pub(crate) enum NumberProblem {
+    NotANumber(String),
+    TooPrecise(String),
+}
+
+impl NumberProblem {
+    pub(crate) fn pending(self, place: Place, column: usize, name: &str) -> Pending {
+        let name = name.to_string();
+        Pending::new(place, Some(column), move |span| match self {
+            NumberProblem::NotANumber(value) => DataError::BadNumber {
+                column: name,
+                value,
+                span,
+            },
+            NumberProblem::TooPrecise(value) => DataError::TooPrecise {
+                column: name,
+                value,
+                span,
+            },
+        })
+    }
+}
+
+/// Reads an amount: a fast path for plain decimals, the general parser otherwise.
+pub(crate) fn parse_amount(text: &str) -> Result<Decimal, NumberProblem> {
+    let bytes = text.as_bytes();
+    let (negative, digits) = match bytes.first() {
+        Some(b'-') => (true, bytes.get(1..).unwrap_or_default()),
+        _ => (false, bytes),
+    };
+    if !digits.is_empty() && digits.len() <= 18 {
+        let mut mantissa: i64 = 0;
+        let mut scale: Option<u32> = None;
+        let mut ok = true;
+        for &b in digits {
+            match b {
+                b'0'..=b'9' => {
+                    mantissa = mantissa * 10 + i64::from(b - b'0');
+                    if let Some(s) = scale.as_mut() {
+                        *s += 1;
+                    }
+                }
+                b'.' if scale.is_none() => scale = Some(0),
+                _ => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if ok && scale != Some(0) && digits.first() != Some(&b'.') {
+            let value = Decimal::new(
+                if negative { -mantissa } else { mantissa },
+                scale.unwrap_or(0),
+            );
+            return Ok(value);
+        }
+    }
+    parse_decimal(text)
+}
+
+/// Reads a decimal exactly, or says why it cannot.
+pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, NumberProblem> {
+    if text.is_empty() {
+        return Err(NumberProblem::NotANumber(text.to_string()));
+    }
+    let parsed = if text.len() > 100 {
+        Err(())
+    } else {
+        Decimal::from_str(text).map_err(|_| ())
+    };
+    let value = match parsed {
+        Ok(value) => value,
+        // Written as a number, but too large or too long to hold.
+        Err(_) if plain_number(text) => return Err(NumberProblem::TooPrecise(text.to_string())),
+        Err(_) => return Err(NumberProblem::NotANumber(text.to_string())),
+    };
+    // The parser rounds digits it cannot hold; refuse that rather than
+    // change a figure silently.
+    if needed_scale(text) > value.scale() as usize {
+        return Err(NumberProblem::TooPrecise(text.to_string()));
+    }
+    Ok(value)
+}
+
+/// How many digits after the `.` a number as written needs, trailing zeros
+/// aside: 1 for `12.50`, 0 for `1.5e3`, 3 for `1.25e-1`.
+pub(crate) fn needed_scale(text: &str) -> usize {
+    let unsigned = text.trim_start_matches(['-', '+']);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i64>().unwrap_or(0)),
+        None => (unsigned, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: String = whole
+        .chars()
+        .chain(fraction.chars())
+        .filter(char::is_ascii_digit)
+        .collect();
+    let whole_digits = whole.chars().filter(char::is_ascii_digit).count();
+    let point = i64::try_from(whole_digits)
+        .unwrap_or(0)
+        .saturating_add(exponent);
+    let significant = i64::try_from(digits.trim_end_matches('0').len()).unwrap_or(0);
+    usize::try_from(significant.saturating_sub(point)).unwrap_or(0)
+}
+
+/// Digits with an optional sign and decimal point, such as `-1234.5`.
+pub(crate) fn plain_number(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    !(whole.is_empty() && fraction.is_empty())
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+pub(crate) fn parse_year(text: &str) -> Option<i32> {
+    text.parse::<i32>().ok().filter(|y| (1..=9999).contains(y))
+}

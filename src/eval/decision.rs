@@ -1,0 +1,43 @@
+//! What a category did with one item: `Decision`, its packing and decoding.
+
+use crate::program::*;
+
+/// What a category did with one item, packed in four bytes: the index of the
+/// deciding `include` clause (below `EXCLUDE_BASE`), of the deciding
+/// `exclude` clause (plus `EXCLUDE_BASE`), or of the category named in
+/// `exclude counted in` (plus `COUNTED_IN_BASE`). Each range holds 2^30
+/// indices, far more clauses than a rule file within the size limits can
+/// have. (It was two bytes once, which made a category with more than 16,383
+/// clauses read as excluding items it counted.)
+pub type Decision = u32;
+pub const EXCLUDE_BASE: u32 = 0x4000_0000;
+pub const COUNTED_IN_BASE: u32 = 0x8000_0000;
+pub const NOT_IN_PARENT: u32 = 0xFFFF_FFFE;
+pub const UNMATCHED: u32 = 0xFFFF_FFFF;
+
+/// A clause or category index as part of a decision: `base + index`, or
+/// `None` if the index does not fit below the next base.
+pub(crate) fn packed(base: u32, index: usize) -> Option<Decision> {
+    let index = u32::try_from(index).ok().filter(|i| *i < EXCLUDE_BASE)?;
+    Some(base + index)
+}
+
+/// Readable form of a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionKind {
+    Included(usize),
+    Excluded(usize),
+    CountedIn(CategoryId),
+    NotInParent,
+    Unmatched,
+}
+
+pub fn decode(decision: Decision) -> DecisionKind {
+    match decision {
+        UNMATCHED => DecisionKind::Unmatched,
+        NOT_IN_PARENT => DecisionKind::NotInParent,
+        d if d >= COUNTED_IN_BASE => DecisionKind::CountedIn((d - COUNTED_IN_BASE) as usize),
+        d if d >= EXCLUDE_BASE => DecisionKind::Excluded((d - EXCLUDE_BASE) as usize),
+        d => DecisionKind::Included(d as usize),
+    }
+}
