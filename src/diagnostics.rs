@@ -125,7 +125,9 @@ pub fn did_you_mean<'a>(
     let lowered = name.to_lowercase();
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
-        let distance = edit_distance(&lowered, &candidate.to_lowercase());
+        // Optimal string alignment counts a swap of two neighbouring
+        // letters as one edit, so `PLO` is one edit from `POL`.
+        let distance = strsim::osa_distance(&lowered, &candidate.to_lowercase());
         let limit = (name.chars().count().max(3) / 3).max(1);
         if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, candidate));
@@ -134,49 +136,27 @@ pub fn did_you_mean<'a>(
     best.map(|(_, candidate)| candidate.to_string())
 }
 
+/// "did you mean `x`?" followed by `then` (when not empty), or `otherwise`
+/// when no candidate is close: the one builder of such help texts.
+pub fn suggest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    then: &str,
+    otherwise: impl FnOnce() -> String,
+) -> String {
+    match did_you_mean(name, candidates) {
+        Some(s) if then.is_empty() => format!("did you mean `{s}`?"),
+        Some(s) => format!("did you mean `{s}`? {then}"),
+        None => otherwise(),
+    }
+}
+
 /// "; did you mean `x`?" or nothing.
 pub fn suggestion_suffix(suggestion: &Option<String>) -> String {
     match suggestion {
         Some(s) => format!("did you mean `{s}`? "),
         None => String::new(),
     }
-}
-
-/// Edit distance counting a swap of two neighbouring letters as one edit
-/// (optimal string alignment), so `PLO` is one edit from `POL`.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let width = b.len() + 1;
-    let mut table = vec![0usize; (a.len() + 1) * width];
-    let at = |i: usize, j: usize| i * width + j;
-    for i in 0..=a.len() {
-        if let Some(cell) = table.get_mut(at(i, 0)) {
-            *cell = i;
-        }
-    }
-    for j in 0..=b.len() {
-        if let Some(cell) = table.get_mut(at(0, j)) {
-            *cell = j;
-        }
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let (ca, cb) = (a.get(i - 1), b.get(j - 1));
-            let cost = usize::from(ca != cb);
-            let get = |i: usize, j: usize| table.get(at(i, j)).copied().unwrap_or(usize::MAX / 2);
-            let mut best = (get(i - 1, j) + 1)
-                .min(get(i, j - 1) + 1)
-                .min(get(i - 1, j - 1) + cost);
-            if i > 1 && j > 1 && ca == b.get(j - 2) && a.get(i - 2) == cb {
-                best = best.min(get(i - 2, j - 2) + 1);
-            }
-            if let Some(cell) = table.get_mut(at(i, j)) {
-                *cell = best;
-            }
-        }
-    }
-    table.get(at(a.len(), b.len())).copied().unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -1,83 +1,37 @@
 //! The reproducibility stamp: a content hash of the rules (every file of the
 //! `extends` chain), of the dataset (manifest, line items, indicators) and
 //! the engine version. Two outputs with the same stamp came from the same
-//! inputs; a different stamp says which input changed.
+//! inputs; a different stamp says which input changed. Each hash is the
+//! start of a SHA-256 digest, so anyone can recompute it with `sha256sum`
+//! (the recipe is in `docs/output.md`).
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
-/// 64-bit FNV-1a, enough to tell inputs apart (not a security measure).
-#[derive(Debug, Clone, Copy)]
+/// How many hexadecimal digits of a SHA-256 digest a stamp shows (64 bits:
+/// enough to tell inputs apart; the stamp is not a security measure).
+pub const DIGITS: usize = 16;
+
+/// SHA-256 over everything passed to `update`, shown as its first `DIGITS`
+/// hexadecimal digits, so that `sha256sum` recomputes it (see
+/// `docs/output.md`).
+#[derive(Debug, Clone, Default)]
 pub struct Hasher {
-    state: u64,
-    /// Bytes waiting to fill a word, so the hash does not depend on how the
-    /// input was split into reads.
-    pending: [u8; 8],
-    pending_len: usize,
-}
-
-impl Default for Hasher {
-    fn default() -> Hasher {
-        Hasher {
-            state: 0xcbf2_9ce4_8422_2325,
-            pending: [0; 8],
-            pending_len: 0,
-        }
-    }
+    digest: Sha256,
 }
 
 impl Hasher {
-    /// Mixes in bytes, eight at a time (FNV-1a over 64-bit words, then
-    /// the remaining bytes one by one).
-    pub fn update(&mut self, mut bytes: &[u8]) {
-        while self.pending_len > 0 && !bytes.is_empty() {
-            if let (Some(slot), Some((&first, rest))) =
-                (self.pending.get_mut(self.pending_len), bytes.split_first())
-            {
-                *slot = first;
-                bytes = rest;
-            }
-            self.pending_len += 1;
-            if self.pending_len == 8 {
-                self.mix(u64::from_le_bytes(self.pending));
-                self.pending_len = 0;
-            }
-        }
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.mix(u64::from_le_bytes(word));
-        }
-        for &byte in chunks.remainder() {
-            if let Some(slot) = self.pending.get_mut(self.pending_len) {
-                *slot = byte;
-            }
-            self.pending_len += 1;
-        }
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.digest.update(bytes);
     }
 
-    fn mix(&mut self, word: u64) {
-        self.state ^= word;
-        self.state = self.state.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-
-    /// The hash of everything seen so far. A final mixing step spreads a
-    /// change anywhere in the input over all 64 bits.
-    pub fn value(&self) -> u64 {
-        let mut state = self.state;
-        for &byte in self.pending.get(..self.pending_len).unwrap_or_default() {
-            state ^= u64::from(byte);
-            state = state.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        state ^= state >> 33;
-        state = state.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        state ^= state >> 33;
-        state = state.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        state ^ (state >> 33)
-    }
-
+    /// The first `DIGITS` hexadecimal digits of the digest of everything
+    /// seen so far.
     pub fn hex(&self) -> String {
-        format!("{:016x}", self.value())
+        let digest = self.digest.clone().finalize();
+        let mut text: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+        text.truncate(DIGITS);
+        text
     }
 }
 
@@ -111,11 +65,19 @@ mod tests {
             let mut parts = Hasher::default();
             parts.update(a);
             parts.update(b);
-            assert_eq!(parts.value(), whole.value(), "split at {split}");
+            assert_eq!(parts.hex(), whole.hex(), "split at {split}");
         }
         let mut other = Hasher::default();
         other.update(b"something else");
-        assert_ne!(other.value(), whole.value());
+        assert_ne!(other.hex(), whole.hex());
+    }
+
+    #[test]
+    fn the_hash_is_the_start_of_sha256() {
+        // `printf abc | sha256sum` starts with these digits.
+        let mut hasher = Hasher::default();
+        hasher.update(b"abc");
+        assert_eq!(hasher.hex(), "ba7816bf8f01cfea");
     }
 }
 

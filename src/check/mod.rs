@@ -21,7 +21,7 @@ pub(crate) use params::{constant_value, describe_value};
 
 use crate::ast::{self, Clause, Ident, Item, ReplaceDecl};
 use crate::data::schema::Manifest;
-use crate::diagnostics::{did_you_mean, Problem};
+use crate::diagnostics::{suggest, Problem};
 use crate::program::Checked;
 use crate::source::Span;
 use crate::workspace::{LoadedFile, Workspace};
@@ -500,11 +500,13 @@ impl Checker<'_> {
 
 /// "did you mean `x`?" followed by a general hint, or the hint alone.
 pub(crate) fn unknown_help(name: &str, candidates: &[String], hint: &str) -> String {
-    match did_you_mean(name, candidates.iter().map(String::as_str)) {
-        Some(suggestion) => format!("did you mean `{suggestion}`? {hint}"),
-        None if candidates.is_empty() => hint.to_string(),
-        None => format!("{hint}; known: {}", list_names(candidates)),
-    }
+    suggest(name, candidates.iter().map(String::as_str), hint, || {
+        if candidates.is_empty() {
+            hint.to_string()
+        } else {
+            format!("{hint}; known: {}", list_names(candidates))
+        }
+    })
 }
 
 /// `a`, `b`, `c` (at most eight, then "and N more").

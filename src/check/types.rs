@@ -96,12 +96,12 @@ pub(crate) fn type_expr(
                 or_none(&env.params.keys().cloned().collect::<Vec<_>>()),
                 or_none(&env.indicators.keys().cloned().collect::<Vec<_>>()),
             );
-            let help =
-                match crate::diagnostics::did_you_mean(name, candidates.iter().map(String::as_str))
-                {
-                    Some(s) => format!("did you mean `{s}`? {hint}"),
-                    None => hint,
-                };
+            let help = crate::diagnostics::suggest(
+                name,
+                candidates.iter().map(String::as_str),
+                &hint,
+                || hint.clone(),
+            );
             checker.push(CheckError::UnknownName {
                 name: name.clone(),
                 help,

@@ -19,9 +19,10 @@ use std::process::ExitCode;
 
 use super::{DataArgs, Output};
 use crate::analysis::examples::{run_example, TestError};
-use crate::analysis::snapshot::{compared_lines, diff, outcome_snapshot, render_diff};
+use crate::analysis::snapshot::{compared_lines, diff};
 use crate::diagnostics::{render_all, Problem};
 use crate::eval::{self, Options};
+use crate::report::snapshot::{outcome_snapshot, render_diff};
 use crate::workspace::LoadError;
 
 #[derive(Debug, Clone, clap::Args)]

@@ -1,13 +1,13 @@
 //! CSV line items and indicators: header roles, one row loop, fields into columns.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Read;
 
 use rust_decimal::Decimal;
 
 use super::dataset::{Column, Dataset, ANY, NONE};
 use super::schema::{FieldType, IndicatorUnit};
-use crate::diagnostics::{did_you_mean, Problem};
-use crate::stamp::Hasher;
+use crate::diagnostics::{suggest, Problem};
 
 use super::{csv_thread::*, errors::*, load::*, numbers::*};
 
@@ -81,10 +81,15 @@ pub(crate) fn read_items<R: Read + Send>(
             other => match dataset.field_index(other) {
                 Some(index) => Role::Field(index),
                 None => {
-                    let help = match did_you_mean(other, known.iter().map(String::as_str)) {
-                        Some(s) => format!("did you mean `{s}`? Declare every further column in `fields` of dataset.json"),
-                        None => "declare every further column in `fields` of dataset.json, or remove it".to_string(),
-                    };
+                    let help = suggest(
+                        other,
+                        known.iter().map(String::as_str),
+                        "Declare every further column in `fields` of dataset.json",
+                        || {
+                            "declare every further column in `fields` of dataset.json, or remove it"
+                                .to_string()
+                        },
+                    );
                     let column = other.to_string();
                     pending.push(Pending::new(Place::HEADER, Some(i), move |span| {
                         DataError::UnknownColumn { column, help, span }
@@ -332,9 +337,11 @@ pub(crate) fn read_items<R: Read + Send>(
                 continue;
             };
             if !id.is_empty() {
-                let mut hasher = Hasher::default();
-                hasher.update(id.as_bytes());
-                id_hashes.push((hasher.value(), index));
+                // Equal hashes are compared by their ids afterwards
+                // (`duplicate_ids`), so any hash serves.
+                let mut hasher = DefaultHasher::new();
+                id.hash(&mut hasher);
+                id_hashes.push((hasher.finish(), index));
             }
             dataset.country.push(country);
             dataset.year.push(year);
@@ -558,10 +565,14 @@ pub(crate) fn read_indicators(
                 Some(index) => slots.push((i, index)),
                 None => {
                     let column = other.to_string();
-                    let help = match did_you_mean(other, series.iter().map(String::as_str)) {
-                        Some(s) => format!("did you mean `{s}`? Declare every series in `indicator_series` of dataset.json"),
-                        None => "declare every series in `indicator_series` of dataset.json, or remove the column".to_string(),
-                    };
+                    let help = suggest(
+                        other,
+                        series.iter().map(String::as_str),
+                        "Declare every series in `indicator_series` of dataset.json",
+                        || {
+                            "declare every series in `indicator_series` of dataset.json, or remove the column".to_string()
+                        },
+                    );
                     pending.push(Pending::new(Place::HEADER, Some(i), move |span| {
                         DataError::UnknownColumn { column, help, span }
                     }));

@@ -4,7 +4,7 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use super::dataset::Dataset;
-use crate::diagnostics::{did_you_mean, Problem};
+use crate::diagnostics::{suggest, Problem};
 use crate::source::{FileId, Sources, Span};
 
 use super::load::*;
@@ -346,30 +346,28 @@ pub(crate) fn country_help(dataset: &Dataset, code: &str) -> String {
         .iter()
         .map(|c| c.code.as_str())
         .collect();
-    let suggestion = did_you_mean(code, codes.iter().copied());
-    match suggestion {
-        Some(s) => format!(
-            "did you mean `{s}`? Countries are ISO 3166 alpha-3 codes listed in the manifest"
-        ),
-        None => {
+    suggest(
+        code,
+        codes.iter().copied(),
+        "Countries are ISO 3166 alpha-3 codes listed in the manifest",
+        || {
             "countries are ISO 3166 alpha-3 codes; add the country to `countries` in dataset.json"
                 .to_string()
-        }
-    }
+        },
+    )
 }
 
 pub(crate) fn allowed_help(value: &str, allowed: &[String], what: &str) -> String {
-    match did_you_mean(value, allowed.iter().map(String::as_str)) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => format!(
+    suggest(value, allowed.iter().map(String::as_str), "", || {
+        format!(
             "the allowed {what} are {}",
             allowed
                 .iter()
                 .map(|a| format!("`{a}`"))
                 .collect::<Vec<_>>()
                 .join(", ")
-        ),
-    }
+        )
+    })
 }
 
 /// Turns pending problems into located diagnostics, reading the text once.

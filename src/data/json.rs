@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::dataset::Dataset;
 use crate::diagnostics::Problem;
-use crate::source::{Sources, Span};
+use crate::source::{line_col, offset_of, Sources, Span};
 
 use super::{csv_rows::*, errors::*, load::*, manifest::*};
 
@@ -106,7 +106,7 @@ pub(crate) fn read_json_items(
                 let first = span_in(element, Some(key), 0);
                 let help = format!(
                     "an object names each key once; the first `{key}` is on line {}. Keep one of the two",
-                    line_of(text, first.start as usize)
+                    line_col(text, first.start as usize).0
                 );
                 twice.push(Problem::new(
                     DataError::DuplicateColumn {

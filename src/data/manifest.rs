@@ -3,7 +3,7 @@
 use super::dataset::Dataset;
 use super::schema::Manifest;
 use crate::diagnostics::Problem;
-use crate::source::{Sources, Span};
+use crate::source::{offset_of, Sources, Span};
 
 use super::errors::*;
 
@@ -31,28 +31,6 @@ pub(crate) fn json_message(error: &serde_json::Error) -> String {
         .next()
         .unwrap_or(&message)
         .to_string()
-}
-
-/// The byte offset of a 1-based line and column.
-pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let mut offset = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            return (offset + column.saturating_sub(1)).min(text.len());
-        }
-        offset += l.len();
-    }
-    text.len()
-}
-
-/// The 1-based line of a byte offset.
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()
-        .iter()
-        .take(offset)
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 /// The spans of every occurrence of a key (with its quotes) among the

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use thiserror::Error;
 
 use crate::data::Dataset;
-use crate::diagnostics::{did_you_mean, Problem};
+use crate::diagnostics::{suggest, Problem};
 use crate::program::{Checked, Program};
 use crate::source::{Sources, Span};
 use engine::Engine;
@@ -123,14 +123,18 @@ pub fn unknown_country(data: &Dataset, code: &str) -> Problem {
         .iter()
         .map(|c| c.code.as_str())
         .collect();
-    let help = match did_you_mean(&upper, codes.iter().copied()) {
-        Some(s) => format!("did you mean `{s}`? Countries are ISO 3166 alpha-3 codes"),
-        None => format!(
-            "the dataset `{}` has {}",
-            data.manifest.name,
-            codes.join(", ")
-        ),
-    };
+    let help = suggest(
+        &upper,
+        codes.iter().copied(),
+        "Countries are ISO 3166 alpha-3 codes",
+        || {
+            format!(
+                "the dataset `{}` has {}",
+                data.manifest.name,
+                codes.join(", ")
+            )
+        },
+    );
     Problem::bare(EvalError::UnknownCountry {
         code: code.to_string(),
         help,

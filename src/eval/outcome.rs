@@ -28,6 +28,17 @@ impl Status {
         }
     }
 
+    /// The status in words, for sentences: `not yet due`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::NotMet => "not met",
+            Status::NotYetDue => "not yet due",
+            Status::NotApplicable => "not applicable",
+            Status::NoData => "no data",
+        }
+    }
+
     pub const ALL: [Status; 5] = [
         Status::Met,
         Status::NotMet,

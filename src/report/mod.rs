@@ -5,6 +5,9 @@
 
 pub mod compare;
 pub mod numbers;
+pub mod snapshot;
+
+pub use numbers::cell;
 pub mod whatif;
 
 use rust_decimal::Decimal;
@@ -34,13 +37,30 @@ impl Style {
         if !self.colour {
             return text.to_string();
         }
-        let code = match status {
-            Status::Met => "32",
-            Status::NotMet => "31",
-            Status::NoData => "33",
-            Status::NotYetDue | Status::NotApplicable => "2",
+        let plain = anstyle::Style::new();
+        let style = match status {
+            Status::Met => plain.fg_color(Some(anstyle::AnsiColor::Green.into())),
+            Status::NotMet => plain.fg_color(Some(anstyle::AnsiColor::Red.into())),
+            Status::NoData => plain.fg_color(Some(anstyle::AnsiColor::Yellow.into())),
+            Status::NotYetDue | Status::NotApplicable => plain.dimmed(),
         };
-        format!("\x1b[{code}m{text}\x1b[0m")
+        format!("{style}{text}{style:#}")
+    }
+}
+
+#[cfg(test)]
+mod style_tests {
+    use super::*;
+
+    #[test]
+    fn colours_are_the_plain_ansi_codes() {
+        let style = Style { colour: true };
+        assert_eq!(style.paint("met", Status::Met), "\x1b[32mmet\x1b[0m");
+        assert_eq!(
+            style.paint("n/a", Status::NotApplicable),
+            "\x1b[2mn/a\x1b[0m"
+        );
+        assert_eq!(Style::default().paint("met", Status::Met), "met");
     }
 }
 
@@ -122,24 +142,6 @@ fn visible_width(text: &str) -> usize {
         }
     }
     width
-}
-
-/// The cell of a result in the outcome matrix: a status word and the margin.
-pub fn cell(result: &RequirementResult) -> String {
-    match result.status {
-        Status::Met => match result.margin_pp {
-            Some(pp) => format!("met {}", numbers::points(pp)),
-            None => "met".to_string(),
-        },
-        Status::NotMet => match result.margin_pp {
-            Some(pp) if numbers::points(pp) == "+0.00" => "short -0.00".to_string(),
-            Some(pp) => format!("short {}", numbers::points(pp)),
-            None => "short".to_string(),
-        },
-        Status::NotYetDue => "not due".to_string(),
-        Status::NotApplicable => "n/a".to_string(),
-        Status::NoData => "no data".to_string(),
-    }
 }
 
 pub const LEGEND: &str = "met +x: met with x percentage points of GDP to spare (points of the share for shares) · \
@@ -623,13 +625,7 @@ pub fn summary_line(summary: &crate::eval::outcome::Summary) -> String {
     ] {
         let n = summary.count(status);
         if n > 0 {
-            let word = match status {
-                Status::NotMet => "not met",
-                Status::NotYetDue => "not yet due",
-                Status::NoData => "no data",
-                _ => "not applicable",
-            };
-            rest.push(format!("{n} {word}"));
+            rest.push(format!("{n} {}", status.words()));
         }
     }
     let allies = if summary.members == 1 {

@@ -3,6 +3,8 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::eval::outcome::{RequirementResult, Status};
+
 /// `1,234.5` (one decimal, thousands separated).
 pub fn money(value: Decimal) -> String {
     grouped(value, 1)
@@ -47,18 +49,24 @@ pub fn fixed(value: Decimal, places: u32) -> String {
 }
 
 fn grouped(value: Decimal, places: u32) -> String {
-    let text = fixed(value, places);
+    group_thousands(&fixed(value, places))
+}
+
+/// Separates the thousands of a number written with `fixed`: `-1234567.25`
+/// becomes `-1,234,567.25`. The only thousands grouper of the program.
+pub fn group_thousands(text: &str) -> String {
     let (sign, digits) = match text.strip_prefix('-') {
         Some(rest) => ("-", rest),
-        None => ("", text.as_str()),
+        None => ("", text),
     };
     let (whole, fraction) = match digits.split_once('.') {
         Some((w, f)) => (w, Some(f)),
         None => (digits, None),
     };
     let mut out = String::new();
+    let count = whole.chars().count();
     for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (count - i) % 3 == 0 {
             out.push(',');
         }
         out.push(c);
@@ -66,6 +74,24 @@ fn grouped(value: Decimal, places: u32) -> String {
     match fraction {
         Some(f) => format!("{sign}{out}.{f}"),
         None => format!("{sign}{out}"),
+    }
+}
+
+/// The cell of a result in the outcome matrix: a status word and the margin.
+pub fn cell(result: &RequirementResult) -> String {
+    match result.status {
+        Status::Met => match result.margin_pp {
+            Some(pp) => format!("met {}", points(pp)),
+            None => "met".to_string(),
+        },
+        Status::NotMet => match result.margin_pp {
+            Some(pp) if points(pp) == "+0.00" => "short -0.00".to_string(),
+            Some(pp) => format!("short {}", points(pp)),
+            None => "short".to_string(),
+        },
+        Status::NotYetDue => "not due".to_string(),
+        Status::NotApplicable => "n/a".to_string(),
+        Status::NoData => "no data".to_string(),
     }
 }
 

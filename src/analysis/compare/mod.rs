@@ -15,7 +15,7 @@ use crate::analysis::Prepared;
 use crate::check;
 use crate::eval::outcome::{PledgeOutcome, RequirementResult, Status};
 use crate::program::{DatedValue, Program, YearSpec};
-use crate::report::{self, numbers};
+use crate::report::numbers;
 use crate::source::{Sources, Span};
 
 pub mod diff;
@@ -120,7 +120,7 @@ pub(crate) fn cell_of(result: &RequirementResult) -> Cell {
     Cell {
         status: result.status,
         margin_pp: result.margin_pp,
-        text: report::cell(result),
+        text: numbers::cell(result),
     }
 }
 
@@ -352,7 +352,7 @@ pub(crate) fn param_key(
 }
 
 pub(crate) fn describe_outcome(result: &RequirementResult) -> String {
-    let mut text = report::cell(result);
+    let mut text = numbers::cell(result);
     if let Some(reason) = &result.reason {
         text.push_str(&format!(" ({reason})"));
     }

@@ -150,7 +150,7 @@ impl Trials<'_> {
                 "at {}={} the outcome is {}",
                 self.param.name,
                 written(value, self.param.ty),
-                status_words(status)
+                status.words()
             )),
         }
     }

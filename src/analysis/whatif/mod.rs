@@ -20,7 +20,6 @@ use rust_decimal::Decimal;
 use crate::check;
 use crate::data::Dataset;
 use crate::diagnostics::Problem;
-use crate::eval::outcome::Status;
 use crate::program::{Checked, Type};
 use crate::report::numbers;
 use crate::source::Sources;
@@ -376,27 +375,10 @@ pub(crate) fn figure(value: Decimal, min: u32, max: u32) -> String {
     } else {
         (max, "≈")
     };
-    let text = numbers::fixed(value, places);
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", text.as_str()),
-    };
-    let (whole, fraction) = match digits.split_once('.') {
-        Some((w, f)) => (w, Some(f)),
-        None => (digits, None),
-    };
-    let mut grouped = String::new();
-    let count = whole.chars().count();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (count - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    match fraction {
-        Some(f) => format!("{about}{sign}{grouped}.{f}"),
-        None => format!("{about}{sign}{grouped}"),
-    }
+    format!(
+        "{about}{}",
+        numbers::group_thousands(&numbers::fixed(value, places))
+    )
 }
 
 /// A parameter value for a sentence: shares as `3.00%` (at least two
@@ -424,19 +406,10 @@ pub(crate) fn exact_opt(value: Option<Decimal>) -> Option<String> {
     value.map(exact)
 }
 
-/// A status in words.
-pub(crate) fn status_words(status: Status) -> &'static str {
-    match status {
-        Status::Met => "met",
-        Status::NotMet => "not met",
-        Status::NotYetDue => "not yet due",
-        Status::NotApplicable => "not applicable",
-        Status::NoData => "no data",
-    }
-}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::outcome::Status;
     use std::collections::BTreeMap;
     use std::str::FromStr;
 

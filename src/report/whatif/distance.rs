@@ -651,7 +651,7 @@ impl BreakEven {
                     format!(
                         "{} ({now}, where it is {})",
                         parts.join("; "),
-                        status_words(self.status)
+                        self.status.words()
                     )
                 }
             }

@@ -327,7 +327,7 @@ pub(crate) fn count_phrase(outcome: &PledgeOutcome, requirement: &str, first: bo
     for status in [Status::NotYetDue, Status::NoData] {
         let n = summary.count(status);
         if n > 0 {
-            others.push(format!("{n} {}", status_words(status)));
+            others.push(format!("{n} {}", status.words()));
         }
     }
     if !others.is_empty() {
@@ -389,14 +389,14 @@ pub(crate) fn change_sentences(changes: &[Change]) -> Vec<(Decimal, Decimal, Str
                     let tail = if *after == Status::NotMet {
                         String::new()
                     } else {
-                        format!(" ({})", status_words(*after))
+                        format!(" ({})", after.words())
                     };
                     format!("{who} {verb} meeting {requirement}{tail}")
                 } else {
                     format!(
                         "{requirement} goes from {} to {} for {who}",
-                        status_words(*before),
-                        status_words(*after)
+                        before.words(),
+                        after.words()
                     )
                 }
             })
