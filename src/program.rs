@@ -32,27 +32,70 @@ pub type ParamId = usize;
 pub type CategoryId = usize;
 pub type RequirementId = usize;
 
-/// One resolved pledge (after applying its `extends` chain).
+/// One resolved pledge (after applying its `extends` chain). Its fields are
+/// visible inside the crate only, so that only the checker builds one; other
+/// code reads it through the getters.
 #[derive(Debug, Clone)]
 pub struct Program {
-    pub name: String,
-    pub source: Option<String>,
-    pub status: Option<String>,
-    pub meta: Vec<(String, String)>,
+    pub(crate) name: String,
+    pub(crate) source: Option<String>,
+    pub(crate) status: Option<String>,
+    pub(crate) meta: Vec<(String, String)>,
     /// Names of the pledges this one extends, nearest first.
-    pub bases: Vec<String>,
-    pub span: Span,
-    pub params: Vec<Param>,
-    pub groups: Vec<(String, Vec<String>)>,
+    pub(crate) bases: Vec<String>,
+    pub(crate) span: Span,
+    pub(crate) params: Vec<Param>,
+    pub(crate) groups: Vec<(String, Vec<String>)>,
     /// In evaluation order: a category comes after those it depends on.
-    pub categories: Vec<Category>,
-    pub requirements: Vec<Requirement>,
-    pub examples: Vec<Example>,
+    pub(crate) categories: Vec<Category>,
+    pub(crate) requirements: Vec<Requirement>,
+    pub(crate) examples: Vec<Example>,
     /// Countries named in scopes and groups (for reports).
-    pub scoped_countries: BTreeSet<String>,
+    pub(crate) scoped_countries: BTreeSet<String>,
 }
 
 impl Program {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn source(&self) -> Option<&str> {
+        self.source.as_deref()
+    }
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+    /// `meta` entries other than `source` and `status`, in file order.
+    pub fn meta(&self) -> &[(String, String)] {
+        &self.meta
+    }
+    /// Country groups with their members.
+    pub fn groups(&self) -> &[(String, Vec<String>)] {
+        &self.groups
+    }
+    /// Countries named in scopes and groups (for reports).
+    pub fn scoped_countries(&self) -> &BTreeSet<String> {
+        &self.scoped_countries
+    }
+    /// Names of the pledges this one extends, nearest first.
+    pub fn bases(&self) -> &[String] {
+        &self.bases
+    }
+    pub fn span(&self) -> Span {
+        self.span
+    }
+    pub fn params(&self) -> &[Param] {
+        &self.params
+    }
+    /// In evaluation order: a category comes after those it depends on.
+    pub fn categories(&self) -> &[Category] {
+        &self.categories
+    }
+    pub fn requirements(&self) -> &[Requirement] {
+        &self.requirements
+    }
+    pub fn examples(&self) -> &[Example] {
+        &self.examples
+    }
     pub fn category_index(&self, id: &str) -> Option<CategoryId> {
         self.categories.iter().position(|c| c.id == id)
     }

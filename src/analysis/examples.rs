@@ -11,7 +11,7 @@ use crate::diagnostics::Problem;
 use crate::eval::engine::{compare, Engine};
 use crate::eval::outcome::{unit_name, Status};
 use crate::eval::requirement;
-use crate::program::{Example, ExpectationKind, Literal, Program, TExpr, TExprKind, Type};
+use crate::program::{Checked, Example, ExpectationKind, Literal, TExpr, TExprKind, Type};
 use crate::source::{Sources, Span};
 
 /// Problems found by `pledge test`.
@@ -85,14 +85,18 @@ pub enum TestError {
 
 /// Runs one example; returns one problem per expectation that does not hold.
 pub fn run_example(
-    program: &Program,
+    checked: &Checked,
+    pledge: usize,
     example: &Example,
     file_data: &Dataset,
     sources: &Sources,
     file_name: &str,
 ) -> Vec<Problem> {
     let data = example_dataset(file_data, example, sources, file_name);
-    let engine = Engine::new(program, &data);
+    let Some(engine) = Engine::for_pledge(checked, pledge, &data) else {
+        return Vec::new();
+    };
+    let program = engine.program;
     let country: u16 = 0;
     // The example's items must not count twice, as in `pledge eval`.
     let mut double = crate::eval::DoubleCounting::default();

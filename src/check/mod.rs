@@ -12,12 +12,14 @@ mod order;
 mod overlap;
 mod params;
 mod resolve;
+mod set;
 mod types;
 
 use std::collections::BTreeSet;
 
 pub use errors::CheckError;
 pub(crate) use params::{constant_value, describe_value};
+pub use set::{apply_sets, set_param, SetError};
 
 use crate::ast::{self, Clause, Ident, Item, ReplaceDecl};
 use crate::data::schema::Manifest;
@@ -517,117 +519,4 @@ pub(crate) fn list_names(names: &[String]) -> String {
         out.push_str(&format!(" and {} more", names.len() - 8));
     }
     out
-}
-
-/// Errors of `--set name=value`.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum SetError {
-    #[error("`--set` needs `name=value`, not `{text}`")]
-    #[diagnostic(
-        code(pledge::set::malformed),
-        help("for example `--set core_floor=3%` or `--set deadline=2032`")
-    )]
-    Malformed { text: String },
-    #[error("no pledge in this file has a parameter `{name}`")]
-    #[diagnostic(code(pledge::set::unknown_param), help("{help}"))]
-    UnknownParam { name: String, help: String },
-    #[error("`{name}` holds {expected}, but `{value}` is {found}")]
-    #[diagnostic(code(pledge::set::wrong_type), help("{help}"))]
-    WrongType {
-        name: String,
-        value: String,
-        expected: String,
-        found: String,
-        help: String,
-    },
-}
-
-/// Applies `--set name=value` overrides to every pledge that has the
-/// parameter. The value replaces all of the parameter's values, for every
-/// country and year.
-pub fn apply_sets(checked: &Checked, sets: &[String]) -> Result<Checked, Vec<Problem>> {
-    let mut pledges = checked.pledges().to_vec();
-    let mut problems = Vec::new();
-    for set in sets {
-        let Some((name, value_text)) = set.split_once('=') else {
-            problems.push(Problem::bare(SetError::Malformed { text: set.clone() }));
-            continue;
-        };
-        let name = name.trim();
-        let mut sources = crate::source::Sources::new();
-        let file = sources.add("--set", value_text.trim());
-        let expr = match crate::parse::parse_expression(value_text.trim(), file) {
-            Ok(expr) => expr,
-            Err(error) => {
-                problems.push(Problem::new(error, &sources, file));
-                continue;
-            }
-        };
-        let workspace = Workspace {
-            sources: sources.clone(),
-            files: Vec::new(),
-        };
-        let mut checker = Checker {
-            workspace: &workspace,
-            schema: None,
-            problems: Vec::new(),
-        };
-        let constant = params::constant(&mut checker, &expr);
-        problems.append(&mut checker.problems);
-        let Some((value, ty)) = constant else {
-            continue;
-        };
-        let mut found = false;
-        for program in &mut pledges {
-            let Some(param) = program.params.iter_mut().find(|p| p.name == name) else {
-                continue;
-            };
-            found = true;
-            let fractional_year = param.used_as_year && !value.fract().is_zero();
-            if param.ty != ty || fractional_year {
-                let example = match param.ty {
-                    crate::program::Type::Ratio => "a percentage such as `3%`",
-                    crate::program::Type::Money => "an amount such as `money(500)`",
-                    _ => "a plain number such as `2032`",
-                };
-                let (expected, found) = if fractional_year {
-                    ("a year".to_string(), "not a whole number".to_string())
-                } else {
-                    (param.ty.describe().to_string(), ty.describe().to_string())
-                };
-                problems.push(Problem::bare(SetError::WrongType {
-                    name: name.to_string(),
-                    value: value_text.trim().to_string(),
-                    expected,
-                    found,
-                    help: format!("write {example}"),
-                }));
-                break;
-            }
-            param.values = vec![crate::program::DatedValue {
-                value,
-                from: None,
-                until: None,
-                source: Some(format!("--set {name}={}", value_text.trim())),
-                span: expr.span,
-            }];
-            param.overrides.clear();
-            param.from_command_line = true;
-        }
-        if !found {
-            let names: Vec<String> = pledges
-                .iter()
-                .flat_map(|p| p.params.iter().map(|q| q.name.clone()))
-                .collect();
-            problems.push(Problem::bare(SetError::UnknownParam {
-                name: name.to_string(),
-                help: unknown_help(name, &names, "`--set` changes a `param` of the rule file"),
-            }));
-        }
-    }
-    if problems.is_empty() {
-        Ok(Checked::new(pledges))
-    } else {
-        Err(problems)
-    }
 }

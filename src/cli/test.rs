@@ -343,9 +343,16 @@ fn test_file(file: &RuleFile, update: bool, out: &mut Output, tally: &mut Tally)
     tally.passed += 1;
 
     let sources = &prepared.workspace.sources;
-    for program in prepared.checked.pledges() {
-        for example in &program.examples {
-            let failures = run_example(program, example, &prepared.dataset, sources, &shown);
+    for (pledge, program) in prepared.checked.pledges().iter().enumerate() {
+        for example in program.examples() {
+            let failures = run_example(
+                &prepared.checked,
+                pledge,
+                example,
+                &prepared.dataset,
+                sources,
+                &shown,
+            );
             if failures.is_empty() {
                 out.stderr
                     .push_str(&format!("ok   example \"{}\" ({shown})\n", example.name));

@@ -16,10 +16,11 @@ pub const NOT_IN_PARENT: u32 = 0xFFFF_FFFE;
 pub const UNMATCHED: u32 = 0xFFFF_FFFF;
 
 /// A clause or category index as part of a decision: `base + index`, or
-/// `None` if the index does not fit below the next base.
+/// `None` if the index does not fit below the next base (so a decision never
+/// wraps around or reads as another kind).
 pub(crate) fn packed(base: u32, index: usize) -> Option<Decision> {
     let index = u32::try_from(index).ok().filter(|i| *i < EXCLUDE_BASE)?;
-    Some(base + index)
+    base.checked_add(index).filter(|d| *d < NOT_IN_PARENT)
 }
 
 /// Readable form of a decision.
@@ -39,5 +40,30 @@ pub fn decode(decision: Decision) -> DecisionKind {
         d if d >= COUNTED_IN_BASE => DecisionKind::CountedIn((d - COUNTED_IN_BASE) as usize),
         d if d >= EXCLUDE_BASE => DecisionKind::Excluded((d - EXCLUDE_BASE) as usize),
         d => DecisionKind::Included(d as usize),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packing_round_trips_at_the_limits_and_refuses_beyond() {
+        let last = (EXCLUDE_BASE - 1) as usize;
+        assert_eq!(
+            packed(0, last).map(decode),
+            Some(DecisionKind::Included(last))
+        );
+        assert_eq!(
+            packed(EXCLUDE_BASE, last).map(decode),
+            Some(DecisionKind::Excluded(last))
+        );
+        assert_eq!(
+            packed(COUNTED_IN_BASE, last).map(decode),
+            Some(DecisionKind::CountedIn(last))
+        );
+        assert_eq!(packed(0, last + 1), None);
+        assert_eq!(packed(COUNTED_IN_BASE, usize::MAX), None);
+        assert_eq!(packed(NOT_IN_PARENT, 0), None);
     }
 }

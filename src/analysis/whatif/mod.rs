@@ -348,9 +348,12 @@ pub(crate) fn with_value(
     param: &ParamInfo,
     value: Decimal,
 ) -> Result<Checked, Vec<Problem>> {
-    check::apply_sets(
+    check::set_param(
         checked,
-        &[format!("{}={}", param.name, written(value, param.ty))],
+        &param.name,
+        value,
+        param.ty,
+        &written(value, param.ty),
     )
 }
 
