@@ -9,7 +9,7 @@ use miette::{NarratableReportHandler, Severity};
 use crate::source::{FileId, Sources};
 
 /// How diagnostics are printed (`--error-format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ErrorFormat {
     /// Boxes and arrows pointing into the file.
     #[default]

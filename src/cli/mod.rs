@@ -342,3 +342,40 @@ pub(crate) fn fail(out: &mut Output, problems: &[Problem]) -> ExitCode {
     out.problems(problems);
     ExitCode::from(1)
 }
+
+// The option values of the library's own enums. Implemented here rather than
+// derived where the enums live, so that clap stays in the command line.
+
+impl clap::ValueEnum for ErrorFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[ErrorFormat::Human, ErrorFormat::Plain, ErrorFormat::Json]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let (name, help) = match self {
+            ErrorFormat::Human => ("human", "Boxes and arrows pointing into the file"),
+            ErrorFormat::Plain => (
+                "plain",
+                "The same content as plain sentences, for screen readers and logs",
+            ),
+            ErrorFormat::Json => ("json", "One JSON object per diagnostic, one per line"),
+        };
+        Some(clap::builder::PossibleValue::new(name).help(help))
+    }
+}
+
+impl clap::ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Table, Format::Json, Format::Csv, Format::Markdown]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let name = match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Markdown => "markdown",
+        };
+        Some(clap::builder::PossibleValue::new(name))
+    }
+}

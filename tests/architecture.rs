@@ -1,0 +1,170 @@
+//! The invariants of `docs/ARCHITECTURE.md` that a scan of `src/` can check:
+//! the command line is the only place with clap and exit codes, only the
+//! checker builds a `Program`, analyses never import commands, the
+//! interpreter and the requirement code do not import each other both ways,
+//! and no file grows past 800 lines.
+
+use std::path::{Path, PathBuf};
+
+/// The most lines a file in `src/` may have.
+const MAX_LINES: usize = 800;
+
+fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+/// Every file of `src/` with its path relative to `src/` (with `/`) and its
+/// text, without `#[cfg(test)]` modules (tests may build what they like).
+fn sources() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    files.sort();
+    files
+        .iter()
+        .map(|path| {
+            let relative = path
+                .strip_prefix(&root)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            (relative, text)
+        })
+        .collect()
+}
+
+/// The code of a file: without `#[cfg(test)]` modules (tests may build what
+/// they like) and without comment lines.
+fn code(text: &str) -> String {
+    let before_tests = text.split("#[cfg(test)]").next().unwrap_or(text);
+    before_tests
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn no_file_in_src_is_over_the_limit() {
+    let long: Vec<String> = sources()
+        .iter()
+        .filter(|(_, text)| text.lines().count() > MAX_LINES)
+        .map(|(path, text)| format!("{path}: {} lines", text.lines().count()))
+        .collect();
+    assert!(long.is_empty(), "files over {MAX_LINES} lines: {long:?}");
+}
+
+#[test]
+fn clap_and_exit_codes_live_only_in_the_command_line() {
+    let outside: Vec<String> = sources()
+        .iter()
+        .filter(|(path, _)| !path.starts_with("cli/") && path != "main.rs")
+        .filter(|(_, text)| {
+            let code = code(text);
+            code.contains("clap") || code.contains("ExitCode")
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "clap or ExitCode outside src/cli/: {outside:?}"
+    );
+}
+
+#[test]
+fn only_the_checker_builds_a_program() {
+    let outside: Vec<String> = sources()
+        .iter()
+        .filter(|(path, _)| !path.starts_with("check/") && path != "program.rs")
+        .filter(|(_, text)| {
+            code(text).lines().any(|line| {
+                let builds = line.contains("Program {")
+                    || line.contains("Checked {")
+                    || line.contains("Checked::new(");
+                builds && !line.contains("impl ") && !line.contains("struct ")
+            })
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "a Program or Checked built outside src/check/: {outside:?}"
+    );
+}
+
+#[test]
+fn only_the_command_line_and_the_data_loader_touch_the_file_system() {
+    // `synthetic.rs` writes generated datasets for the benchmarks; it stands
+    // outside the pipeline.
+    let outside: Vec<String> = sources()
+        .iter()
+        .filter(|(path, _)| {
+            !path.starts_with("cli/") && !path.starts_with("data/") && path != "synthetic.rs"
+        })
+        .filter(|(_, text)| code(text).contains("fs::"))
+        .map(|(path, _)| path.clone())
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "file system access outside src/cli/ and src/data/: {outside:?}"
+    );
+}
+
+#[test]
+fn stages_do_not_import_the_command_line() {
+    let importing: Vec<String> = sources()
+        .iter()
+        .filter(|(path, _)| !path.starts_with("cli/") && path != "main.rs")
+        .filter(|(_, text)| code(text).contains("crate::cli"))
+        .map(|(path, _)| path.clone())
+        .collect();
+    assert!(importing.is_empty(), "modules importing cli: {importing:?}");
+}
+
+#[test]
+fn analyses_use_only_the_number_formatting_of_report() {
+    let importing: Vec<String> = sources()
+        .iter()
+        .filter(|(path, _)| path.starts_with("analysis/"))
+        .filter(|(_, text)| {
+            code(text)
+                .lines()
+                .filter(|line| line.contains("crate::report"))
+                .any(|line| !line.contains("crate::report::numbers"))
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
+    assert!(
+        importing.is_empty(),
+        "analyses importing report beyond report::numbers: {importing:?}"
+    );
+}
+
+#[test]
+fn the_interpreter_and_requirements_do_not_import_each_other_both_ways() {
+    let files = sources();
+    let text_of = |name: &str| {
+        files
+            .iter()
+            .find(|(path, _)| path == name)
+            .map(|(_, text)| code(text))
+            .unwrap_or_default()
+    };
+    let engine = text_of("eval/engine.rs");
+    let requirement = text_of("eval/requirement.rs");
+    assert!(!engine.is_empty() && !requirement.is_empty());
+    assert!(
+        !(engine.contains("requirement::") && requirement.contains("engine::")),
+        "eval/engine.rs and eval/requirement.rs import each other"
+    );
+}
