@@ -425,7 +425,10 @@ pub fn prepare(file: &Path, args: &DataArgs, out: &mut Output) -> Option<Prepare
             return None;
         }
     };
-    let (checked, problems) = check::check(&workspace, Some(&dataset.manifest));
+    let (checked, mut problems) = check::check(&workspace, Some(&dataset.manifest));
+    // What the dataset does not publish is said by `check`; the results
+    // say it again where it matters, as `no data` and gaps.
+    problems.retain(|p| !p.code().starts_with("pledge::check::unpublished_"));
     out.problems(&problems);
     let checked = checked?;
     let checked = match check::apply_sets(&checked, &args.sets) {

@@ -7,6 +7,7 @@
 mod errors;
 mod lower;
 mod overlap;
+mod published;
 
 use std::collections::BTreeSet;
 
@@ -87,6 +88,8 @@ fn error_file(error: &CheckError) -> crate::source::FileId {
         | AlreadyInBase { span, .. }
         | UnusedParam { span, .. }
         | UnusedCategory { span, .. }
+        | UnpublishedCategory { span, .. }
+        | UnpublishedClause { span, .. }
         | CategoryCycle { span, .. }
         | CountCycle { span, .. }
         | Overlap { span, .. }
