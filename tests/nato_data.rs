@@ -445,6 +445,15 @@ fn unpublished_spending_is_no_data_never_a_shortfall() {
     let usa = outcome.result("core_floor", "USA", 2025).unwrap();
     assert_eq!(usa.margin_pp, Some(d("-0.28")));
     assert_eq!(usa.would_be_met, Some(false));
+    // An ally whose 2025 estimate is not bundled says why, not "no items".
+    let deu = outcome.result("credible_path", "DEU", 2025).unwrap();
+    assert_eq!(deu.status, Status::NoData);
+    assert!(
+        deu.reason.as_deref().is_some_and(|r| r.starts_with(
+            "no figures for DEU in 2025: NATO's 2025 estimates are bundled for CAN, FRA, GBR, ITA, TUR, USA only"
+        )),
+        "{deu:?}"
+    );
 }
 
 #[test]

@@ -762,6 +762,9 @@ pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
         "reason",
         "rule",
         "country_specific",
+        "would_be_met",
+        "measured_on",
+        "gaps",
     ]);
     let text = |v: Option<Decimal>| v.map_or(String::new(), |d| d.normalize().to_string());
     for outcome in outcomes {
@@ -781,6 +784,9 @@ pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
                 r.reason.clone().unwrap_or_default(),
                 r.rule.clone(),
                 r.country_specific.to_string(),
+                r.would_be_met.map_or(String::new(), |m| m.to_string()),
+                r.measured_on.clone(),
+                r.gaps.join("; "),
             ]);
         }
     }
