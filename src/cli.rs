@@ -45,6 +45,8 @@ pub enum Command {
         #[arg(long)]
         data: Option<String>,
     },
+    /// Language server for editors, over stdin and stdout (started by the editor, not by hand).
+    Lsp,
     /// Rewrite rule files in the canonical layout (comments are kept).
     Fmt {
         /// Rule files (`.pledge`).
@@ -175,6 +177,13 @@ pub fn run(command: Command, out: &mut Output) -> ExitCode {
     match command {
         Command::Check { files, data } => run_check(&files, data.as_deref(), out),
         Command::Fmt { files, check } => run_fmt(&files, check, out),
+        Command::Lsp => match crate::lsp::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                out.stderr.push_str(&format!("pledge lsp: {message}\n"));
+                ExitCode::from(1)
+            }
+        },
         Command::Ast { file } => run_ast(&file, out),
         Command::Eval {
             file,

@@ -14,6 +14,7 @@ pub mod diagnostics;
 pub mod eval;
 pub mod explain;
 pub mod lexical;
+pub mod lsp;
 pub mod parse;
 pub mod print;
 pub mod program;

@@ -528,7 +528,7 @@ fn as_if_grid(
 }
 
 /// "2024, as if due: 3 of 32 allies would meet core_floor (28 would not, 1 no data)".
-fn as_if_line(results: &[&RequirementResult], year: i32, requirement: &str) -> String {
+pub fn as_if_line(results: &[&RequirementResult], year: i32, requirement: &str) -> String {
     let of_year: Vec<&&RequirementResult> = results.iter().filter(|r| r.year == year).collect();
     let members = of_year
         .iter()
