@@ -45,8 +45,6 @@ pub enum Command {
         #[arg(long)]
         data: Option<String>,
     },
-    /// Language server for editors, over stdin and stdout (started by the editor, not by hand).
-    Lsp,
     /// Rewrite rule files in the canonical layout (comments are kept).
     Fmt {
         /// Rule files (`.pledge`).
@@ -102,6 +100,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
     },
+    /// Language server for editors, over stdin and stdout (started by the editor, not by hand).
+    Lsp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
