@@ -177,13 +177,7 @@ pub fn run(command: Command, out: &mut Output) -> ExitCode {
     match command {
         Command::Check { files, data } => run_check(&files, data.as_deref(), out),
         Command::Fmt { files, check } => run_fmt(&files, check, out),
-        Command::Lsp => match crate::lsp::run() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                out.stderr.push_str(&format!("pledge lsp: {message}\n"));
-                ExitCode::from(1)
-            }
-        },
+        Command::Lsp => run_lsp(out),
         Command::Ast { file } => run_ast(&file, out),
         Command::Eval {
             file,
@@ -328,6 +322,24 @@ fn run_check(files: &[PathBuf], data: Option<&str>, out: &mut Output) -> ExitCod
     } else {
         ExitCode::SUCCESS
     }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn run_lsp(out: &mut Output) -> ExitCode {
+    match crate::lsp::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            out.stderr.push_str(&format!("pledge lsp: {message}\n"));
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn run_lsp(out: &mut Output) -> ExitCode {
+    out.stderr
+        .push_str("pledge lsp: the language server needs a native build of pledge\n");
+    ExitCode::from(1)
 }
 
 fn run_fmt(files: &[PathBuf], check_only: bool, out: &mut Output) -> ExitCode {

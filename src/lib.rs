@@ -14,6 +14,8 @@ pub mod diagnostics;
 pub mod eval;
 pub mod explain;
 pub mod lexical;
+// The language server talks to an editor over stdio: not in a browser.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod lsp;
 pub mod parse;
 pub mod print;
