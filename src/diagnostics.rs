@@ -71,6 +71,37 @@ impl Problem {
         self.report.to_string()
     }
 
+    /// The help text, if any.
+    pub fn help(&self) -> Option<String> {
+        self.report.help().map(|h| h.to_string())
+    }
+
+    /// The name of the file the labels point into, if any.
+    pub fn file_name(&self) -> Option<String> {
+        let source = self.report.source_code()?;
+        let span = miette::SourceSpan::from((0usize, 0usize));
+        let contents = source.read_span(&span, 0, 0).ok()?;
+        contents.name().map(str::to_string)
+    }
+
+    /// The labelled places: byte range in the file and the label's text,
+    /// the primary label first.
+    pub fn labels(&self) -> Vec<(std::ops::Range<usize>, Option<String>)> {
+        let mut labels: Vec<_> = self
+            .report
+            .labels()
+            .into_iter()
+            .flatten()
+            .map(|l| {
+                let primary = l.primary();
+                let range = l.offset()..l.offset() + l.len();
+                (primary, range, l.label().map(str::to_string))
+            })
+            .collect();
+        labels.sort_by_key(|(primary, range, _)| (!primary, range.start));
+        labels.into_iter().map(|(_, r, t)| (r, t)).collect()
+    }
+
     /// Renders without colour at a fixed width, as the snapshots show it.
     pub fn render(&self, format: ErrorFormat, colour: bool) -> String {
         let mut out = String::new();

@@ -13,6 +13,9 @@ pub mod data;
 pub mod diagnostics;
 pub mod eval;
 pub mod lexical;
+// The language server talks to an editor over stdio: not in a browser.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod lsp;
 pub mod parse;
 pub mod print;
 pub mod program;

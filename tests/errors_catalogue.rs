@@ -209,8 +209,12 @@ fn sample_schema() -> Manifest {
 }
 
 fn sample_dataset() -> pledge::data::Dataset {
-    let source = pledge::data::bundled::source("sample").expect("the sample dataset is bundled");
-    pledge::data::load(&source).expect("the bundled sample dataset loads")
+    pledge_dataset("sample")
+}
+
+fn pledge_dataset(name: &str) -> pledge::data::Dataset {
+    let source = pledge::data::bundled::source(name).expect("the dataset is bundled");
+    pledge::data::load(&source).expect("the bundled dataset loads")
 }
 
 /// A fresh folder for one example's files.
@@ -267,8 +271,18 @@ fn every_rule_file_example_produces_its_code() {
         }
         let dir = scratch_dir(index);
         let main = write_example(&dir, &blocks);
+        // An example may name the bundled dataset it is checked against
+        // with a line `// pledge check --data NAME`.
+        let named = blocks.iter().find_map(|b| {
+            b.text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("// pledge check --data "))
+                .map(|name| pledge_dataset(name.trim()).manifest)
+        });
         let problems = match pledge::workspace::load(&main, &read) {
-            Ok(workspace) => pledge::check::check(&workspace, Some(&schema)).1,
+            Ok(workspace) => {
+                pledge::check::check(&workspace, Some(named.as_ref().unwrap_or(&schema))).1
+            }
             Err(problems) => problems,
         };
         let produced = codes(&problems);

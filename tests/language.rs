@@ -305,10 +305,12 @@ fn rule_files_check_cleanly_against_their_dataset() {
                 render_all(&problems, ErrorFormat::Human, false)
             )
         });
-        let (checked, problems) = pledge::check::check(&workspace, Some(&dataset.manifest));
+        let (checked, mut problems) = pledge::check::check(&workspace, Some(&dataset.manifest));
+        // Saying what the dataset does not publish is not a fault of the draft.
+        problems.retain(|p| !p.code().starts_with("pledge::check::unpublished_"));
         assert!(
             problems.is_empty(),
-            "{} should check with no errors and no warnings:\n{}",
+            "{} should check with no errors and no warnings but what the data leaves out:\n{}",
             path.display(),
             render_all(&problems, ErrorFormat::Human, false)
         );

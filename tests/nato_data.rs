@@ -177,7 +177,9 @@ fn evaluate_file(
     let read = |path: &Path| std::fs::read_to_string(path);
     let ws = workspace::load(Path::new(file), &read).unwrap();
     let data = cli::load_data(data, Some(&ws)).unwrap();
-    let (checked, problems) = check::check(&ws, Some(&data.manifest));
+    let (checked, mut problems) = check::check(&ws, Some(&data.manifest));
+    // What NATO does not publish is a warning of `check`, tested below.
+    problems.retain(|p| !p.code().starts_with("pledge::check::unpublished_"));
     assert!(
         problems.is_empty(),
         "{}",
@@ -385,6 +387,24 @@ fn hague(sets: &[String]) -> PledgeOutcome {
 
 #[test]
 fn unpublished_spending_is_no_data_never_a_shortfall() {
+    // `check` says it before anything runs: the related category has no
+    // data on NATO's figures, and the Ukraine-aid clause of core counts
+    // nothing.
+    let read = |path: &Path| std::fs::read_to_string(path);
+    let ws = workspace::load(Path::new("rules/hague-2025.pledge"), &read).unwrap();
+    let (_, problems) = check::check(&ws, Some(&nato().manifest));
+    let warnings: Vec<String> = problems.iter().map(|p| p.code()).collect();
+    assert_eq!(
+        warnings,
+        [
+            "pledge::check::unpublished_clause",
+            "pledge::check::unpublished_category"
+        ]
+    );
+    let text = render_all(&problems, ErrorFormat::Human, false);
+    assert!(text.contains(
+        "`related` will have no data: NATO publishes no figures for defence- and security-related"
+    ));
     let outcome = hague(&[]);
     // The 5% headline needs the related 1.5%, which NATO does not publish:
     // no data for every ally, due or not, and never "not met".
@@ -426,6 +446,15 @@ fn unpublished_spending_is_no_data_never_a_shortfall() {
     let usa = outcome.result("core_floor", "USA", 2025).unwrap();
     assert_eq!(usa.margin_pp, Some(d("-0.28")));
     assert_eq!(usa.would_be_met, Some(false));
+    // An ally whose 2025 estimate is not bundled says why, not "no items".
+    let deu = outcome.result("credible_path", "DEU", 2025).unwrap();
+    assert_eq!(deu.status, Status::NoData);
+    assert!(
+        deu.reason.as_deref().is_some_and(|r| r.starts_with(
+            "no figures for DEU in 2025: NATO's 2025 estimates are bundled for CAN, FRA, GBR, ITA, TUR, USA only"
+        )),
+        "{deu:?}"
+    );
 }
 
 #[test]

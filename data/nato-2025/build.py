@@ -157,6 +157,13 @@ def main():
              "confidence": "medium-high (the rating SOURCES.md gives both files); the "
                            "2014-2024 table states no edition, see README"},
         ],
+        "partial_years": [
+            {"year": 2025,
+             "reason": "the 2025 estimates of this edition could be read only for %s; "
+                       "for the other Allies the only sources found are press reports, "
+                       "rated below medium-high (data/nato-2025/README.md)"
+                       % ", ".join(sorted(c for (c, y) in values if y == 2025))},
+        ],
         "countries": countries,
         "fields": [
             {"name": "nato_category", "type": "text", "values": CATEGORIES,

@@ -264,6 +264,12 @@ def main():
              "confidence": "medium-high (rating of the transcription in the 2025 "
                            "sources); 2025 figures are NATO estimates"},
         ],
+        "partial_years": [
+            {"year": 2025,
+             "reason": "NATO's 2025 estimates are bundled for %s only; for the other "
+                       "Allies the only sources found are press reports, rated below "
+                       "medium-high (data/nato/README.md)" % ", ".join(sorted(accepted_2025))},
+        ],
         "countries": countries,
         "fields": [
             {"name": "nato_category", "type": "text", "values": CATEGORIES,

@@ -100,6 +100,16 @@ impl Explainer<'_> {
         // Measured on the shares of GDP the source publishes: say so, with
         // the two figures the verdict compares.
         let view = self.engine.view_for(requirement);
+        let on_shares = Explainer {
+            engine: view,
+            sources: self.sources,
+        };
+        // The parts of the verdict come from the figures it was measured on.
+        let parts: &Explainer<'_> = if view.in_shares(country, year) {
+            &on_shares
+        } else {
+            self
+        };
         if view.in_shares(country, year) {
             let edition = view
                 .data
@@ -115,9 +125,27 @@ impl Explainer<'_> {
                 ),
                 _ => String::new(),
             };
-            children.push(Node::leaf(format!(
-                "measured on the published shares of GDP{edition}{figures}; the amounts below are the same items in money, divided by GDP they may differ slightly from the published share"
-            )));
+            let below = if outcome.value.is_some() {
+                "; the figures below are those shares, item by item"
+            } else {
+                ""
+            };
+            let mut node = Node::leaf(format!(
+                "measured on the published shares of GDP{edition}{figures}{below}"
+            ));
+            // The same value in money, where the amounts are published.
+            let compared = match &body.kind {
+                RequirementKind::Compare { left, .. } => left,
+                RequirementKind::Path { value, .. } => value,
+            };
+            if let Ok(amount) = self.engine.eval(compared, country, year) {
+                node.children.push(Node::leaf(format!(
+                    "in money: {} = {}",
+                    self.sources.slice(compared.span),
+                    self.show(&Ok(amount), compared.ty, country, year)
+                )));
+            }
+            children.push(node);
         }
         match &body.kind {
             RequirementKind::Compare {
@@ -133,15 +161,15 @@ impl Explainer<'_> {
                 if let Some(until) = until {
                     children.push(self.year_node("applies until", until, country, year));
                 }
-                if matches!(
-                    outcome.status,
-                    crate::eval::outcome::Status::NotApplicable
-                        | crate::eval::outcome::Status::NotYetDue
-                ) {
+                // Not yet due: the figures still show where the ally stands.
+                if outcome.status == crate::eval::outcome::Status::NotApplicable
+                    || (outcome.status == crate::eval::outcome::Status::NotYetDue
+                        && outcome.value.is_none())
+                {
                     return Some(Node::with(headline, children));
                 }
-                children.push(self.labelled("value", left, country, year));
-                children.push(self.labelled("threshold", right, country, year));
+                children.push(parts.labelled("value", left, country, year));
+                children.push(parts.labelled("threshold", right, country, year));
             }
             RequirementKind::Path {
                 value,
@@ -151,14 +179,16 @@ impl Explainer<'_> {
             } => {
                 children.push(self.year_node("path starts in", from, country, year));
                 children.push(self.year_node("target year", by, country, year));
-                if outcome.status == crate::eval::outcome::Status::NotYetDue {
+                if outcome.status == crate::eval::outcome::Status::NotYetDue
+                    && outcome.value.is_none()
+                {
                     return Some(Node::with(headline, children));
                 }
-                children.push(self.labelled("value", value, country, year));
-                children.push(self.labelled("target", target, country, year));
+                children.push(parts.labelled("value", value, country, year));
+                children.push(parts.labelled("target", target, country, year));
                 if let Ok(base) = self.engine.year_spec(from, country, year) {
                     if base != year {
-                        children.push(self.labelled(
+                        children.push(parts.labelled(
                             &format!("value in the base year {base}"),
                             value,
                             country,
@@ -174,6 +204,7 @@ impl Explainer<'_> {
                 }
             }
         }
+        let not_due = outcome.status == crate::eval::outcome::Status::NotYetDue;
         if let (Some(margin), Some(_)) = (outcome.margin, outcome.value) {
             // Points of GDP, of the base of `x% of base`, or of the share.
             let points_of = match outcome.margin_basis.as_str() {
@@ -212,6 +243,11 @@ impl Explainer<'_> {
                     numbers::in_unit(margin, outcome.unit)
                 )
             };
+            let label = if not_due {
+                format!("as if it were due in {year} (a margin, not a verdict): {label}")
+            } else {
+                label
+            };
             children.push(Node::leaf(label));
             if let Some(pp) = outcome.margin_pp {
                 let of_base = if points_of == " of GDP" {
@@ -219,7 +255,17 @@ impl Explainer<'_> {
                 } else {
                     points_of.as_str()
                 };
-                headline.push_str(&format!(", {} points{of_base}", numbers::points(pp)));
+                let as_if = if not_due {
+                    let word = if outcome.would_be_met == Some(true) {
+                        "met"
+                    } else {
+                        "short"
+                    };
+                    format!("; as if due now: {word}")
+                } else {
+                    String::new()
+                };
+                headline.push_str(&format!("{as_if}, {} points{of_base}", numbers::points(pp)));
             }
         }
         Some(Node::with(headline, children))
@@ -247,6 +293,9 @@ impl Explainer<'_> {
 
     fn show(&self, value: &Value, ty: Type, country: u16, year: i32) -> String {
         match value {
+            Ok(v) if ty == Type::Money && self.engine.in_shares(country, year) => {
+                format!("{} of GDP", numbers::percent(*v))
+            }
             Ok(v) => {
                 let text = numbers::in_unit(*v, unit_of(ty));
                 if ty == Type::Money {
@@ -299,6 +348,11 @@ impl Explainer<'_> {
                 let location = line.map_or(String::new(), |l| {
                     format!(" ({}:{l})", self.engine.data.indicators_file)
                 });
+                if name == "gdp" && self.engine.in_shares(country, year) {
+                    return Node::leaf(format!(
+                        "gdp for {code} in {year}: the figures are published as shares of it"
+                    ));
+                }
                 let shown = match &value {
                     Ok(v) => numbers::in_unit(*v, unit_of(expr.ty)),
                     Err(missing) => format!("no data: {}", missing.reason),
@@ -439,13 +493,28 @@ impl Explainer<'_> {
                 .copied()
                 .unwrap_or_default()
         };
+        // Amounts in money, or shares of GDP where the figures are shares.
+        let shares = engine.in_shares(country, year);
+        let money = |value: Decimal| -> String {
+            if shares {
+                format!("{} of GDP", numbers::percent(value))
+            } else {
+                numbers::money(value)
+            }
+        };
         let item_line = |position: usize, weight: Option<Decimal>| -> Node {
             let item = state.items.get(position).copied().unwrap_or(0) as usize;
             let a = amount(position);
             let fields: Vec<String> = (0..data.manifest.fields.len())
                 .filter_map(|f| {
                     let name = &data.manifest.fields.get(f)?.name;
-                    data.field_text(item, f).map(|v| format!("{name} {v}"))
+                    data.field_text(item, f).map(|v| {
+                        if v == "*" {
+                            format!("{name} all, not split")
+                        } else {
+                            format!("{name} {v}")
+                        }
+                    })
                 })
                 .chain(data.tag_names(item).into_iter().map(|t| format!("tag {t}")))
                 .collect();
@@ -458,14 +527,18 @@ impl Explainer<'_> {
                 Some(w) if w != Decimal::ONE => format!(
                     " × {} = {}",
                     numbers::percent(w).replace(".00%", "%"),
-                    numbers::money(a * w)
+                    money(a * w)
                 ),
                 _ => String::new(),
             };
+            // The release an item comes from, where the dataset has several.
+            let edition = data.edition_of(item).map_or(String::new(), |e| {
+                format!(" ({} edition)", edition_short(&e.name))
+            });
             Node::leaf(format!(
-                "{}{fields}: {}{credit}",
+                "{}{fields}: {}{credit}{edition}",
                 data.describe_item(item),
-                numbers::money(a)
+                money(a)
             ))
         };
         let list = |positions: &[usize], weights: bool| -> Vec<Node> {
@@ -503,7 +576,7 @@ impl Explainer<'_> {
                         "`{}` ({location}) took {} item(s): {}",
                         clause.text,
                         positions.len(),
-                        numbers::money(total)
+                        money(total)
                     ),
                     list(positions, true),
                 ));
@@ -515,7 +588,7 @@ impl Explainer<'_> {
                         "`{}` ({location}) excluded {} item(s): {}",
                         clause.text,
                         positions.len(),
-                        numbers::money(total)
+                        money(total)
                     ),
                     list(positions, false),
                 ));
@@ -529,7 +602,7 @@ impl Explainer<'_> {
                 .map_or("", |c| c.id.as_str());
             let total: Decimal = positions.iter().map(|&p| amount(p)).sum();
             node.children.push(Node::with(
-                format!("`exclude counted in {name}` left out {} item(s) already counted in `{name}`: {}", positions.len(), numbers::money(total)),
+                format!("`exclude counted in {name}` left out {} item(s) already counted in `{name}`: {}", positions.len(), money(total)),
                 list(positions, false),
             ));
         }
@@ -546,13 +619,13 @@ impl Explainer<'_> {
             let summary = if cat.counted.is_err() {
                 format!(
                     "caps: before them {}; they could not be applied",
-                    numbers::money(cat.gross)
+                    money(cat.gross)
                 )
             } else {
                 format!(
                     "caps: before them {}; the lowest limit applies; cut off {}",
-                    numbers::money(cat.gross),
-                    numbers::money(cat.cut_off)
+                    money(cat.gross),
+                    money(cat.cut_off)
                 )
             };
             node.children.push(Node::with(summary, caps));
@@ -560,7 +633,7 @@ impl Explainer<'_> {
         if !cat.not_credited.is_zero() {
             node.children.push(Node::leaf(format!(
                 "not credited (the uncounted part of partial credit): {}",
-                numbers::money(cat.not_credited)
+                money(cat.not_credited)
             )));
         }
         if !outside_parent.is_empty() {
@@ -573,7 +646,7 @@ impl Explainer<'_> {
                 format!(
                     "not counted in the parent `{parent}`: {} item(s), {}",
                     outside_parent.len(),
-                    numbers::money(total)
+                    money(total)
                 ),
                 list(&outside_parent, false),
             ));
@@ -584,7 +657,7 @@ impl Explainer<'_> {
                 format!(
                     "matched no clause: {} item(s), {}",
                     unmatched.len(),
-                    numbers::money(total)
+                    money(total)
                 ),
                 list(&unmatched, false),
             ));
@@ -594,12 +667,12 @@ impl Explainer<'_> {
         }
         node.children.push(Node::leaf(format!(
             "reconciliation: counted {} + cut off {} + not credited {} + excluded {} + unmatched {} = all items {}",
-            numbers::money(cat.counted.clone().unwrap_or(cat.gross - cat.cut_off)),
-            numbers::money(cat.cut_off),
-            numbers::money(cat.not_credited),
-            numbers::money(cat.excluded),
-            numbers::money(cat.unmatched),
-            numbers::money(cat.input)
+            money(cat.counted.clone().unwrap_or(cat.gross - cat.cut_off)),
+            money(cat.cut_off),
+            money(cat.not_credited),
+            money(cat.excluded),
+            money(cat.unmatched),
+            money(cat.input)
         )));
         node
     }
@@ -607,4 +680,9 @@ impl Explainer<'_> {
 
 fn unit_of(ty: Type) -> &'static str {
     crate::eval::outcome::unit_name(ty)
+}
+
+/// "June 2024" from "NATO Defence Expenditure of NATO Countries (2014-2024), June 2024".
+fn edition_short(name: &str) -> &str {
+    name.rsplit(", ").next().unwrap_or(name)
 }

@@ -173,6 +173,32 @@ pub enum CheckError {
         #[label("defined here, used nowhere")]
         span: Span,
     },
+    #[error("`{name}` will have no data: {reason}")]
+    #[diagnostic(
+        code(pledge::check::unpublished_category),
+        severity(Warning),
+        help("every requirement on `{name}` will say `no data` on this dataset, never `not met`; to measure it, run on a dataset that publishes these figures (`--data NAME`, `pledge check --data NAME`), or leave it as the text's position")
+    )]
+    UnpublishedCategory {
+        name: String,
+        dataset: String,
+        reason: String,
+        #[label("nothing counted here is published in {dataset}")]
+        span: Span,
+    },
+    #[error("this clause of `{name}` will count nothing: {reason}")]
+    #[diagnostic(
+        code(pledge::check::unpublished_clause),
+        severity(Warning),
+        help("the other clauses of `{name}` still count; results on this dataset name the missing part (`gaps` in JSON and CSV)")
+    )]
+    UnpublishedClause {
+        name: String,
+        dataset: String,
+        reason: String,
+        #[label("nothing this matches is published in {dataset}")]
+        span: Span,
+    },
     #[error("requirement `{name}` counts itself{chain}: how many allies meet it would depend on how many allies meet it")]
     #[diagnostic(
         code(pledge::check::count_cycle),

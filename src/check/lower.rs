@@ -286,6 +286,7 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
         scoped_countries,
     };
     overlap::check(checker, &program);
+    super::published::check(checker, &program);
     Some(program)
 }
 

@@ -11,6 +11,7 @@ mod lower;
 mod order;
 mod overlap;
 mod params;
+mod published;
 mod resolve;
 mod set;
 mod types;
@@ -95,6 +96,8 @@ fn error_file(error: &CheckError) -> crate::source::FileId {
         | AlreadyInBase { span, .. }
         | UnusedParam { span, .. }
         | UnusedCategory { span, .. }
+        | UnpublishedCategory { span, .. }
+        | UnpublishedClause { span, .. }
         | CategoryCycle { span, .. }
         | CountCycle { span, .. }
         | Overlap { span, .. }

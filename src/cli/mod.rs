@@ -14,6 +14,7 @@ pub mod distance;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
+pub mod lsp;
 pub mod sweep;
 pub mod test;
 
@@ -106,6 +107,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
     },
+    /// Language server for editors, over stdin and stdout (started by the editor, not by hand).
+    Lsp,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -181,6 +184,7 @@ pub fn run(command: Command, out: &mut Output) -> ExitCode {
     match command {
         Command::Check { files, data } => check::run(&files, data.as_deref(), out),
         Command::Fmt { files, check } => fmt::run(&files, check, out),
+        Command::Lsp => lsp::run(out),
         Command::Ast { file } => ast::run(&file, out),
         Command::Eval {
             file,
@@ -289,7 +293,10 @@ pub fn prepare(file: &Path, args: &DataArgs, out: &mut Output) -> Option<Prepare
             return None;
         }
     };
-    let (checked, problems) = crate::check::check(&workspace, Some(&dataset.manifest));
+    let (checked, mut problems) = crate::check::check(&workspace, Some(&dataset.manifest));
+    // What the dataset does not publish is said by `check`; the results
+    // say it again where it matters, as `no data` and gaps.
+    problems.retain(|p| !p.code().starts_with("pledge::check::unpublished_"));
     out.problems(&problems);
     let checked = checked?;
     let checked = match crate::check::apply_sets(&checked, &args.sets) {

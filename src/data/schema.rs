@@ -31,6 +31,19 @@ pub struct Manifest {
     /// `edition` column.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub editions: Vec<EditionSpec>,
+    /// Years in which the dataset has figures for some countries only, with
+    /// why the others are missing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partial_years: Vec<PartialYear>,
+}
+
+/// A year the dataset covers for some countries only.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PartialYear {
+    pub year: i32,
+    /// Why a country without figures that year has none.
+    pub reason: String,
 }
 
 /// One release of the source, such as NATO's June 2024 edition.
@@ -118,6 +131,14 @@ impl Manifest {
 
     pub fn edition(&self, id: &str) -> Option<&EditionSpec> {
         self.editions.iter().find(|e| e.id == id)
+    }
+
+    /// Why a country has no figures in a year the dataset covers in part.
+    pub fn partial_year(&self, year: i32) -> Option<&str> {
+        self.partial_years
+            .iter()
+            .find(|p| p.year == year)
+            .map(|p| p.reason.as_str())
     }
 
     pub fn country(&self, code: &str) -> Option<&CountrySpec> {

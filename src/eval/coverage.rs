@@ -12,7 +12,7 @@
 //!   in money) needs the amounts themselves.
 
 use crate::data::dataset::{Column, Dataset, ANY, NONE};
-use crate::data::schema::IndicatorUnit;
+use crate::data::schema::{IndicatorUnit, Manifest};
 use crate::program::*;
 
 /// Why a condition cannot match anything in a country-year, if so.
@@ -22,13 +22,37 @@ pub fn unpublished(
     country: u16,
     year: i32,
 ) -> Option<String> {
-    match condition {
-        Condition::And(a, b) => {
-            unpublished(data, a, country, year).or_else(|| unpublished(data, b, country, year))
+    gap_of(condition, &|leaf| match leaf {
+        Condition::Tag(_) => data.manifest.unpublished_tags.clone(),
+        Condition::Compare { field, value, .. } => {
+            field_gap(data, field, std::slice::from_ref(value), country, year)
         }
+        Condition::In { field, values, .. } => field_gap(data, field, values, country, year),
+        _ => None,
+    })
+}
+
+/// Why a condition cannot match anything in any country-year of a dataset
+/// with this manifest: it can only match through fields or tags the
+/// dataset never publishes.
+pub fn never_published(manifest: &Manifest, condition: &Condition) -> Option<String> {
+    gap_of(condition, &|leaf| match leaf {
+        Condition::Tag(_) => manifest.unpublished_tags.clone(),
+        Condition::Compare { field, .. } | Condition::In { field, .. } => {
+            manifest.field(field)?.unpublished.clone()
+        }
+        _ => None,
+    })
+}
+
+/// Combines the reasons of the leaves: `a and b` needs both published,
+/// `a or b` needs one, `not`, `!=` and `not in` need nothing.
+fn gap_of(condition: &Condition, leaf: &dyn Fn(&Condition) -> Option<String>) -> Option<String> {
+    match condition {
+        Condition::And(a, b) => gap_of(a, leaf).or_else(|| gap_of(b, leaf)),
         Condition::Or(a, b) => {
-            let left = unpublished(data, a, country, year)?;
-            unpublished(data, b, country, year).map(|right| {
+            let left = gap_of(a, leaf)?;
+            gap_of(b, leaf).map(|right| {
                 if left == right {
                     left
                 } else {
@@ -36,25 +60,13 @@ pub fn unpublished(
                 }
             })
         }
-        // `not x` matches the items without x: it needs nothing published.
         Condition::Not(_) => None,
-        Condition::Tag(_) => data.manifest.unpublished_tags.clone(),
-        Condition::Compare { field, op, value } => {
-            if matches!(op, crate::ast::CompareOp::Ne) {
-                return None;
-            }
-            field_gap(data, field, std::slice::from_ref(value), country, year)
-        }
-        Condition::In {
-            field,
-            negated,
-            values,
-        } => {
-            if *negated {
-                return None;
-            }
-            field_gap(data, field, values, country, year)
-        }
+        Condition::Compare {
+            op: crate::ast::CompareOp::Ne,
+            ..
+        } => None,
+        Condition::In { negated: true, .. } => None,
+        _ => leaf(condition),
     }
 }
 

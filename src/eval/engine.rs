@@ -372,9 +372,10 @@ impl<'a> Engine<'a> {
                 // (the member's own requirements say why there is no data).
                 state.gaps.clear();
             } else if items.is_empty() {
-                state.counted = Err(Missing::new(format!(
-                    "no spending line items for {code} in {year}"
-                )));
+                state.counted = Err(Missing::new(match self.data.manifest.partial_year(year) {
+                    Some(reason) => format!("no figures for {code} in {year}: {reason}"),
+                    None => format!("no spending line items for {code} in {year}"),
+                }));
             } else if let Some(item) = items.iter().find(|&&i| !self.data.has_amount(i as usize)) {
                 let edition = self
                     .data

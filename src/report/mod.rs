@@ -533,7 +533,7 @@ fn as_if_grid(
 }
 
 /// "2024, as if due: 3 of 32 allies would meet core_floor (28 would not, 1 no data)".
-fn as_if_line(results: &[&RequirementResult], year: i32, requirement: &str) -> String {
+pub fn as_if_line(results: &[&RequirementResult], year: i32, requirement: &str) -> String {
     let of_year: Vec<&&RequirementResult> = results.iter().filter(|r| r.year == year).collect();
     let members = of_year
         .iter()
@@ -761,6 +761,9 @@ pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
         "reason",
         "rule",
         "country_specific",
+        "would_be_met",
+        "measured_on",
+        "gaps",
     ]);
     let text = |v: Option<Decimal>| v.map_or(String::new(), |d| d.normalize().to_string());
     for outcome in outcomes {
@@ -780,6 +783,9 @@ pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
                 r.reason.clone().unwrap_or_default(),
                 r.rule.clone(),
                 r.country_specific.to_string(),
+                r.would_be_met.map_or(String::new(), |m| m.to_string()),
+                r.measured_on.clone(),
+                r.gaps.join("; "),
             ]);
         }
     }
