@@ -281,7 +281,9 @@ fn every_rule_file_example_produces_its_code() {
         });
         let problems = match pledge::workspace::load(&main, &read) {
             Ok(workspace) => {
-                pledge::check::check(&workspace, Some(named.as_ref().unwrap_or(&schema))).1
+                pledge::check::check(&workspace, Some(named.as_ref().unwrap_or(&schema)))
+                    .into_problems(&workspace.sources)
+                    .1
             }
             Err(problems) => problems,
         };
@@ -318,7 +320,8 @@ fn every_evaluation_example_produces_its_code() {
                 render_all(&problems, ErrorFormat::Human, false)
             )
         });
-        let (checked, problems) = pledge::check::check(&workspace, Some(&dataset.manifest));
+        let (checked, problems) = pledge::check::check(&workspace, Some(&dataset.manifest))
+            .into_problems(&workspace.sources);
         let checked = checked.unwrap_or_else(|| {
             panic!(
                 "the example of `{code}` must check without errors to reach evaluation:\n{}",

@@ -76,7 +76,7 @@ fn check_rules(path: &str, text: Option<&str>, data: &Dataset) -> (Workspace, Ch
         Ok(ws) => ws,
         Err(problems) => panic!("{}", render_all(&problems, ErrorFormat::Human, false)),
     };
-    let (checked, problems) = check::check(&ws, Some(&data.manifest));
+    let (checked, problems) = check::check(&ws, Some(&data.manifest)).into_problems(&ws.sources);
     let Some(checked) = checked else {
         panic!("{}", render_all(&problems, ErrorFormat::Human, false));
     };

@@ -125,7 +125,8 @@ fn parse_err() {
 fn check_file(path: &Path, schema: &Manifest) -> (Option<Workspace>, bool, Vec<Problem>) {
     match workspace::load(path, &read) {
         Ok(workspace) => {
-            let (checked, problems) = pledge::check::check(&workspace, Some(schema));
+            let (checked, problems) =
+                pledge::check::check(&workspace, Some(schema)).into_problems(&workspace.sources);
             (Some(workspace), checked.is_some(), problems)
         }
         Err(problems) => (None, false, problems),
@@ -305,7 +306,8 @@ fn rule_files_check_cleanly_against_their_dataset() {
                 render_all(&problems, ErrorFormat::Human, false)
             )
         });
-        let (checked, mut problems) = pledge::check::check(&workspace, Some(&dataset.manifest));
+        let (checked, mut problems) = pledge::check::check(&workspace, Some(&dataset.manifest))
+            .into_problems(&workspace.sources);
         // Saying what the dataset does not publish is not a fault of the draft.
         problems.retain(|p| !p.code().starts_with("pledge::check::unpublished_"));
         assert!(

@@ -177,7 +177,8 @@ fn evaluate_file(
     let read = |path: &Path| std::fs::read_to_string(path);
     let ws = workspace::load(Path::new(file), &read).unwrap();
     let data = cli::load_data(data, Some(&ws)).unwrap();
-    let (checked, mut problems) = check::check(&ws, Some(&data.manifest));
+    let (checked, mut problems) =
+        check::check(&ws, Some(&data.manifest)).into_problems(&ws.sources);
     // What NATO does not publish is a warning of `check`, tested below.
     problems.retain(|p| !p.code().starts_with("pledge::check::unpublished_"));
     assert!(
@@ -392,7 +393,7 @@ fn unpublished_spending_is_no_data_never_a_shortfall() {
     // nothing.
     let read = |path: &Path| std::fs::read_to_string(path);
     let ws = workspace::load(Path::new("rules/hague-2025.pledge"), &read).unwrap();
-    let (_, problems) = check::check(&ws, Some(&nato().manifest));
+    let (_, problems) = check::check(&ws, Some(&nato().manifest)).into_problems(&ws.sources);
     let warnings: Vec<String> = problems.iter().map(|p| p.code()).collect();
     assert_eq!(
         warnings,

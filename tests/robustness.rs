@@ -52,7 +52,8 @@ fn exercise(text: &str, data: &Dataset) {
     }
     match pledge::workspace::load(&path, &reader) {
         Ok(workspace) => {
-            let (checked, problems) = pledge::check::check(&workspace, Some(&data.manifest));
+            let (checked, problems) = pledge::check::check(&workspace, Some(&data.manifest))
+                .into_problems(&workspace.sources);
             for problem in &problems {
                 let _ = problem.render(pledge::diagnostics::ErrorFormat::Human, false);
             }

@@ -32,13 +32,56 @@ use crate::workspace::{LoadedFile, Workspace};
 /// How many `extends` may be chained.
 const MAX_EXTENDS_DEPTH: usize = 16;
 
+/// What `check` found: the checked pledges (only when there is no error)
+/// and every diagnostic, typed, in the order found. Errors and warnings are
+/// told apart by their severity; warnings never stop a run.
+#[derive(Debug)]
+pub struct CheckReport {
+    pub checked: Option<Checked>,
+    pub diagnostics: Vec<CheckError>,
+}
+
+impl CheckReport {
+    /// The diagnostics that stop a run.
+    pub fn errors(&self) -> impl Iterator<Item = &CheckError> {
+        self.diagnostics.iter().filter(|d| !is_warning(d))
+    }
+
+    /// The diagnostics that are printed but never stop a run.
+    pub fn warnings(&self) -> impl Iterator<Item = &CheckError> {
+        self.diagnostics.iter().filter(|d| is_warning(d))
+    }
+
+    /// The checked pledges and the diagnostics as rendered reports over the
+    /// workspace's texts, in the order found: for the edges (the command line
+    /// and the language server) that print them.
+    pub fn into_problems(
+        self,
+        sources: &crate::source::Sources,
+    ) -> (Option<Checked>, Vec<Problem>) {
+        let problems = self
+            .diagnostics
+            .into_iter()
+            .map(|error| {
+                let file = error_file(&error);
+                Problem::new(error, sources, file)
+            })
+            .collect();
+        (self.checked, problems)
+    }
+}
+
+fn is_warning(error: &CheckError) -> bool {
+    miette::Diagnostic::severity(error) == Some(miette::Severity::Warning)
+}
+
 /// Checks the root file of a workspace (and, through it, its bases) against
 /// an optional dataset schema.
-pub fn check(workspace: &Workspace, schema: Option<&Manifest>) -> (Option<Checked>, Vec<Problem>) {
+pub fn check(workspace: &Workspace, schema: Option<&Manifest>) -> CheckReport {
     let mut checker = Checker {
         workspace,
         schema,
-        problems: Vec::new(),
+        diagnostics: Vec::new(),
     };
     let mut programs = Vec::new();
     if let Some(root) = workspace.root() {
@@ -57,22 +100,23 @@ pub fn check(workspace: &Workspace, schema: Option<&Manifest>) -> (Option<Checke
             }
         }
     }
-    let has_errors = checker.problems.iter().any(Problem::is_error);
+    let has_errors = checker.diagnostics.iter().any(|d| !is_warning(d));
     let checked = (!has_errors).then(|| Checked::new(programs));
-    (checked, checker.problems)
+    CheckReport {
+        checked,
+        diagnostics: checker.diagnostics,
+    }
 }
 
 pub(crate) struct Checker<'a> {
     pub(crate) workspace: &'a Workspace,
     pub(crate) schema: Option<&'a Manifest>,
-    pub(crate) problems: Vec<Problem>,
+    pub(crate) diagnostics: Vec<CheckError>,
 }
 
 impl Checker<'_> {
     pub(crate) fn push(&mut self, error: CheckError) {
-        let file = error_file(&error);
-        self.problems
-            .push(Problem::new(error, &self.workspace.sources, file));
+        self.diagnostics.push(error);
     }
 }
 

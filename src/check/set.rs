@@ -60,10 +60,13 @@ pub fn apply_sets(checked: &Checked, sets: &[String]) -> Result<Checked, Vec<Pro
         let mut checker = Checker {
             workspace: &workspace,
             schema: None,
-            problems: Vec::new(),
+            diagnostics: Vec::new(),
         };
         let constant = params::constant(&mut checker, &expr);
-        problems.append(&mut checker.problems);
+        problems.extend(checker.diagnostics.into_iter().map(|error| {
+            let file = super::error_file(&error);
+            Problem::new(error, &sources, file)
+        }));
         let Some((value, ty)) = constant else {
             continue;
         };

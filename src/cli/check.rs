@@ -47,7 +47,7 @@ pub fn run(files: &[PathBuf], data: Option<&str>, out: &mut Output) -> ExitCode 
                 }
             },
         };
-        let (_, problems) = check::check(&workspace, schema);
+        let (_, problems) = check::check(&workspace, schema).into_problems(&workspace.sources);
         let (e, w) = summary(&problems);
         errors += e;
         warnings += w;

@@ -293,7 +293,8 @@ pub fn prepare(file: &Path, args: &DataArgs, out: &mut Output) -> Option<Prepare
             return None;
         }
     };
-    let (checked, mut problems) = crate::check::check(&workspace, Some(&dataset.manifest));
+    let (checked, mut problems) =
+        crate::check::check(&workspace, Some(&dataset.manifest)).into_problems(&workspace.sources);
     // What the dataset does not publish is said by `check`; the results
     // say it again where it matters, as `no data` and gaps.
     problems.retain(|p| !p.code().starts_with("pledge::check::unpublished_"));

@@ -129,7 +129,8 @@ impl Analysis {
                 None
             }
         };
-        let (checked, problems) = crate::check::check(&workspace, manifest.as_ref());
+        let (checked, problems) =
+            crate::check::check(&workspace, manifest.as_ref()).into_problems(&workspace.sources);
         analysis.problems.extend(problems);
         analysis.checked = checked;
         analysis.workspace = Some(workspace);
