@@ -170,9 +170,7 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
                 .push_str(&render(&comparison, args.format == Format::Markdown));
         }
         Format::Json => {
-            let mut text = serde_json::to_string_pretty(&comparison).unwrap_or_default();
-            text.push('\n');
-            out.stdout.push_str(&text);
+            out.stdout.push_str(&crate::report::json_text(&comparison));
         }
         Format::Csv => out.stdout.push_str(&csv(&comparison)),
     }

@@ -79,9 +79,7 @@ pub fn run(
                 "stamp": prepared.stamp,
                 "requirements": nodes,
             });
-            out.stdout
-                .push_str(&serde_json::to_string_pretty(&document).unwrap_or_default());
-            out.stdout.push('\n');
+            out.stdout.push_str(&crate::report::json_text(&document));
         }
     }
     ExitCode::SUCCESS

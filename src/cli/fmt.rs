@@ -4,35 +4,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::*;
-use crate::diagnostics::Problem;
-use crate::parse;
 use crate::print;
-use crate::source::Sources;
-use crate::workspace::{self};
 
 pub fn run(files: &[PathBuf], check_only: bool, out: &mut Output) -> ExitCode {
     let mut failed = false;
     for file in files {
-        let text = match read(file) {
-            Ok(t) => t,
-            Err(e) => {
-                out.problems(&[Problem::bare(workspace::LoadError::Unreadable {
-                    path: file.display().to_string(),
-                    reason: e.to_string(),
-                })]);
-                failed = true;
-                continue;
-            }
-        };
-        let mut sources = Sources::new();
-        let id = sources.add(file.display().to_string(), text.clone());
-        let parsed = match parse::parse(&text, id) {
-            Ok(p) => p,
-            Err(error) => {
-                out.problems(&[Problem::new(error, &sources, id)]);
-                failed = true;
-                continue;
-            }
+        let Some((text, parsed)) = read_and_parse(file, out) else {
+            failed = true;
+            continue;
         };
         let formatted = print::format(&parsed, &text);
         if formatted == text {

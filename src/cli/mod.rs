@@ -345,6 +345,30 @@ pub fn year_range(selection: &Selection) -> Result<Option<(i32, i32)>, Problem> 
     Ok(Some((from, to)))
 }
 
+/// Reads and parses one rule file on its own (without its `extends` chain);
+/// prints the problem and returns `None` when it cannot.
+pub(crate) fn read_and_parse(file: &Path, out: &mut Output) -> Option<(String, crate::ast::File)> {
+    let text = match read(file) {
+        Ok(t) => t,
+        Err(e) => {
+            out.problems(&[Problem::bare(workspace::LoadError::Unreadable {
+                path: file.display().to_string(),
+                reason: e.to_string(),
+            })]);
+            return None;
+        }
+    };
+    let mut sources = crate::source::Sources::new();
+    let id = sources.add(file.display().to_string(), text.clone());
+    match crate::parse::parse(&text, id) {
+        Ok(parsed) => Some((text, parsed)),
+        Err(error) => {
+            out.problems(&[Problem::new(error, &sources, id)]);
+            None
+        }
+    }
+}
+
 /// Prints the problems and returns the exit code of a failed run.
 pub(crate) fn fail(out: &mut Output, problems: &[Problem]) -> ExitCode {
     out.problems(problems);

@@ -4,14 +4,14 @@
 //! years ascending.
 
 pub mod compare;
+mod formats;
 pub mod numbers;
 pub mod snapshot;
-
-pub use numbers::cell;
 pub mod whatif;
 
-use rust_decimal::Decimal;
-use serde::Serialize;
+pub use formats::*;
+pub use numbers::cell;
+
 use std::collections::BTreeMap;
 
 use crate::data::Dataset;
@@ -45,22 +45,6 @@ impl Style {
             Status::NotYetDue | Status::NotApplicable => plain.dimmed(),
         };
         format!("{style}{text}{style:#}")
-    }
-}
-
-#[cfg(test)]
-mod style_tests {
-    use super::*;
-
-    #[test]
-    fn colours_are_the_plain_ansi_codes() {
-        let style = Style { colour: true };
-        assert_eq!(style.paint("met", Status::Met), "\x1b[32mmet\x1b[0m");
-        assert_eq!(
-            style.paint("n/a", Status::NotApplicable),
-            "\x1b[2mn/a\x1b[0m"
-        );
-        assert_eq!(Style::default().paint("met", Status::Met), "met");
     }
 }
 
@@ -645,153 +629,18 @@ pub fn summary_line(summary: &crate::eval::outcome::Summary) -> String {
     line
 }
 
-/// The JSON document of `eval --format json` (documented in docs/output.md).
-#[derive(Serialize)]
-pub struct JsonDocument<'a> {
-    pub rules: String,
-    pub dataset: JsonDataset<'a>,
-    pub stamp: &'a crate::stamp::Stamp,
-    pub pledges: Vec<JsonPledge<'a>>,
-    pub results: Vec<&'a RequirementResult>,
-    pub totals: Vec<JsonTotal<'a>>,
-    pub summaries: Vec<JsonSummary<'a>>,
-}
+#[cfg(test)]
+mod style_tests {
+    use super::*;
 
-#[derive(Serialize)]
-pub struct JsonDataset<'a> {
-    pub name: &'a str,
-    pub edition: &'a str,
-    pub money_unit: &'a str,
-}
-
-#[derive(Serialize)]
-pub struct JsonPledge<'a> {
-    pub pledge: &'a str,
-    pub source: Option<&'a str>,
-    pub status: Option<&'a str>,
-    pub years: &'a [i32],
-    pub countries: &'a [String],
-    pub requirements: &'a [String],
-    pub categories: &'a [String],
-    pub alliance: &'a [crate::eval::outcome::AllianceTotal],
-}
-
-#[derive(Serialize)]
-pub struct JsonTotal<'a> {
-    pub pledge: &'a str,
-    #[serde(flatten)]
-    pub total: &'a crate::eval::outcome::CategoryTotal,
-}
-
-#[derive(Serialize)]
-pub struct JsonSummary<'a> {
-    pub pledge: &'a str,
-    #[serde(flatten)]
-    pub summary: &'a crate::eval::outcome::Summary,
-}
-
-pub fn json(
-    rules: &str,
-    outcomes: &[PledgeOutcome],
-    data: &Dataset,
-    stamp: &crate::stamp::Stamp,
-) -> String {
-    let document = JsonDocument {
-        rules: rules.to_string(),
-        dataset: JsonDataset {
-            name: &data.manifest.name,
-            edition: &data.manifest.edition,
-            money_unit: &data.manifest.money_unit,
-        },
-        stamp,
-        pledges: outcomes
-            .iter()
-            .map(|o| JsonPledge {
-                pledge: &o.pledge,
-                source: o.source.as_deref(),
-                status: o.status.as_deref(),
-                years: &o.years,
-                countries: &o.countries,
-                requirements: &o.requirements,
-                categories: &o.categories,
-                alliance: &o.alliance,
-            })
-            .collect(),
-        results: outcomes.iter().flat_map(|o| o.results.iter()).collect(),
-        totals: outcomes
-            .iter()
-            .flat_map(|o| {
-                o.totals.iter().map(move |t| JsonTotal {
-                    pledge: &o.pledge,
-                    total: t,
-                })
-            })
-            .collect(),
-        summaries: outcomes
-            .iter()
-            .flat_map(|o| {
-                o.summaries.iter().map(move |s| JsonSummary {
-                    pledge: &o.pledge,
-                    summary: s,
-                })
-            })
-            .collect(),
-    };
-    let mut text = serde_json::to_string_pretty(&document)
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
-}
-
-/// CSV: one row per requirement, country and year, after a stamp comment.
-pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let _ = writer.write_record([
-        "pledge",
-        "requirement",
-        "country",
-        "year",
-        "status",
-        "value",
-        "threshold",
-        "margin",
-        "margin_pp",
-        "margin_basis",
-        "unit",
-        "reason",
-        "rule",
-        "country_specific",
-        "would_be_met",
-        "measured_on",
-        "gaps",
-    ]);
-    let text = |v: Option<Decimal>| v.map_or(String::new(), |d| d.normalize().to_string());
-    for outcome in outcomes {
-        for r in &outcome.results {
-            let _ = writer.write_record([
-                r.pledge.clone(),
-                r.requirement.clone(),
-                r.country.clone(),
-                r.year.to_string(),
-                r.status.word().to_string(),
-                text(r.value),
-                text(r.threshold),
-                text(r.margin),
-                text(r.margin_pp),
-                r.margin_basis.clone(),
-                r.unit.to_string(),
-                r.reason.clone().unwrap_or_default(),
-                r.rule.clone(),
-                r.country_specific.to_string(),
-                r.would_be_met.map_or(String::new(), |m| m.to_string()),
-                r.measured_on.clone(),
-                r.gaps.join("; "),
-            ]);
-        }
+    #[test]
+    fn colours_are_the_plain_ansi_codes() {
+        let style = Style { colour: true };
+        assert_eq!(style.paint("met", Status::Met), "\x1b[32mmet\x1b[0m");
+        assert_eq!(
+            style.paint("n/a", Status::NotApplicable),
+            "\x1b[2mn/a\x1b[0m"
+        );
+        assert_eq!(Style::default().paint("met", Status::Met), "met");
     }
-    let body = writer
-        .into_inner()
-        .map(|bytes| String::from_utf8_lossy(&bytes).to_string())
-        .unwrap_or_default();
-    format!("{}{body}", stamp.csv_comment())
 }

@@ -378,10 +378,7 @@ impl Distance<'_> {
                     .collect()
             }),
         };
-        let mut text = serde_json::to_string_pretty(&document)
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-        text.push('\n');
-        text
+        crate::report::json_text(&document)
     }
 
     pub(crate) fn csv(&self) -> String {

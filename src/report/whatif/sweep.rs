@@ -221,10 +221,7 @@ impl Sweep<'_> {
                 .collect(),
             left_out: self.left_out.to_vec(),
         };
-        let mut text = serde_json::to_string_pretty(&document)
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-        text.push('\n');
-        text
+        crate::report::json_text(&document)
     }
 
     pub(crate) fn csv(&self) -> String {

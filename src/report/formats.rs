@@ -1,0 +1,165 @@
+//! The outcomes for programs: the JSON document of `eval --format json` and
+//! the CSV rows of `eval --format csv` (both documented in docs/output.md).
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::data::Dataset;
+use crate::eval::outcome::{PledgeOutcome, RequirementResult};
+
+/// The JSON document of `eval --format json` (documented in docs/output.md).
+#[derive(Serialize)]
+pub struct JsonDocument<'a> {
+    pub rules: String,
+    pub dataset: JsonDataset<'a>,
+    pub stamp: &'a crate::stamp::Stamp,
+    pub pledges: Vec<JsonPledge<'a>>,
+    pub results: Vec<&'a RequirementResult>,
+    pub totals: Vec<JsonTotal<'a>>,
+    pub summaries: Vec<JsonSummary<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct JsonDataset<'a> {
+    pub name: &'a str,
+    pub edition: &'a str,
+    pub money_unit: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct JsonPledge<'a> {
+    pub pledge: &'a str,
+    pub source: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub years: &'a [i32],
+    pub countries: &'a [String],
+    pub requirements: &'a [String],
+    pub categories: &'a [String],
+    pub alliance: &'a [crate::eval::outcome::AllianceTotal],
+}
+
+#[derive(Serialize)]
+pub struct JsonTotal<'a> {
+    pub pledge: &'a str,
+    #[serde(flatten)]
+    pub total: &'a crate::eval::outcome::CategoryTotal,
+}
+
+#[derive(Serialize)]
+pub struct JsonSummary<'a> {
+    pub pledge: &'a str,
+    #[serde(flatten)]
+    pub summary: &'a crate::eval::outcome::Summary,
+}
+
+pub fn json(
+    rules: &str,
+    outcomes: &[PledgeOutcome],
+    data: &Dataset,
+    stamp: &crate::stamp::Stamp,
+) -> String {
+    let document = JsonDocument {
+        rules: rules.to_string(),
+        dataset: JsonDataset {
+            name: &data.manifest.name,
+            edition: &data.manifest.edition,
+            money_unit: &data.manifest.money_unit,
+        },
+        stamp,
+        pledges: outcomes
+            .iter()
+            .map(|o| JsonPledge {
+                pledge: &o.pledge,
+                source: o.source.as_deref(),
+                status: o.status.as_deref(),
+                years: &o.years,
+                countries: &o.countries,
+                requirements: &o.requirements,
+                categories: &o.categories,
+                alliance: &o.alliance,
+            })
+            .collect(),
+        results: outcomes.iter().flat_map(|o| o.results.iter()).collect(),
+        totals: outcomes
+            .iter()
+            .flat_map(|o| {
+                o.totals.iter().map(move |t| JsonTotal {
+                    pledge: &o.pledge,
+                    total: t,
+                })
+            })
+            .collect(),
+        summaries: outcomes
+            .iter()
+            .flat_map(|o| {
+                o.summaries.iter().map(move |s| JsonSummary {
+                    pledge: &o.pledge,
+                    summary: s,
+                })
+            })
+            .collect(),
+    };
+    json_text(&document)
+}
+
+/// A JSON document, pretty-printed, with a final newline: every JSON output
+/// of the program.
+pub fn json_text(document: &impl serde::Serialize) -> String {
+    let mut text = serde_json::to_string_pretty(document)
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// CSV: one row per requirement, country and year, after a stamp comment.
+pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record([
+        "pledge",
+        "requirement",
+        "country",
+        "year",
+        "status",
+        "value",
+        "threshold",
+        "margin",
+        "margin_pp",
+        "margin_basis",
+        "unit",
+        "reason",
+        "rule",
+        "country_specific",
+        "would_be_met",
+        "measured_on",
+        "gaps",
+    ]);
+    let text = |v: Option<Decimal>| v.map_or(String::new(), |d| d.normalize().to_string());
+    for outcome in outcomes {
+        for r in &outcome.results {
+            let _ = writer.write_record([
+                r.pledge.clone(),
+                r.requirement.clone(),
+                r.country.clone(),
+                r.year.to_string(),
+                r.status.word().to_string(),
+                text(r.value),
+                text(r.threshold),
+                text(r.margin),
+                text(r.margin_pp),
+                r.margin_basis.clone(),
+                r.unit.to_string(),
+                r.reason.clone().unwrap_or_default(),
+                r.rule.clone(),
+                r.country_specific.to_string(),
+                r.would_be_met.map_or(String::new(), |m| m.to_string()),
+                r.measured_on.clone(),
+                r.gaps.join("; "),
+            ]);
+        }
+    }
+    let body = writer
+        .into_inner()
+        .map(|bytes| String::from_utf8_lossy(&bytes).to_string())
+        .unwrap_or_default();
+    format!("{}{body}", stamp.csv_comment())
+}
