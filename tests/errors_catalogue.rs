@@ -329,7 +329,8 @@ fn every_evaluation_example_produces_its_code() {
             )
         });
         let options = pledge::eval::Options::default();
-        let result = pledge::eval::evaluate(&checked, &dataset, &workspace.sources, &options);
+        let result = pledge::eval::evaluate(&checked, &dataset, &workspace.sources, &options)
+            .map_err(|errors| pledge::eval::into_problems(errors, &workspace.sources));
         let _ = std::fs::remove_dir_all(&dir);
         let produced = match &result {
             Ok(_) => Vec::new(),

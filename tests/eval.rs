@@ -97,6 +97,7 @@ fn try_run(
         countries: Vec::new(),
     };
     eval::evaluate(&checked, data, &ws.sources, &options)
+        .map_err(|errors| eval::into_problems(errors, &ws.sources))
 }
 
 fn run(

@@ -110,7 +110,7 @@ pub fn run_example(
             }
         }
     }
-    let mut failures = double.problems(&engine, sources);
+    let mut failures = crate::eval::into_problems(double.errors(&engine, sources), sources);
     for expectation in &example.expectations {
         let year = expectation.year;
         let error = match &expectation.kind {

@@ -125,8 +125,8 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
                 }
                 outcomes.push(o.remove(0));
             }
-            Err(problems) => {
-                out.problems(&problems);
+            Err(errors) => {
+                out.problems(&eval::into_problems(errors, &draft.workspace.sources));
                 return ExitCode::from(1);
             }
         }
@@ -149,7 +149,7 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
             {
                 let data = prepared.first().map(|p| &p.dataset);
                 if let Some(data) = data {
-                    out.problems(&[eval::unknown_country(data, &code)]);
+                    out.problems(&[Problem::bare(eval::unknown_country(data, &code))]);
                 }
                 return ExitCode::from(1);
             }

@@ -35,8 +35,8 @@ pub fn run(
         &options,
     ) {
         Ok(o) => o,
-        Err(problems) => {
-            out.problems(&problems);
+        Err(errors) => {
+            out.problems(&eval::into_problems(errors, &prepared.workspace.sources));
             return ExitCode::from(1);
         }
     };

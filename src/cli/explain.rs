@@ -23,7 +23,10 @@ pub fn run(
     };
     let country_code = country.trim().to_uppercase();
     let Some(country_index) = prepared.dataset.country_index(&country_code) else {
-        out.problems(&[eval::unknown_country(&prepared.dataset, country)]);
+        out.problems(&[Problem::bare(eval::unknown_country(
+            &prepared.dataset,
+            country,
+        ))]);
         return ExitCode::from(1);
     };
     let mut nodes = Vec::new();

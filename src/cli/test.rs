@@ -373,10 +373,10 @@ fn test_file(file: &RuleFile, update: bool, out: &mut Output, tally: &mut Tally)
         &Options::default(),
     ) {
         Ok(outcomes) => outcomes,
-        Err(found) => {
+        Err(errors) => {
             out.stderr
                 .push_str(&format!("FAIL snapshot {}\n", display(&file.snapshot)));
-            problems(out, &found);
+            problems(out, &eval::into_problems(errors, sources));
             tally.failed += 1;
             return;
         }

@@ -71,7 +71,7 @@ pub fn evaluate(
     data: &Dataset,
     sources: &Sources,
     options: &Options,
-) -> Result<Vec<PledgeOutcome>, Vec<Problem>> {
+) -> Result<Vec<PledgeOutcome>, Vec<EvalError>> {
     evaluate_as(checked, data, sources, options, false)
 }
 
@@ -82,7 +82,7 @@ pub fn evaluate_on_amounts(
     data: &Dataset,
     sources: &Sources,
     options: &Options,
-) -> Result<Vec<PledgeOutcome>, Vec<Problem>> {
+) -> Result<Vec<PledgeOutcome>, Vec<EvalError>> {
     evaluate_as(checked, data, sources, options, true)
 }
 
@@ -92,7 +92,7 @@ fn evaluate_as(
     sources: &Sources,
     options: &Options,
     amounts_only: bool,
-) -> Result<Vec<PledgeOutcome>, Vec<Problem>> {
+) -> Result<Vec<PledgeOutcome>, Vec<EvalError>> {
     let countries = select_countries(data, &options.countries)?;
     let years: Vec<i32> = match options.years {
         Some((from, to)) => (from..=to).collect(),
@@ -115,7 +115,7 @@ fn evaluate_as(
 
 /// The error for a country code the dataset does not have, with "did you
 /// mean" or the list of its countries.
-pub fn unknown_country(data: &Dataset, code: &str) -> Problem {
+pub fn unknown_country(data: &Dataset, code: &str) -> EvalError {
     let upper = code.trim().to_uppercase();
     let codes: Vec<&str> = data
         .manifest
@@ -135,13 +135,13 @@ pub fn unknown_country(data: &Dataset, code: &str) -> Problem {
             )
         },
     );
-    Problem::bare(EvalError::UnknownCountry {
+    EvalError::UnknownCountry {
         code: code.to_string(),
         help,
-    })
+    }
 }
 
-fn select_countries(data: &Dataset, wanted: &[String]) -> Result<Vec<u16>, Vec<Problem>> {
+fn select_countries(data: &Dataset, wanted: &[String]) -> Result<Vec<u16>, Vec<EvalError>> {
     let mut selected = Vec::new();
     let mut problems = Vec::new();
     if wanted.is_empty() {
@@ -210,7 +210,7 @@ impl DoubleCounting {
     }
 
     /// One error per pair of categories, at the first country and year.
-    pub(crate) fn problems(self, engine: &Engine<'_>, sources: &Sources) -> Vec<Problem> {
+    pub(crate) fn errors(self, engine: &Engine<'_>, sources: &Sources) -> Vec<EvalError> {
         self.found
             .into_iter()
             .map(|((req, a, b), (country, year, positions, occurrences))| {
@@ -237,7 +237,7 @@ fn evaluate_program(
     sources: &Sources,
     (countries, years): (&[u16], &[i32]),
     amounts_only: bool,
-) -> (PledgeOutcome, Vec<Problem>) {
+) -> (PledgeOutcome, Vec<EvalError>) {
     let engine = Engine::new(program, data);
     let engine = if amounts_only {
         engine.amounts_only()
@@ -277,7 +277,7 @@ fn evaluate_program(
             }
         }
     }
-    let problems = double.problems(&engine, sources);
+    let problems = double.errors(&engine, sources);
 
     let mut totals = Vec::new();
     for (index, category) in program.categories.iter().enumerate() {
@@ -441,7 +441,7 @@ fn double_counting_problem(
     year: i32,
     positions: &[usize],
     occurrences: usize,
-) -> Problem {
+) -> EvalError {
     let program = engine.program;
     let name = |c: usize| {
         program
@@ -507,19 +507,37 @@ fn double_counting_problem(
         .as_ref()
         .map(|(s, _)| *s)
         .filter(|s| s.file == span.file);
-    Problem::new(
-        EvalError::DoubleCounted {
-            requirement: requirement_name,
-            country: country.to_string(),
-            year,
-            first: name(a),
-            second: name(b),
-            count: positions.len(),
-            help,
-            span,
-            other,
-        },
-        sources,
-        span.file,
-    )
+    EvalError::DoubleCounted {
+        requirement: requirement_name,
+        country: country.to_string(),
+        year,
+        first: name(a),
+        second: name(b),
+        count: positions.len(),
+        help,
+        span,
+        other,
+    }
+}
+
+impl EvalError {
+    /// The error as a rendered report over the rule files' texts, for the
+    /// edges that print it.
+    pub fn into_problem(self, sources: &Sources) -> Problem {
+        match &self {
+            EvalError::DoubleCounted { span, .. } => {
+                let file = span.file;
+                Problem::new(self, sources, file)
+            }
+            _ => Problem::bare(self),
+        }
+    }
+}
+
+/// Evaluation errors as rendered reports (see `EvalError::into_problem`).
+pub fn into_problems(errors: Vec<EvalError>, sources: &Sources) -> Vec<Problem> {
+    errors
+        .into_iter()
+        .map(|error| error.into_problem(sources))
+        .collect()
 }

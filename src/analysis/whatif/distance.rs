@@ -121,7 +121,8 @@ pub(crate) fn distance(
         &prepared.dataset,
         &prepared.workspace.sources,
         options,
-    )?;
+    )
+    .map_err(|errors| eval::into_problems(errors, &prepared.workspace.sources))?;
     let shortfalls = shortfalls(&prepared.checked, &outcomes);
     let break_even = match param {
         None => None,

@@ -132,7 +132,8 @@ pub(crate) fn sweep(
             &prepared.dataset,
             &prepared.workspace.sources,
             &options,
-        )?;
+        )
+        .map_err(|errors| eval::into_problems(errors, &prepared.workspace.sources))?;
         for (slot, &index) in pledges.iter_mut().zip(&with_param) {
             if let Some(outcome) = outcomes.get(index) {
                 slot.rows.push(SweepRow {
