@@ -11,7 +11,7 @@ use thiserror::Error;
 
 use crate::ast;
 use crate::diagnostics::Problem;
-use crate::parse;
+use crate::parse::{self, SyntaxError};
 use crate::source::{FileId, Sources, Span};
 
 /// Errors of loading rule files.
@@ -102,9 +102,48 @@ impl Workspace {
 
 pub type Reader<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;
 
+/// One problem of loading a workspace, typed, with the file it points into.
+#[derive(Debug)]
+pub enum WorkspaceError {
+    Load {
+        error: LoadError,
+        file: Option<FileId>,
+    },
+    Syntax {
+        error: SyntaxError,
+        file: FileId,
+    },
+}
+
+/// Why a workspace could not be loaded: every problem found, with the texts
+/// that were read, so that the edges can render them all at once.
+#[derive(Debug)]
+pub struct LoadFailure {
+    pub sources: Sources,
+    pub errors: Vec<WorkspaceError>,
+}
+
+impl LoadFailure {
+    /// The problems as rendered reports over the texts read.
+    pub fn into_problems(self) -> Vec<Problem> {
+        let sources = self.sources;
+        self.errors
+            .into_iter()
+            .map(|error| match error {
+                WorkspaceError::Load {
+                    error,
+                    file: Some(file),
+                } => Problem::new(error, &sources, file),
+                WorkspaceError::Load { error, file: None } => Problem::bare(error),
+                WorkspaceError::Syntax { error, file } => Problem::new(error, &sources, file),
+            })
+            .collect()
+    }
+}
+
 /// Loads and parses `path` and its bases. Problems are returned with every
 /// file that could be read, so that they can all be reported at once.
-pub fn load(path: &Path, read: Reader<'_>) -> Result<Workspace, Vec<Problem>> {
+pub fn load(path: &Path, read: Reader<'_>) -> Result<Workspace, LoadFailure> {
     let mut sources = Sources::new();
     let mut files = Vec::new();
     let mut problems = Vec::new();
@@ -112,10 +151,16 @@ pub fn load(path: &Path, read: Reader<'_>) -> Result<Workspace, Vec<Problem>> {
     let text = match read(path) {
         Ok(text) => text,
         Err(error) => {
-            return Err(vec![Problem::bare(LoadError::Unreadable {
-                path: path.display().to_string(),
-                reason: error.to_string(),
-            })])
+            return Err(LoadFailure {
+                sources,
+                errors: vec![WorkspaceError::Load {
+                    error: LoadError::Unreadable {
+                        path: path.display().to_string(),
+                        reason: error.to_string(),
+                    },
+                    file: None,
+                }],
+            })
         }
     };
     let mut seen: BTreeMap<PathBuf, FileId> = BTreeMap::new();
@@ -127,7 +172,7 @@ pub fn load(path: &Path, read: Reader<'_>) -> Result<Workspace, Vec<Problem>> {
         let parsed = match parse::parse(&text, id) {
             Ok(parsed) => parsed,
             Err(error) => {
-                problems.push(Problem::new(error, &sources, id));
+                problems.push(WorkspaceError::Syntax { error, file: id });
                 continue;
             }
         };
@@ -146,14 +191,13 @@ pub fn load(path: &Path, read: Reader<'_>) -> Result<Workspace, Vec<Problem>> {
                 let mut names: Vec<String> =
                     next_chain.iter().map(|p| p.display().to_string()).collect();
                 names.push(base_path.display().to_string());
-                problems.push(Problem::new(
-                    LoadError::ExtendsCycle {
+                problems.push(WorkspaceError::Load {
+                    error: LoadError::ExtendsCycle {
                         chain: names.join(" → "),
                         span: base.span,
                     },
-                    &sources,
-                    id,
-                ));
+                    file: Some(id),
+                });
                 continue;
             }
             if seen.contains_key(&base_path) || queue.iter().any(|(p, _, _)| *p == base_path) {
@@ -161,16 +205,15 @@ pub fn load(path: &Path, read: Reader<'_>) -> Result<Workspace, Vec<Problem>> {
             }
             match read(&base_path) {
                 Ok(base_text) => queue.push((base_path, base_text, next_chain)),
-                Err(error) => problems.push(Problem::new(
-                    LoadError::MissingBase {
+                Err(error) => problems.push(WorkspaceError::Load {
+                    error: LoadError::MissingBase {
                         path: base.value.clone(),
                         resolved: base_path.display().to_string(),
                         reason: error.to_string(),
                         span: base.span,
                     },
-                    &sources,
-                    id,
-                )),
+                    file: Some(id),
+                }),
             }
         }
         files.push(LoadedFile {
@@ -179,8 +222,22 @@ pub fn load(path: &Path, read: Reader<'_>) -> Result<Workspace, Vec<Problem>> {
             ast: parsed,
         });
     }
-    // A base must hold exactly one pledge.
     let workspace = Workspace { sources, files };
+    problems.extend(ambiguous_bases(&workspace));
+    if problems.is_empty() {
+        Ok(workspace)
+    } else {
+        Err(LoadFailure {
+            sources: workspace.sources,
+            errors: problems,
+        })
+    }
+}
+
+/// A base must hold exactly one pledge: an error for each `extends` whose
+/// base holds none or several.
+fn ambiguous_bases(workspace: &Workspace) -> Vec<WorkspaceError> {
+    let mut problems = Vec::new();
     for file in &workspace.files {
         for pledge in &file.ast.pledges {
             let Some(base) = &pledge.extends else {
@@ -189,24 +246,19 @@ pub fn load(path: &Path, read: Reader<'_>) -> Result<Workspace, Vec<Problem>> {
             if let Some(base_file) = workspace.base_of(file.id, &base.value) {
                 let count = base_file.ast.pledges.len();
                 if count != 1 {
-                    problems.push(Problem::new(
-                        LoadError::AmbiguousBase {
+                    problems.push(WorkspaceError::Load {
+                        error: LoadError::AmbiguousBase {
                             path: base.value.clone(),
                             count,
                             span: base.span,
                         },
-                        &workspace.sources,
-                        file.id,
-                    ));
+                        file: Some(file.id),
+                    });
                 }
             }
         }
     }
-    if problems.is_empty() {
-        Ok(workspace)
-    } else {
-        Err(problems)
-    }
+    problems
 }
 
 /// Removes `.` and `..` without touching the file system.

@@ -279,7 +279,9 @@ fn every_rule_file_example_produces_its_code() {
                 .find_map(|l| l.trim().strip_prefix("// pledge check --data "))
                 .map(|name| pledge_dataset(name.trim()).manifest)
         });
-        let problems = match pledge::workspace::load(&main, &read) {
+        let problems = match pledge::workspace::load(&main, &read)
+            .map_err(pledge::workspace::LoadFailure::into_problems)
+        {
             Ok(workspace) => {
                 pledge::check::check(&workspace, Some(named.as_ref().unwrap_or(&schema)))
                     .into_problems(&workspace.sources)
@@ -314,12 +316,14 @@ fn every_evaluation_example_produces_its_code() {
         }
         let dir = scratch_dir(1000 + index);
         let main = write_example(&dir, &blocks);
-        let workspace = pledge::workspace::load(&main, &read).unwrap_or_else(|problems| {
-            panic!(
-                "the example of `{code}` does not load:\n{}",
-                render_all(&problems, ErrorFormat::Human, false)
-            )
-        });
+        let workspace = pledge::workspace::load(&main, &read)
+            .map_err(pledge::workspace::LoadFailure::into_problems)
+            .unwrap_or_else(|problems| {
+                panic!(
+                    "the example of `{code}` does not load:\n{}",
+                    render_all(&problems, ErrorFormat::Human, false)
+                )
+            });
         let (checked, problems) = pledge::check::check(&workspace, Some(&dataset.manifest))
             .into_problems(&workspace.sources);
         let checked = checked.unwrap_or_else(|| {

@@ -72,7 +72,9 @@ fn check_rules(path: &str, text: Option<&str>, data: &Dataset) -> (Workspace, Ch
         Some(text) if p == Path::new(INLINE) => Ok(text.clone()),
         _ => std::fs::read_to_string(p),
     };
-    let ws = match workspace::load(Path::new(path), &read) {
+    let ws = match workspace::load(Path::new(path), &read)
+        .map_err(pledge::workspace::LoadFailure::into_problems)
+    {
         Ok(ws) => ws,
         Err(problems) => panic!("{}", render_all(&problems, ErrorFormat::Human, false)),
     };

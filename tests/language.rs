@@ -123,7 +123,7 @@ fn parse_err() {
 /// Loads and checks a check case against the sample schema: the checked
 /// workspace (when loading succeeded) and every problem found.
 fn check_file(path: &Path, schema: &Manifest) -> (Option<Workspace>, bool, Vec<Problem>) {
-    match workspace::load(path, &read) {
+    match workspace::load(path, &read).map_err(pledge::workspace::LoadFailure::into_problems) {
         Ok(workspace) => {
             let (checked, problems) =
                 pledge::check::check(&workspace, Some(schema)).into_problems(&workspace.sources);
@@ -292,13 +292,15 @@ fn rule_files_check_cleanly_against_their_dataset() {
     let files = pledge_files(Path::new("rules"));
     assert!(!files.is_empty(), "no rule files found in rules/");
     for path in &files {
-        let workspace = workspace::load(path, &read).unwrap_or_else(|problems| {
-            panic!(
-                "{} does not load:\n{}",
-                path.display(),
-                render_all(&problems, ErrorFormat::Human, false)
-            )
-        });
+        let workspace = workspace::load(path, &read)
+            .map_err(pledge::workspace::LoadFailure::into_problems)
+            .unwrap_or_else(|problems| {
+                panic!(
+                    "{} does not load:\n{}",
+                    path.display(),
+                    render_all(&problems, ErrorFormat::Human, false)
+                )
+            });
         let dataset = pledge::cli::load_data(None, Some(&workspace)).unwrap_or_else(|problems| {
             panic!(
                 "the dataset of {} does not load:\n{}",

@@ -175,7 +175,9 @@ fn evaluate_file(
     years: Option<(i32, i32)>,
 ) -> (PledgeOutcome, Dataset) {
     let read = |path: &Path| std::fs::read_to_string(path);
-    let ws = workspace::load(Path::new(file), &read).unwrap();
+    let ws = workspace::load(Path::new(file), &read)
+        .map_err(pledge::workspace::LoadFailure::into_problems)
+        .unwrap();
     let data = cli::load_data(data, Some(&ws)).unwrap();
     let (checked, mut problems) =
         check::check(&ws, Some(&data.manifest)).into_problems(&ws.sources);
@@ -392,7 +394,9 @@ fn unpublished_spending_is_no_data_never_a_shortfall() {
     // data on NATO's figures, and the Ukraine-aid clause of core counts
     // nothing.
     let read = |path: &Path| std::fs::read_to_string(path);
-    let ws = workspace::load(Path::new("rules/hague-2025.pledge"), &read).unwrap();
+    let ws = workspace::load(Path::new("rules/hague-2025.pledge"), &read)
+        .map_err(pledge::workspace::LoadFailure::into_problems)
+        .unwrap();
     let (_, problems) = check::check(&ws, Some(&nato().manifest)).into_problems(&ws.sources);
     let warnings: Vec<String> = problems.iter().map(|p| p.code()).collect();
     assert_eq!(

@@ -50,7 +50,9 @@ fn exercise(text: &str, data: &Dataset) {
         assert_eq!(pledge::print::tree(&reparsed), pledge::print::tree(&parsed));
         assert_eq!(pledge::print::format(&reparsed, &formatted), formatted);
     }
-    match pledge::workspace::load(&path, &reader) {
+    match pledge::workspace::load(&path, &reader)
+        .map_err(pledge::workspace::LoadFailure::into_problems)
+    {
         Ok(workspace) => {
             let (checked, problems) = pledge::check::check(&workspace, Some(&data.manifest))
                 .into_problems(&workspace.sources);

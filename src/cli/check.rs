@@ -22,7 +22,9 @@ pub fn run(files: &[PathBuf], data: Option<&str>, out: &mut Output) -> ExitCode 
     let mut errors = 0;
     let mut warnings = 0;
     for file in files {
-        let workspace = match workspace::load(file, &read) {
+        let workspace = match workspace::load(file, &read)
+            .map_err(crate::workspace::LoadFailure::into_problems)
+        {
             Ok(w) => w,
             Err(problems) => {
                 let (e, w) = summary(&problems);

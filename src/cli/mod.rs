@@ -278,13 +278,14 @@ fn resolve_data(name: &str, dir: &Path) -> Option<DataSource> {
 /// Loads, checks and applies `--set`; prints warnings; returns `None` after
 /// printing errors.
 pub fn prepare(file: &Path, args: &DataArgs, out: &mut Output) -> Option<Prepared> {
-    let workspace = match workspace::load(file, &read) {
-        Ok(w) => w,
-        Err(problems) => {
-            out.problems(&problems);
-            return None;
-        }
-    };
+    let workspace =
+        match workspace::load(file, &read).map_err(crate::workspace::LoadFailure::into_problems) {
+            Ok(w) => w,
+            Err(problems) => {
+                out.problems(&problems);
+                return None;
+            }
+        };
     let dataset_choice = data_choice(args.data.as_deref(), Some(&workspace));
     let dataset = match load_data(Some(&dataset_choice), None) {
         Ok(d) => d,

@@ -109,7 +109,9 @@ impl Analysis {
             dataset_name: String::new(),
             outcomes: OnceCell::new(),
         };
-        let workspace = match workspace::load(&root, &read) {
+        let workspace = match workspace::load(&root, &read)
+            .map_err(crate::workspace::LoadFailure::into_problems)
+        {
             Ok(w) => w,
             Err(problems) => {
                 analysis.problems = problems;
