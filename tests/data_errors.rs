@@ -69,7 +69,7 @@ fn relative(path: &Path) -> PathBuf {
 }
 
 fn load_dir(dir: &str) -> Dataset {
-    match load(&DataSource::Path(PathBuf::from(dir))) {
+    match load(&DataSource::Path(PathBuf::from(dir))).map_err(pledge::data::into_problems) {
         Ok(dataset) => dataset,
         Err(problems) => panic!(
             "{dir} should load:\n{}",
@@ -86,10 +86,11 @@ fn d(text: &str) -> Decimal {
 fn diagnostics() {
     insta::glob!("data/datasets/err/*", |dir| {
         let dir = relative(dir);
-        let problems = match load(&DataSource::Path(dir.clone())) {
-            Ok(_) => panic!("{} loaded, but it has a problem on purpose", dir.display()),
-            Err(problems) => problems,
-        };
+        let problems =
+            match load(&DataSource::Path(dir.clone())).map_err(pledge::data::into_problems) {
+                Ok(_) => panic!("{} loaded, but it has a problem on purpose", dir.display()),
+                Err(problems) => problems,
+            };
         assert!(!problems.is_empty());
         // The folder name says which problem it holds; the code must match.
         let case = dir.file_name().unwrap().to_string_lossy().to_string();
@@ -301,7 +302,7 @@ fn json_numbers_keep_every_digit() {
 fn every_bundled_dataset_loads() {
     for name in pledge::data::bundled::NAMES {
         let source = pledge::data::bundled::source(name).unwrap();
-        if let Err(problems) = load(&source) {
+        if let Err(problems) = load(&source).map_err(pledge::data::into_problems) {
             panic!(
                 "the bundled dataset `{name}` does not load:\n{}",
                 render_all(&problems, ErrorFormat::Human, false)
@@ -313,7 +314,7 @@ fn every_bundled_dataset_loads() {
 #[test]
 fn cofog_gdp_is_derived_from_total_expenditure_and_its_share() {
     let source = pledge::data::bundled::source("cofog").unwrap();
-    let data = load(&source).unwrap();
+    let data = load(&source).map_err(pledge::data::into_problems).unwrap();
     let ltu = data.country_index("LTU").unwrap();
     // LTU 2017: TOTAL 14106.8 EUR million at 33.4% of GDP gives
     // 14106.8 / 0.334 = 42235.928143712..., written to 6 decimal places.

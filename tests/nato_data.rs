@@ -28,7 +28,7 @@ fn d(text: &str) -> Decimal {
 
 fn nato() -> Dataset {
     let source = bundled::source("nato").unwrap();
-    match load(&source) {
+    match load(&source).map_err(pledge::data::into_problems) {
         Ok(dataset) => dataset,
         Err(problems) => panic!("{}", render_all(&problems, ErrorFormat::Human, false)),
     }

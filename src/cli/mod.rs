@@ -226,7 +226,7 @@ pub fn load_data(
 ) -> Result<Dataset, Vec<Problem>> {
     let resolved = data_choice(choice, workspace);
     match resolve_data(&resolved, Path::new("")) {
-        Some(source) => data::load(&source),
+        Some(source) => data::load(&source).map_err(data::into_problems),
         None => Err(vec![Problem::bare(data::DataError::Unreadable {
             path: resolved,
             reason: "no such bundled dataset or folder".to_string(),

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use super::dataset::{Column, Dataset, ANY, NONE};
 use super::schema::{FieldType, IndicatorUnit};
-use crate::diagnostics::{suggest, Problem};
+use crate::diagnostics::suggest;
 
 use super::{csv_thread::*, errors::*, load::*, numbers::*};
 
@@ -24,7 +24,7 @@ pub(crate) enum Role {
     Field(usize),
 }
 
-pub(crate) type Locator<'a> = &'a dyn Fn(Vec<Pending>) -> Vec<Problem>;
+pub(crate) type Locator<'a> = &'a dyn Fn(Vec<Pending>) -> Vec<DataProblem>;
 
 /// The line of a CSV row, kept for traces.
 pub(crate) fn csv_line(place: Place) -> u32 {
@@ -37,7 +37,7 @@ pub(crate) fn read_items<R: Read + Send>(
     reader: R,
     locate_all: Locator<'_>,
     item_line: &dyn Fn(Place) -> u32,
-) -> Result<(), Vec<Problem>> {
+) -> Result<(), Vec<DataProblem>> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(reader);
@@ -534,7 +534,7 @@ pub(crate) fn read_indicators(
     dataset: &mut Dataset,
     name: &str,
     text: &str,
-) -> Result<(), Vec<Problem>> {
+) -> Result<(), Vec<DataProblem>> {
     let reread = || Ok(text.to_string());
     let mut csv = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let mut pending = Vec::new();

@@ -233,8 +233,8 @@ pub(crate) fn limit(mut pending: Vec<Pending>) -> (Vec<Pending>, bool) {
     (pending, more)
 }
 
-pub(crate) fn more_problems(file: &str) -> Problem {
-    Problem::bare(DataError::MoreProblems {
+pub(crate) fn more_problems(file: &str) -> DataProblem {
+    DataProblem::bare(DataError::MoreProblems {
         file: file.to_string(),
         count: MAX_PROBLEMS,
     })
@@ -370,21 +370,61 @@ pub(crate) fn allowed_help(value: &str, allowed: &[String], what: &str) -> Strin
     })
 }
 
+/// One data problem, typed: the error and, where it points into a file,
+/// that file's text (for rendering at the edge).
+#[derive(Debug)]
+pub struct DataProblem {
+    pub error: DataError,
+    pub source: Option<(Sources, FileId)>,
+}
+
+impl DataProblem {
+    pub(crate) fn located(error: DataError, sources: &Sources, file: FileId) -> DataProblem {
+        DataProblem {
+            error,
+            source: Some((sources.clone(), file)),
+        }
+    }
+
+    pub(crate) fn bare(error: DataError) -> DataProblem {
+        DataProblem {
+            error,
+            source: None,
+        }
+    }
+
+    /// The problem as a rendered report over its file's text.
+    pub fn into_problem(self) -> Problem {
+        match self.source {
+            Some((sources, file)) => Problem::new(self.error, &sources, file),
+            None => Problem::bare(self.error),
+        }
+    }
+}
+
+/// Data problems as rendered reports (see `DataProblem::into_problem`).
+pub fn into_problems(problems: Vec<DataProblem>) -> Vec<Problem> {
+    problems
+        .into_iter()
+        .map(DataProblem::into_problem)
+        .collect()
+}
+
 /// Turns pending problems into located diagnostics, reading the text once.
 pub(crate) fn locate(
     name: &str,
     reread: &dyn Fn() -> std::io::Result<String>,
     pending: Vec<Pending>,
-) -> Vec<Problem> {
+) -> Vec<DataProblem> {
     let (pending, more) = limit(pending);
     let text = reread().unwrap_or_default();
     let mut sources = Sources::new();
     let id = sources.add(name, text.clone());
-    let mut problems: Vec<Problem> = pending
+    let mut problems: Vec<DataProblem> = pending
         .into_iter()
         .map(|p| {
             let span = cell_span(&text, id, p.place.line, p.column);
-            Problem::new((p.make)(span), &sources, id)
+            DataProblem::located((p.make)(span), &sources, id)
         })
         .collect();
     if more {

@@ -7,7 +7,6 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::dataset::Dataset;
-use crate::diagnostics::Problem;
 use crate::source::{line_col, offset_of, Sources, Span};
 
 use super::{csv_rows::*, errors::*, load::*, manifest::*};
@@ -51,14 +50,14 @@ pub(crate) fn read_json_items(
     dataset: &mut Dataset,
     name: &str,
     text: &str,
-) -> Result<(), Vec<Problem>> {
+) -> Result<(), Vec<DataProblem>> {
     let mut sources = Sources::new();
     let id = sources.add(name, text);
     let rows: Vec<JsonRow> = match serde_json::from_str(text) {
         Ok(rows) => rows,
         Err(error) => {
             let offset = offset_of(text, error.line(), error.column());
-            return Err(vec![Problem::new(
+            return Err(vec![DataProblem::located(
                 DataError::BadRow {
                     message: match error.classify() {
                         serde_json::error::Category::Data => format!(
@@ -109,7 +108,7 @@ pub(crate) fn read_json_items(
                     "an object names each key once; the first `{key}` is on line {}. Keep one of the two",
                     line_col(text, first.start as usize).0
                 );
-                twice.push(Problem::new(
+                twice.push(DataProblem::located(
                     DataError::DuplicateColumn {
                         what: format!("the key `{key}` of this object"),
                         column: key.clone(),
@@ -167,7 +166,7 @@ pub(crate) fn read_json_items(
         .unwrap_or_default();
     let locator = |pending: Vec<Pending>| {
         let (pending, more) = limit(pending);
-        let mut problems: Vec<Problem> = pending
+        let mut problems: Vec<DataProblem> = pending
             .into_iter()
             .map(|p| {
                 let key = p.column.and_then(|c| columns.get(c)).map(String::as_str);
@@ -179,7 +178,7 @@ pub(crate) fn read_json_items(
                         .find(|e| !key_spans(element_text(e), key).is_empty()),
                     (record, _) => elements.get((record as usize).saturating_sub(1)),
                 };
-                Problem::new((p.make)(span_in(element, key, 0)), &sources, id)
+                DataProblem::located((p.make)(span_in(element, key, 0)), &sources, id)
             })
             .collect();
         if more {

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::dataset::Dataset;
-use crate::diagnostics::Problem;
 use crate::source::{Sources, Span};
 use crate::stamp::{Hasher, HashingReader};
 
@@ -31,7 +30,7 @@ pub enum DataSource {
 }
 
 /// Loads a dataset, or every problem found in it.
-pub fn load(source: &DataSource) -> Result<Dataset, Vec<Problem>> {
+pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
     match source {
         DataSource::Embedded {
             dir,
@@ -119,9 +118,9 @@ pub(crate) fn update(hasher: &Mutex<Hasher>, bytes: &[u8]) {
     }
 }
 
-pub(crate) fn read_text(path: &Path) -> Result<String, Vec<Problem>> {
+pub(crate) fn read_text(path: &Path) -> Result<String, Vec<DataProblem>> {
     std::fs::read_to_string(path).map_err(|e| {
-        vec![Problem::bare(DataError::Unreadable {
+        vec![DataProblem::bare(DataError::Unreadable {
             path: path.display().to_string(),
             reason: io_reason(&e),
         })]
@@ -151,7 +150,7 @@ pub(crate) fn unreadable_entry(
     (key, entry): (&str, &str),
     path: &str,
     error: &std::io::Error,
-) -> Vec<Problem> {
+) -> Vec<DataProblem> {
     let mut sources = Sources::new();
     let id = sources.add(manifest_name, manifest_text);
     let (start, end) = entry_span(manifest_text, key).unwrap_or((0, manifest_text.len().min(1)));
@@ -164,7 +163,7 @@ pub(crate) fn unreadable_entry(
         }
         _ => format!("the manifest's `{key}` entry names this file; check that it can be read"),
     };
-    vec![Problem::new(
+    vec![DataProblem::located(
         DataError::UnreadableFile {
             path: path.to_string(),
             reason: io_reason(error),

@@ -2,17 +2,16 @@
 
 use super::dataset::Dataset;
 use super::schema::Manifest;
-use crate::diagnostics::Problem;
 use crate::source::{offset_of, Sources, Span};
 
 use super::errors::*;
 
-pub(crate) fn parse_manifest(name: &str, text: &str) -> Result<Manifest, Vec<Problem>> {
+pub(crate) fn parse_manifest(name: &str, text: &str) -> Result<Manifest, Vec<DataProblem>> {
     serde_json::from_str::<Manifest>(text).map_err(|error| {
         let mut sources = Sources::new();
         let id = sources.add(name, text);
         let offset = offset_of(text, error.line(), error.column());
-        vec![Problem::new(
+        vec![DataProblem::located(
             DataError::BadManifest {
                 message: json_message(&error),
                 span: Span::new(id, offset, offset + 1),
@@ -134,7 +133,7 @@ pub(crate) fn check_manifest(
     dataset: &Dataset,
     name: &str,
     text: &str,
-) -> Result<(), Vec<Problem>> {
+) -> Result<(), Vec<DataProblem>> {
     let mut sources = Sources::new();
     let id = sources.add(name, text);
     let opening = text.find('{').unwrap_or(0);
@@ -153,14 +152,14 @@ pub(crate) fn check_manifest(
                 "no `indicator_series` in this manifest".to_string(),
             ),
         };
-        problems.push(Problem::new(
+        problems.push(DataProblem::located(
             DataError::MissingGdp { label, span },
             &sources,
             id,
         ));
     }
     if dataset.manifest.tags.len() > 64 {
-        problems.push(Problem::new(
+        problems.push(DataProblem::located(
             DataError::TooManyTags {
                 count: dataset.manifest.tags.len(),
                 span: key("tags").unwrap_or(opening),

@@ -13,5 +13,5 @@ mod numbers;
 pub mod schema;
 
 pub use dataset::Dataset;
-pub use errors::DataError;
+pub use errors::{into_problems, DataError, DataProblem};
 pub use load::{load, DataSource};
