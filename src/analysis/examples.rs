@@ -84,7 +84,6 @@ pub enum TestError {
 }
 
 /// Runs one example; returns one problem per expectation that does not hold.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
 pub fn run_example(
     checked: &Checked,
     pledge: usize,
@@ -117,45 +116,10 @@ pub fn run_example(
             ExpectationKind::Status {
                 requirement: index,
                 status,
-            } => {
-                let evaluated = requirement::evaluate(&engine, *index, country, year);
-                let actual = evaluated.status.word();
-                if actual == status {
-                    continue;
-                }
-                let mut described = format!("the outcome is `{actual}`");
-                match (evaluated.value, evaluated.threshold) {
-                    (Some(value), Some(threshold)) => described.push_str(&format!(
-                        ": the value is {} and the threshold {}",
-                        exact(value, evaluated.unit),
-                        exact(threshold, evaluated.unit)
-                    )),
-                    _ => {
-                        if let Some(reason) = &evaluated.reason {
-                            described.push_str(&format!(" ({reason})"));
-                        }
-                    }
-                }
-                let id = program
-                    .requirements
-                    .get(*index)
-                    .map_or(String::new(), |r| r.id.clone());
-                let rule = if evaluated.rule.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (`{}`)", evaluated.rule)
-                };
-                TestError::ExpectationFailed {
-                    example: example.name.clone(),
-                    expected: expectation.text.clone(),
-                    year,
-                    actual: described,
-                    help: format!(
-                        "work out by hand what the example's items and indicators for {year} give under `{id}`{rule}, then correct the rule or the expectation"
-                    ),
-                    span: expectation.span,
-                }
-            }
+            } => match status_failure(&engine, example, expectation, *index, status) {
+                Some(error) => error,
+                None => continue,
+            },
             ExpectationKind::Compare { left, op, right } => {
                 let values = [left, right].map(|side| (side, engine.eval(side, country, year)));
                 if let Some((side, Err(missing))) = values.iter().find(|(_, v)| v.is_err()) {
@@ -210,6 +174,57 @@ pub fn run_example(
         failures.push(Problem::new(error, sources, expectation.span.file));
     }
     failures
+}
+
+/// The failure of an expected outcome (`expect core_floor met in 2030`), or
+/// `None` when it holds.
+fn status_failure(
+    engine: &Engine<'_>,
+    example: &Example,
+    expectation: &crate::program::Expectation,
+    index: usize,
+    status: &str,
+) -> Option<TestError> {
+    let country: u16 = 0;
+    let year = expectation.year;
+    let program = engine.program;
+    let evaluated = requirement::evaluate(engine, index, country, year);
+    let actual = evaluated.status.word();
+    if actual == status {
+        return None;
+    }
+    let mut described = format!("the outcome is `{actual}`");
+    match (evaluated.value, evaluated.threshold) {
+        (Some(value), Some(threshold)) => described.push_str(&format!(
+            ": the value is {} and the threshold {}",
+            exact(value, evaluated.unit),
+            exact(threshold, evaluated.unit)
+        )),
+        _ => {
+            if let Some(reason) = &evaluated.reason {
+                described.push_str(&format!(" ({reason})"));
+            }
+        }
+    }
+    let id = program
+        .requirements
+        .get(index)
+        .map_or(String::new(), |r| r.id.clone());
+    let rule = if evaluated.rule.is_empty() {
+        String::new()
+    } else {
+        format!(" (`{}`)", evaluated.rule)
+    };
+    Some(TestError::ExpectationFailed {
+        example: example.name.clone(),
+        expected: expectation.text.clone(),
+        year,
+        actual: described,
+        help: format!(
+            "work out by hand what the example's items and indicators for {year} give under `{id}`{rule}, then correct the rule or the expectation"
+        ),
+        span: expectation.span,
+    })
 }
 
 /// The text of one side of an `expect` as written in the rule file.

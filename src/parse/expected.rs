@@ -241,7 +241,6 @@ pub(crate) const CLAUSE_KEYWORDS: [(&str, Rule); 11] = [
 ];
 
 /// A help line for the error at `position`, where pest expected `rules`.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
 pub(crate) fn help_for(rules: &[Rule], text: &str, position: usize) -> String {
     let rest = text.get(position..).unwrap_or("");
     let word: String = rest
@@ -308,6 +307,12 @@ pub(crate) fn help_for(rules: &[Rule], text: &str, position: usize) -> String {
              `category name {{ ... }}` or `amend category name {{ ... }}`"
         );
     }
+    punctuation_help(&expects, rest)
+}
+
+/// The help for a missing or misplaced piece of punctuation (or, failing
+/// that, a pointer to the language reference).
+fn punctuation_help(expects: &dyn Fn(Rule) -> bool, rest: &str) -> String {
     if expects(Rule::close_brace) && rest.starts_with('"') {
         return "texts must be attached to a clause such as `source \"...\"`".to_string();
     }
