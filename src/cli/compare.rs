@@ -37,7 +37,6 @@ pub struct CompareArgs {
 }
 
 /// `pledge compare DRAFT DRAFT...`.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
 pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
     // Every draft runs on `--draft-data`, else `--data`, else its own
     // `meta dataset`.
@@ -111,51 +110,11 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
     // Evaluate every year of the data (or the chosen range), then choose
     // which years to show.
     let options = Options { years, ..options };
-    let mut outcomes = Vec::new();
-    for draft in &prepared {
-        match eval::evaluate(
-            &draft.checked,
-            &draft.dataset,
-            &draft.workspace.sources,
-            &options,
-        ) {
-            Ok(mut o) => {
-                if o.is_empty() {
-                    return ExitCode::from(1);
-                }
-                outcomes.push(o.remove(0));
-            }
-            Err(errors) => {
-                out.problems(&eval::into_problems(errors, &draft.workspace.sources));
-                return ExitCode::from(1);
-            }
-        }
-    }
-    let why = match &args.why {
-        Some(_) if !same_data(&prepared) => {
-            out.problems(
-                &[Problem::bare(CompareError::WhyAcrossData {
-                    help: "`--why` compares the line items each draft takes, which needs one dataset: run it without `--draft-data`, or explain each draft with `pledge explain`".to_string(),
-                })],
-            );
-            return ExitCode::from(1);
-        }
-        Some(code) => {
-            let code = code.trim().to_uppercase();
-            if prepared
-                .first()
-                .and_then(|p| p.dataset.country_index(&code))
-                .is_none()
-            {
-                let data = prepared.first().map(|p| &p.dataset);
-                if let Some(data) = data {
-                    out.problems(&[Problem::bare(eval::unknown_country(data, &code))]);
-                }
-                return ExitCode::from(1);
-            }
-            Some(code)
-        }
-        None => None,
+    let Some(outcomes) = evaluate_drafts(&prepared, &options, out) else {
+        return ExitCode::from(1);
+    };
+    let Ok(why) = why_country(args.why.as_deref(), &prepared, out) else {
+        return ExitCode::from(1);
     };
     let comparison = compare(
         &prepared,
@@ -175,6 +134,71 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
         Format::Csv => out.stdout.push_str(&csv(&comparison)),
     }
     ExitCode::SUCCESS
+}
+
+/// The first pledge of every draft, evaluated on its own data; `None` after
+/// printing the problems.
+fn evaluate_drafts(
+    prepared: &[Prepared],
+    options: &Options,
+    out: &mut Output,
+) -> Option<Vec<crate::eval::outcome::PledgeOutcome>> {
+    let mut outcomes = Vec::new();
+    for draft in prepared {
+        match eval::evaluate(
+            &draft.checked,
+            &draft.dataset,
+            &draft.workspace.sources,
+            options,
+        ) {
+            Ok(mut o) => {
+                if o.is_empty() {
+                    return None;
+                }
+                outcomes.push(o.remove(0));
+            }
+            Err(errors) => {
+                out.problems(&eval::into_problems(errors, &draft.workspace.sources));
+                return None;
+            }
+        }
+    }
+    Some(outcomes)
+}
+
+/// The ally `--why` asks about, as a code of the data; `Err` after printing
+/// why it cannot be explained.
+fn why_country(
+    why: Option<&str>,
+    prepared: &[Prepared],
+    out: &mut Output,
+) -> Result<Option<String>, ()> {
+    Ok(match why {
+        Some(_) if !same_data(prepared) => {
+            out.problems(
+                &[Problem::bare(CompareError::WhyAcrossData {
+                    help: "`--why` compares the line items each draft takes, which needs one dataset: run it without `--draft-data`, or explain each draft with `pledge explain`".to_string(),
+                })],
+            );
+            return Err(());
+        }
+        Some(code) => {
+            let code = code.trim().to_uppercase();
+            if prepared
+                .first()
+                .and_then(|p| p.dataset.country_index(&code))
+                .is_none()
+            {
+                let data = prepared.first().map(|p| &p.dataset);
+                if let Some(data) = data {
+                    out.problems(&[Problem::bare(eval::unknown_country(data, &code))]);
+                }
+                return Err(());
+            }
+            Some(code)
+        }
+        None => None,
+    })
 }
 
 /// Splits `--set` values: `N:name=value` applies to draft N (1-based) only.
