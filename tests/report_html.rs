@@ -168,3 +168,24 @@ fn default_name_comes_from_the_rule_files() {
         PathBuf::from("hague-2025-vs-broad-related-report.html")
     );
 }
+
+#[test]
+fn wales_report_draws_own_thresholds_as_margins() {
+    let html = report(&["rules/wales-2014.pledge"], "wales.html");
+    assert_self_contained(&html);
+    assert_one_threshold_per_share_chart(&html);
+    let shares = charts(&html, "shares");
+    // two_percent, halt_decline (margins: each ally's own threshold is its
+    // spending of the year before), twenty_percent (a share of defence).
+    assert_eq!(shares.len(), 3);
+    for chart in &shares {
+        assert_eq!(chart.matches("class=\"bar\"").count(), 31, "{chart}");
+    }
+    assert!(shares[1].contains("threshold (each ally&#39;s own)"));
+    assert!(shares[2].contains("share of defence per ally"));
+    assert!(shares[2].contains("20.00% threshold"));
+    // Money gaps only for shares of GDP: none under twenty_percent.
+    assert!(charts(&html, "gaps")
+        .iter()
+        .all(|c| !c.contains("twenty_percent")));
+}

@@ -15,18 +15,35 @@ pub(super) fn kind_of(r: &RequirementResult) -> Kind {
 
 /// The figure and threshold of a result as shares of GDP (fractions),
 /// when the requirement compares something with a share of GDP.
-pub(super) fn shares(r: &RequirementResult, data: &Dataset) -> Option<(Decimal, Decimal)> {
+pub(super) fn shares(
+    r: &RequirementResult,
+    data: &Dataset,
+    outcome: &PledgeOutcome,
+) -> Option<(Decimal, Decimal)> {
     let (value, threshold) = (r.value?, r.threshold?);
-    match (r.unit, r.margin_basis.as_str()) {
-        ("share_of_gdp", _) | ("ratio", "points of the share") => Some((value, threshold)),
-        ("money", "gdp") => {
-            let gdp = data.indicator(data.country_index(&r.country)?, r.year, "gdp")?;
-            if gdp.is_zero() {
-                return None;
-            }
-            Some((value / gdp, threshold / gdp))
-        }
-        _ => None,
+    let base = match (r.unit, r.margin_basis.as_str()) {
+        ("share_of_gdp", _) | ("ratio", "points of the share") => return Some((value, threshold)),
+        ("money", "gdp") => data.indicator(data.country_index(&r.country)?, r.year, "gdp")?,
+        // A share of a category (`20% of defence`): of that category's total.
+        ("money", category) => outcome.total(category, &r.country, r.year)?.counted?,
+        _ => return None,
+    };
+    if base.is_zero() {
+        return None;
+    }
+    Some((value / base, threshold / base))
+}
+
+/// What the shares of a requirement are of: `GDP`, or a category.
+pub(super) fn basis_name(results: &[&RequirementResult]) -> String {
+    match results
+        .iter()
+        .map(|r| r.margin_basis.as_str())
+        .find(|b| !b.is_empty())
+        .unwrap_or("gdp")
+    {
+        "gdp" | "points of the share" => "GDP".to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -72,7 +89,9 @@ impl<'a> RequirementView<'a> {
             let count = results
                 .iter()
                 .filter(|r| {
-                    r.year == year && kind_of(r) != Kind::Other && shares(r, data).is_some()
+                    r.year == year
+                        && kind_of(r) != Kind::Other
+                        && shares(r, data, draft.outcome).is_some()
                 })
                 .count();
             let count = if count == 0 {
@@ -263,7 +282,7 @@ impl<'a> RequirementView<'a> {
             if kind == Kind::Other {
                 continue;
             }
-            let Some((value, threshold)) = shares(r, data) else {
+            let Some((value, threshold)) = shares(r, data, self.draft.outcome) else {
                 continue;
             };
             *thresholds.entry(threshold.round_dp(6)).or_default() += 1;
@@ -279,9 +298,22 @@ impl<'a> RequirementView<'a> {
         }
         if bars.is_empty() {
             section.paragraphs.push(
-                "No chart: this requirement does not compare a figure with a share of GDP (see the table)."
+                "No chart: this requirement does not compare a figure with a share of GDP or of a category (see the table)."
                     .to_string(),
             );
+            return;
+        }
+        let basis = basis_name(&self.results);
+        let when = if as_if {
+            format!("{year}, as if it were due then (it is {})", self.due_from())
+        } else {
+            year.to_string()
+        };
+        let shared = thresholds.values().max().copied().unwrap_or(0);
+        if shared * 2 < bars.len() {
+            // Each ally has a threshold of its own (such as last year's
+            // spending): the margins, around a zero line, say more.
+            self.margin_bars(section, &when, of_year, &basis);
             return;
         }
         bars.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.label.cmp(&b.1.label)));
@@ -291,12 +323,7 @@ impl<'a> RequirementView<'a> {
             .map(|(t, _)| *t);
         let threshold =
             common.map(|t| (f(t) * 100.0, format!("{} threshold", numbers::percent(t))));
-        let when = if as_if {
-            format!("{year}, as if it were due then (it is {})", self.due_from())
-        } else {
-            year.to_string()
-        };
-        let title = format!("{}: share of GDP per ally in {when}", self.id);
+        let title = format!("{}: share of {basis} per ally in {when}", self.id);
         let bars: Vec<Bar> = bars.into_iter().map(|(_, b)| b).collect();
         let mut caption = format!(
             "{title}. One bar per ally with figures, largest first; the dashed line is the threshold. Green: {}; red: {}.",
@@ -319,6 +346,52 @@ impl<'a> RequirementView<'a> {
         });
     }
 
+    /// Bars of the margin in points, left of zero when short, with the
+    /// zero line as the threshold.
+    fn margin_bars(
+        &self,
+        section: &mut Section,
+        when: &str,
+        of_year: &[&RequirementResult],
+        basis: &str,
+    ) {
+        let data = self.draft.data();
+        let mut bars: Vec<(Decimal, Bar)> = of_year
+            .iter()
+            .filter(|r| kind_of(r) != Kind::Other)
+            .filter_map(|r| {
+                let pp = r.margin_pp?;
+                Some((
+                    pp,
+                    Bar {
+                        label: ally(data, &r.country),
+                        value: f(pp),
+                        text: numbers::points(pp),
+                        kind: kind_of(r),
+                    },
+                ))
+            })
+            .collect();
+        bars.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.label.cmp(&b.1.label)));
+        let bars: Vec<Bar> = bars.into_iter().map(|(_, b)| b).collect();
+        let title = format!(
+            "{}: margin per ally in {when}, percentage points of {basis}",
+            self.id
+        );
+        section.figures.push(Figure {
+            svg: svg::bars(
+                "shares",
+                &title,
+                &bars,
+                Some((0.0, "threshold (each ally's own)".to_string())),
+                &|v| format!("{v:+.1}"),
+            ),
+            caption: format!(
+                "{title}. Each ally has a threshold of its own here, so the bars show how far each is above it (right, green) or below it (left, red); the dashed line is the threshold."
+            ),
+        });
+    }
+
     fn money_gaps(
         &self,
         section: &mut Section,
@@ -329,7 +402,7 @@ impl<'a> RequirementView<'a> {
         let data = self.draft.data();
         let mut gaps: Vec<(Decimal, String)> = of_year
             .iter()
-            .filter(|r| kind_of(r) == Kind::Short && r.unit == "money")
+            .filter(|r| kind_of(r) == Kind::Short && r.unit == "money" && r.margin_basis == "gdp")
             .filter_map(|r| {
                 let gap = -(r.margin?);
                 (gap > Decimal::ZERO).then(|| (gap, ally(data, &r.country)))
@@ -375,7 +448,7 @@ impl<'a> RequirementView<'a> {
             let mut last_kind = Kind::Other;
             for &year in &outcome.years {
                 let r = outcome.result(self.id, country, year);
-                let from_result = r.and_then(|r| shares(r, data));
+                let from_result = r.and_then(|r| shares(r, data, outcome));
                 if let Some((value, threshold)) = from_result {
                     actual.push((f64::from(year), f(value) * 100.0));
                     path.push((f64::from(year), f(threshold) * 100.0));

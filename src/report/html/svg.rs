@@ -65,7 +65,7 @@ fn nice_axis(max: f64) -> (f64, f64) {
     };
     let raw = max / 5.0;
     let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+    let step = [1.0, 2.0, 5.0, 10.0]
         .iter()
         .map(|m| m * magnitude)
         .find(|s| *s >= raw)
@@ -94,8 +94,22 @@ pub fn bars(
         .map(|b| b.value)
         .chain(threshold.as_ref().map(|t| t.0))
         .fold(0.0_f64, f64::max);
-    let (end, step) = nice_axis(max);
-    let x = |v: f64| LABEL_WIDTH + plot * (v.max(0.0) / end);
+    let min = bars.iter().map(|b| b.value).fold(0.0_f64, f64::min);
+    // Negative values (margins short of the threshold) extend to the left
+    // of zero on the same scale.
+    let (end, step) = nice_axis(max.max(-min));
+    let start = if min < 0.0 {
+        -((-min / step).ceil() * step)
+    } else {
+        0.0
+    };
+    let end = if max > 0.0 || min == 0.0 {
+        end.min((max / step).ceil().max(1.0) * step)
+    } else {
+        0.0
+    };
+    let span = end - start;
+    let x = |v: f64| LABEL_WIDTH + plot * ((v - start) / span);
     let height = top + ROW * bars.len() as f64 + bottom;
     let mut s = String::new();
     let _ = write!(
@@ -106,7 +120,7 @@ pub fn bars(
         t = esc(title)
     );
     // Grid lines and ticks.
-    let mut tick = 0.0;
+    let mut tick = start;
     while tick <= end + step / 2.0 {
         let _ = write!(
             s,
@@ -138,12 +152,12 @@ pub fn bars(
             lx = n(LABEL_WIDTH - 8.0),
             ty = n(y + 14.0),
             label = esc(&bar.label),
-            x0 = n(LABEL_WIDTH),
+            x0 = n(x(bar.value.min(0.0))),
             y = n(y + 3.0),
-            w = n((x(bar.value) - LABEL_WIDTH).max(0.5)),
+            w = n((x(bar.value.abs()) - x(0.0)).max(0.5)),
             h = n(ROW - 6.0),
             c = colour(bar.kind),
-            vx = n(x(bar.value) + 4.0),
+            vx = n(x(bar.value.max(0.0)) + 4.0),
             value = esc(&bar.text)
         );
     }

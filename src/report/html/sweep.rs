@@ -36,7 +36,7 @@ pub(super) fn sweep_sections(sweeps: &[serde_json::Value], drafts: &[Draft<'_>])
                 2,
             );
             section.paragraphs.push(format!(
-                "How many allies meet each requirement in {year} when {param} takes each value of the range (as with `--set {param}=VALUE`)."
+                "How many allies meet each requirement in {year} when {param} takes each value of the range (as with --set {param}=VALUE)."
             ));
             let mut x_ticks = Vec::new();
             let mut x_names: Vec<(f64, String)> = Vec::new();
