@@ -219,13 +219,35 @@ pub fn run(command: Command, out: &mut Output) -> ExitCode {
 /// page, an Excel workbook (`--format xlsx`), or the printed output.
 pub fn run_to(command: Command, output: Option<&Path>, out: &mut Output) -> ExitCode {
     use crate::report::xlsx::{Kind, RulesText};
-    let (format, kind, files) = match &command {
-        Command::Eval { format, file, .. } => (Some(*format), Kind::Eval, vec![file.clone()]),
-        Command::Compare(a) => (Some(a.format), Kind::Compare, a.files.clone()),
-        Command::Sweep(a) => (Some(a.format), Kind::Sweep, vec![a.file.clone()]),
-        Command::Distance(a) => (Some(a.format), Kind::Distance, vec![a.file.clone()]),
+    let (format, kind, files, data) = match &command {
+        Command::Eval {
+            format, file, data, ..
+        } => (
+            Some(*format),
+            Kind::Eval,
+            vec![file.clone()],
+            data.data.clone(),
+        ),
+        Command::Compare(a) => (
+            Some(a.format),
+            Kind::Compare,
+            a.files.clone(),
+            a.data.data.clone(),
+        ),
+        Command::Sweep(a) => (
+            Some(a.format),
+            Kind::Sweep,
+            vec![a.file.clone()],
+            a.data.data.clone(),
+        ),
+        Command::Distance(a) => (
+            Some(a.format),
+            Kind::Distance,
+            vec![a.file.clone()],
+            a.data.data.clone(),
+        ),
         Command::Report(args) => return crate::report::html::run(args, output, out),
-        Command::Explain { .. } => (None, Kind::Eval, Vec::new()),
+        Command::Explain { .. } => (None, Kind::Eval, Vec::new(), None),
         _ => {
             if output.is_some() {
                 out.stderr.push_str(
@@ -254,7 +276,8 @@ pub fn run_to(command: Command, output: Option<&Path>, out: &mut Output) -> Exit
                 text: read(f).unwrap_or_default(),
             })
             .collect();
-        return match crate::report::xlsx::write(kind, &json, &rules, path) {
+        let names = country_names(files.first(), data.as_deref());
+        return match crate::report::xlsx::write(kind, &json, &rules, &names, path) {
             Ok(()) => {
                 out.stderr
                     .push_str(&format!("workbook written to {}\n", path.display()));
@@ -279,6 +302,21 @@ pub fn run_to(command: Command, output: Option<&Path>, out: &mut Output) -> Exit
             .push_str(&format!("written to {}\n", path.display()));
     }
     code
+}
+
+/// The country names of the dataset a command runs on (for the workbook).
+fn country_names(file: Option<&PathBuf>, data: Option<&str>) -> crate::report::xlsx::Names {
+    let workspace = file.and_then(|f| workspace::load(f, &read).ok());
+    let choice = data_choice(data, workspace.as_ref());
+    load_data(Some(&choice), None)
+        .map(|d| {
+            d.manifest
+                .countries
+                .iter()
+                .map(|c| (c.code.clone(), c.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn with_format(command: Command, new: Format) -> Command {

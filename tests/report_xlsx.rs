@@ -160,6 +160,9 @@ fn eval_workbook_matches_the_json() {
     for (i, country) in countries.iter().enumerate() {
         assert_eq!(string(&sheet, 4 + i, 0), *country);
     }
+    // Names beside the codes.
+    let poland = countries.iter().position(|c| *c == "POL").unwrap();
+    assert_eq!(string(&sheet, 4 + poland, 1), "Poland");
     assert_eq!(sheet.get_size().0, 4 + countries.len());
     // Every result: its status, and its margin equal to the JSON's decimal.
     let mut seen = 0;
@@ -171,7 +174,7 @@ fn eval_workbook_matches_the_json() {
             .iter()
             .position(|c| *c == result["country"].as_str().unwrap())
             .unwrap();
-        let col = 1 + 3 * years
+        let col = 2 + 3 * years
             .iter()
             .position(|y| *y == result["year"].as_i64().unwrap())
             .unwrap();
@@ -210,7 +213,7 @@ fn eval_workbook_matches_the_json() {
             .iter()
             .position(|c| *c == total["country"].as_str().unwrap())
             .unwrap();
-        let col = 1 + 2 * years
+        let col = 2 + 2 * years
             .iter()
             .position(|y| *y == total["year"].as_i64().unwrap())
             .unwrap();
@@ -260,13 +263,14 @@ fn compare_workbook_matches_the_json() {
     for (i, flip) in flips.iter().enumerate() {
         let row = 4 + i;
         assert_eq!(string(&headline, row, 0), flip["country"].as_str().unwrap());
+        assert!(string(&headline, row, 1).ends_with("(fictional)"));
         for (j, outcome) in flip["outcomes"].as_array().unwrap().iter().enumerate() {
             assert_eq!(
-                string(&headline, row, 2 + 3 * j),
+                string(&headline, row, 3 + 3 * j),
                 status_word(outcome["status"].as_str().unwrap())
             );
             if let Some(exact) = outcome["margin_pp"].as_str() {
-                assert_eq!(string(&headline, row, 4 + 3 * j), exact);
+                assert_eq!(string(&headline, row, 5 + 3 * j), exact);
             }
         }
     }
@@ -316,7 +320,7 @@ fn sweep_workbook_matches_the_json() {
         let row = (3..8)
             .find(|r| string(&core, *r, 0) == ally.as_str().unwrap())
             .unwrap();
-        assert_eq!(string(&core, row, 1), "met");
+        assert_eq!(string(&core, row, 2), "met");
     }
 }
 
@@ -344,7 +348,7 @@ fn distance_workbook_matches_the_json() {
     assert_eq!(sheet.get_size().0, 4 + headline.len());
     for (i, s) in headline.iter().enumerate() {
         assert_eq!(string(&sheet, 4 + i, 0), s["country"].as_str().unwrap());
-        let Data::Float(n) = cell(&sheet, 4 + i, 2) else {
+        let Data::Float(n) = cell(&sheet, 4 + i, 3) else {
             panic!("no amount");
         };
         close(n, s["needed"].as_str().unwrap());

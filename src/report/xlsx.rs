@@ -30,22 +30,38 @@ pub struct RulesText {
 }
 
 /// Writes the workbook of a command's JSON document to `path`.
-pub fn write(kind: Kind, json: &str, rules: &[RulesText], path: &Path) -> Result<(), String> {
+pub fn write(
+    kind: Kind,
+    json: &str,
+    rules: &[RulesText],
+    names: &Names,
+    path: &Path,
+) -> Result<(), String> {
     let document: Value =
         serde_json::from_str(json).map_err(|e| format!("the output is not JSON: {e}"))?;
-    let mut workbook = build(kind, &document, rules).map_err(|e| e.to_string())?;
+    let mut workbook = build(kind, &document, rules, names).map_err(|e| e.to_string())?;
     workbook.save(path).map_err(|e| e.to_string())
 }
 
 /// The workbook as bytes (for tests).
-pub fn bytes(kind: Kind, json: &str, rules: &[RulesText]) -> Result<Vec<u8>, String> {
+pub fn bytes(
+    kind: Kind,
+    json: &str,
+    rules: &[RulesText],
+    names: &Names,
+) -> Result<Vec<u8>, String> {
     let document: Value =
         serde_json::from_str(json).map_err(|e| format!("the output is not JSON: {e}"))?;
-    let mut workbook = build(kind, &document, rules).map_err(|e| e.to_string())?;
+    let mut workbook = build(kind, &document, rules, names).map_err(|e| e.to_string())?;
     workbook.save_to_buffer().map_err(|e| e.to_string())
 }
 
+/// Country names by code, from the dataset's manifest.
+pub type Names = std::collections::BTreeMap<String, String>;
+
 struct Styles {
+    /// Country names by code, written beside the codes.
+    countries: Names,
     header: Format,
     text: Format,
     points: Format,
@@ -67,6 +83,7 @@ impl Styles {
                 .set_align(FormatAlign::Center)
         };
         Styles {
+            countries: Names::new(),
             header: Format::new()
                 .set_bold()
                 .set_background_color(Color::RGB(0xECEFF7))
@@ -105,7 +122,12 @@ fn status_text(word: &str) -> &str {
     }
 }
 
-fn build(kind: Kind, document: &Value, rules: &[RulesText]) -> Result<Workbook, XlsxError> {
+fn build(
+    kind: Kind,
+    document: &Value,
+    rules: &[RulesText],
+    names: &Names,
+) -> Result<Workbook, XlsxError> {
     let mut workbook = Workbook::new();
     let fixed = ExcelDateTime::from_ymd(2025, 1, 1)?;
     workbook.set_properties(
@@ -114,7 +136,10 @@ fn build(kind: Kind, document: &Value, rules: &[RulesText]) -> Result<Workbook, 
             .set_title("pledge output")
             .set_author("pledge"),
     );
-    let styles = Styles::new();
+    let styles = Styles {
+        countries: names.clone(),
+        ..Styles::new()
+    };
     let mut names = SheetNames::default();
     match kind {
         Kind::Eval => eval_sheets(&mut workbook, document, &styles, &mut names)?,
@@ -186,9 +211,19 @@ fn header(
     for (col, title) in titles.iter().enumerate() {
         let col = u16::try_from(col).unwrap_or(u16::MAX);
         sheet.write_string_with_format(row, col, title, &styles.header)?;
-        sheet.set_column_width(col, if col == 0 { 12 } else { 13 })?;
+        let width = match title.as_str() {
+            "name" => 22,
+            _ if col == 0 => 12,
+            _ => 13,
+        };
+        sheet.set_column_width(col, width)?;
     }
-    sheet.set_freeze_panes(row + 1, 1)?;
+    let frozen = if titles.get(1).is_some_and(|t| t == "name") {
+        2
+    } else {
+        1
+    };
+    sheet.set_freeze_panes(row + 1, frozen)?;
     Ok(())
 }
 
@@ -210,6 +245,20 @@ fn exact_pair(
     if let Some(n) = number(value) {
         sheet.write_number_with_format(row, col, n, format)?;
         sheet.write_string(row, col + 1, text(value))?;
+    }
+    Ok(())
+}
+
+/// The ally's code in column A and its name in column B.
+fn ally_cells(
+    sheet: &mut Worksheet,
+    row: u32,
+    code: &str,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.write_string(row, 0, code)?;
+    if let Some(name) = styles.countries.get(code) {
+        sheet.write_string(row, 1, name)?;
     }
     Ok(())
 }
@@ -279,7 +328,7 @@ fn eval_sheets(
                 0,
                 format!("{pledge_name}. One row per ally; for each year the outcome, the margin in percentage points of {basis} (positive: to spare; negative: short) and the same margin as an exact decimal."),
             )?;
-            let mut titles = vec!["ally".to_string()];
+            let mut titles = vec!["ally".to_string(), "name".to_string()];
             for year in &years {
                 titles.push(format!("{year}"));
                 titles.push(format!("{year} margin (points)"));
@@ -288,9 +337,9 @@ fn eval_sheets(
             header(sheet, 3, &titles, styles)?;
             for (i, country) in countries.iter().enumerate() {
                 let row = 4 + row_of(i);
-                sheet.write_string(row, 0, country)?;
+                ally_cells(sheet, row, country, styles)?;
                 for (j, year) in years.iter().enumerate() {
-                    let c = col(1 + 3 * j);
+                    let c = col(2 + 3 * j);
                     let Some(result) = results.iter().find(|r| {
                         &text(&r["country"]) == country && r["year"].as_i64() == Some(*year)
                     }) else {
@@ -318,7 +367,7 @@ fn eval_sheets(
                 &styles.title,
             )?;
             sheet.write_string(1, 0, format!("{pledge_name}. Per year the share of GDP (a percentage) and the same share as an exact fraction (0.035 is 3.5%)."))?;
-            let mut titles = vec!["ally".to_string()];
+            let mut titles = vec!["ally".to_string(), "name".to_string()];
             for year in &years {
                 titles.push(format!("{year}"));
                 titles.push(format!("{year} exact"));
@@ -330,7 +379,7 @@ fn eval_sheets(
                 .collect();
             for (i, country) in countries.iter().enumerate() {
                 let row = 4 + row_of(i);
-                sheet.write_string(row, 0, country)?;
+                ally_cells(sheet, row, country, styles)?;
                 for (j, year) in years.iter().enumerate() {
                     if let Some(total) = totals.iter().find(|t| {
                         &text(&t["country"]) == country && t["year"].as_i64() == Some(*year)
@@ -338,7 +387,7 @@ fn eval_sheets(
                         exact_pair(
                             sheet,
                             row,
-                            col(1 + 2 * j),
+                            col(2 + 2 * j),
                             &total["share_of_gdp"],
                             &styles.percent,
                         )?;
@@ -391,7 +440,7 @@ fn compare_sheets(
             &styles.title,
         )?;
         sheet.write_string(1, 0, "One row per ally and year whose outcome differs between the drafts; per draft the outcome, the margin in percentage points and its exact decimal.")?;
-        let mut titles = vec!["ally".to_string(), "year".to_string()];
+        let mut titles = vec!["ally".to_string(), "name".to_string(), "year".to_string()];
         for label in &labels {
             titles.push(label.clone());
             titles.push(format!("{label} margin (points)"));
@@ -403,12 +452,12 @@ fn compare_sheets(
             .iter()
             .filter(|f| text(&f["requirement"]) == requirement)
         {
-            sheet.write_string(row, 0, text(&flip["country"]))?;
+            ally_cells(sheet, row, &text(&flip["country"]), styles)?;
             if let Some(year) = flip["year"].as_i64() {
-                sheet.write_number(row, 1, year as f64)?;
+                sheet.write_number(row, 2, year as f64)?;
             }
             for (j, outcome) in array(&flip["outcomes"]).iter().enumerate() {
-                let c = col(2 + 3 * j);
+                let c = col(3 + 3 * j);
                 if outcome.is_null() {
                     sheet.write_string_with_format(row, c, "not in this draft", &styles.other)?;
                     continue;
@@ -434,6 +483,7 @@ fn compare_sheets(
         let sheet = workbook.add_worksheet().set_name(names.take("totals"))?;
         let mut titles = vec![
             "ally".to_string(),
+            "name".to_string(),
             "category".to_string(),
             "year".to_string(),
         ];
@@ -444,13 +494,13 @@ fn compare_sheets(
         header(sheet, 0, &titles, styles)?;
         for (i, delta) in deltas.iter().enumerate() {
             let row = 1 + row_of(i);
-            sheet.write_string(row, 0, text(&delta["country"]))?;
-            sheet.write_string(row, 1, text(&delta["category"]))?;
+            ally_cells(sheet, row, &text(&delta["country"]), styles)?;
+            sheet.write_string(row, 2, text(&delta["category"]))?;
             if let Some(year) = delta["year"].as_i64() {
-                sheet.write_number(row, 2, year as f64)?;
+                sheet.write_number(row, 3, year as f64)?;
             }
             for (j, share) in array(&delta["share_of_gdp"]).iter().enumerate() {
-                exact_pair(sheet, row, col(3 + 2 * j), share, &styles.percent)?;
+                exact_pair(sheet, row, col(4 + 2 * j), share, &styles.percent)?;
             }
         }
         filter(sheet, 0, row_of(deltas.len()), titles.len())?;
@@ -542,7 +592,7 @@ fn sweep_sheets(
                 format!("{requirement}: outcome per ally for each value of {parameter}"),
                 &styles.title,
             )?;
-            let mut titles = vec!["ally".to_string()];
+            let mut titles = vec!["ally".to_string(), "name".to_string()];
             titles.extend(
                 rows.iter()
                     .map(|r| format!("{parameter} = {}", text(&r["written"]))),
@@ -561,7 +611,7 @@ fn sweep_sheets(
             }
             for (i, ally) in allies.iter().enumerate() {
                 let r = 3 + row_of(i);
-                sheet.write_string(r, 0, ally)?;
+                ally_cells(sheet, r, ally, styles)?;
                 for (j, row) in rows.iter().enumerate() {
                     let Some(entry) = array(&row["requirements"])
                         .iter()
@@ -579,7 +629,7 @@ fn sweep_sheets(
                     };
                     sheet.write_string_with_format(
                         r,
-                        col(1 + j),
+                        col(2 + j),
                         status_text(status),
                         styles.status(status),
                     )?;
@@ -627,6 +677,7 @@ fn distance_sheets(
         sheet.write_string(1, 0, format!("{pledge}. The additional spending each ally needs (in {unit}) and the shortfall in percentage points, with their exact decimals."))?;
         let titles: Vec<String> = [
             "ally",
+            "name",
             "year",
             "needed",
             "needed exact",
@@ -642,14 +693,14 @@ fn distance_sheets(
         header(sheet, 3, &titles, styles)?;
         for (i, s) in rows.iter().enumerate() {
             let r = 4 + row_of(i);
-            sheet.write_string(r, 0, text(&s["country"]))?;
+            ally_cells(sheet, r, &text(&s["country"]), styles)?;
             if let Some(year) = s["year"].as_i64() {
-                sheet.write_number(r, 1, year as f64)?;
+                sheet.write_number(r, 2, year as f64)?;
             }
-            exact_pair(sheet, r, 2, &s["needed"], &styles.number)?;
-            exact_pair(sheet, r, 4, &s["shortfall_pp"], &styles.points)?;
-            exact_pair(sheet, r, 6, &s["shortfall"], &styles.number)?;
-            sheet.write_string(r, 8, text(&s["margin_basis"]))?;
+            exact_pair(sheet, r, 3, &s["needed"], &styles.number)?;
+            exact_pair(sheet, r, 5, &s["shortfall_pp"], &styles.points)?;
+            exact_pair(sheet, r, 7, &s["shortfall"], &styles.number)?;
+            sheet.write_string(r, 9, text(&s["margin_basis"]))?;
         }
         filter(sheet, 3, 3 + row_of(rows.len()), titles.len())?;
     }
@@ -660,6 +711,7 @@ fn distance_sheets(
             .set_name(names.take("break-even"))?;
         let titles: Vec<String> = [
             "ally",
+            "name",
             "requirement",
             "year",
             "outcome now",
@@ -681,18 +733,18 @@ fn distance_sheets(
         };
         for (i, b) in break_even.iter().enumerate() {
             let r = 1 + row_of(i);
-            sheet.write_string(r, 0, text(&b["country"]))?;
-            sheet.write_string(r, 1, text(&b["requirement"]))?;
+            ally_cells(sheet, r, &text(&b["country"]), styles)?;
+            sheet.write_string(r, 2, text(&b["requirement"]))?;
             if let Some(year) = b["year"].as_i64() {
-                sheet.write_number(r, 2, year as f64)?;
+                sheet.write_number(r, 3, year as f64)?;
             }
             let status = text(&b["status"]);
-            sheet.write_string_with_format(r, 3, status_text(&status), styles.status(&status))?;
-            exact_pair(sheet, r, 4, &b["break_even"], format)?;
-            exact_pair(sheet, r, 6, &b["now"], format)?;
-            sheet.write_string(r, 8, text(&b["text"]))?;
+            sheet.write_string_with_format(r, 4, status_text(&status), styles.status(&status))?;
+            exact_pair(sheet, r, 5, &b["break_even"], format)?;
+            exact_pair(sheet, r, 7, &b["now"], format)?;
+            sheet.write_string(r, 9, text(&b["text"]))?;
         }
-        sheet.set_column_width(8, 80)?;
+        sheet.set_column_width(9, 80)?;
         filter(sheet, 0, row_of(break_even.len()), titles.len())?;
     }
     Ok(())
