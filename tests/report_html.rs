@@ -189,3 +189,19 @@ fn wales_report_draws_own_thresholds_as_margins() {
         .iter()
         .all(|c| !c.contains("twenty_percent")));
 }
+
+#[test]
+fn a_draft_compared_with_itself_under_another_value() {
+    let args = [
+        "rules/hague-2025.pledge",
+        "rules/hague-2025.pledge",
+        "--data",
+        "sample",
+        "--set",
+        "2:core_floor=3%",
+    ];
+    let html = report(&args, "itself.html");
+    assert!(html
+        .contains("core_floor in 2036: under A, 4 of 5 allies meet; under B, 5 of 5 allies meet."));
+    assert!(!charts(&html, "flips").is_empty());
+}

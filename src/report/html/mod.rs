@@ -73,10 +73,41 @@ pub fn run(args: &ReportArgs, output: Option<&Path>, out: &mut Output) -> ExitCo
     };
     let mut prepared: Vec<Prepared> = Vec::new();
     let mut outcomes: Vec<Vec<PledgeOutcome>> = Vec::new();
-    for file in &args.files {
-        let Some(draft) = cli::prepare(file, &args.data, out) else {
-            return ExitCode::from(1);
+    let comparison = args.files.len() > 1;
+    let mut draft_data = Vec::new();
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    for (index, file) in args.files.iter().enumerate() {
+        // One draft: `--set` as for `eval`. Several: as for `compare`,
+        // `name=value` for every draft that has the parameter and
+        // `N:name=value` for draft N only.
+        let (own, mine) = if comparison {
+            let plain = DataArgs {
+                data: args.data.data.clone(),
+                sets: Vec::new(),
+            };
+            let Some(mut draft) = cli::prepare(file, &plain, out) else {
+                return ExitCode::from(1);
+            };
+            let mine = sets_of_draft(&args.data.sets, index, &draft, &mut used);
+            if !mine.is_empty() {
+                match crate::check::apply_sets(&draft.checked, &mine) {
+                    Ok(checked) => draft.checked = checked,
+                    Err(problems) => return fail(out, &problems),
+                }
+                draft.stamp = draft.stamp.with_sets(&mine);
+            }
+            (draft, mine)
+        } else {
+            let Some(draft) = cli::prepare(file, &args.data, out) else {
+                return ExitCode::from(1);
+            };
+            (draft, args.data.sets.clone())
         };
+        let draft = own;
+        draft_data.push(DataArgs {
+            data: args.data.data.clone(),
+            sets: mine,
+        });
         match eval::evaluate(
             &draft.checked,
             &draft.dataset,
@@ -88,10 +119,25 @@ pub fn run(args: &ReportArgs, output: Option<&Path>, out: &mut Output) -> ExitCo
         }
         prepared.push(draft);
     }
+    if comparison {
+        let unused: Vec<String> = args
+            .data
+            .sets
+            .iter()
+            .filter(|s| !used.contains(*s))
+            .cloned()
+            .collect();
+        if let (false, Some(first)) = (unused.is_empty(), prepared.first()) {
+            // The diagnostics of `--set` for a name no draft has.
+            if let Err(problems) = crate::check::apply_sets(&first.checked, &unused) {
+                return fail(out, &problems);
+            }
+        }
+    }
     let mut sweeps = Vec::new();
     if let Some(param) = &args.sweep {
-        for file in &args.files {
-            match sweep_json(file, &args.data, param, args.sweep_year, out) {
+        for (file, data) in args.files.iter().zip(&draft_data) {
+            match sweep_json(file, data, param, args.sweep_year, out) {
                 Some(json) => sweeps.push(json),
                 None => return ExitCode::from(1),
             }
@@ -118,6 +164,43 @@ pub fn run(args: &ReportArgs, output: Option<&Path>, out: &mut Output) -> ExitCo
             ExitCode::from(1)
         }
     }
+}
+
+/// The `--set` values of draft `index` (from 0) in a comparison; records
+/// which were used.
+fn sets_of_draft(
+    sets: &[String],
+    index: usize,
+    draft: &Prepared,
+    used: &mut BTreeSet<String>,
+) -> Vec<String> {
+    let params: BTreeSet<&str> = draft
+        .checked
+        .pledges()
+        .iter()
+        .flat_map(|p| p.params.iter().map(|q| q.name.as_str()))
+        .collect();
+    let mut mine = Vec::new();
+    for set in sets {
+        let numbered = set
+            .split_once(':')
+            .and_then(|(n, rest)| n.trim().parse::<usize>().ok().map(|n| (n, rest)));
+        match numbered {
+            Some((n, rest)) if n == index + 1 => {
+                mine.push(rest.to_string());
+                used.insert(set.clone());
+            }
+            Some(_) => {}
+            None => {
+                let name = set.split_once('=').map_or(set.as_str(), |(n, _)| n).trim();
+                if params.contains(name) {
+                    mine.push(set.clone());
+                    used.insert(set.clone());
+                }
+            }
+        }
+    }
+    mine
 }
 
 fn fail(out: &mut Output, problems: &[crate::diagnostics::Problem]) -> ExitCode {
