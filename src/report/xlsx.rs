@@ -326,7 +326,7 @@ fn eval_sheets(
             sheet.write_string(
                 1,
                 0,
-                format!("{pledge_name}. One row per ally; for each year the outcome, the margin in percentage points of {basis} (positive: to spare; negative: short) and the same margin as an exact decimal."),
+                format!("{pledge_name}. One row per ally; for each year the outcome, the margin in percentage points of {basis} (positive: to spare; negative: short; in a year not yet due, the margin it would have if it were due) and the same margin as an exact decimal."),
             )?;
             let mut titles = vec!["ally".to_string(), "name".to_string()];
             for year in &years {
