@@ -30,6 +30,11 @@ pub struct Cli {
     /// How diagnostics are printed.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human, global = true)]
     pub error_format: ErrorFormat,
+    /// Write the output to this file: the page of `report` (default: named
+    /// after the rule file), the workbook of `--format xlsx`, or any other
+    /// format of eval, compare, sweep, distance and explain.
+    #[arg(short = 'o', long = "output", value_name = "FILE", global = true)]
+    pub output: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -82,6 +87,8 @@ pub enum Command {
     Distance(crate::whatif::DistanceArgs),
     /// Run rule files' inline examples and compare their outcomes with the kept snapshots.
     Test(crate::testing::TestArgs),
+    /// Write a self-contained HTML report (charts, outcomes, rules, sources) of one draft, or of a comparison of several.
+    Report(crate::report::html::ReportArgs),
     /// Show how each number for one country and year was derived.
     Explain {
         /// The rule file (`.pledge`).
@@ -144,7 +151,7 @@ pub fn main() -> ExitCode {
         stdout: String::new(),
         stderr: String::new(),
     };
-    let code = run(cli.command, &mut out);
+    let code = run_to(cli.command, cli.output.as_deref(), &mut out);
     print!("{}", out.stdout);
     eprint!("{}", out.stderr);
     if std::env::var_os("PLEDGE_REPORT_PEAK_MEMORY").is_some() {
@@ -189,6 +196,7 @@ pub fn run(command: Command, out: &mut Output) -> ExitCode {
         Command::Sweep(args) => crate::whatif::run_sweep(&args, out),
         Command::Distance(args) => crate::whatif::run_distance(&args, out),
         Command::Test(args) => crate::testing::run(&args, out),
+        Command::Report(args) => crate::report::html::run(&args, None, out),
         Command::Explain {
             file,
             data,
@@ -207,6 +215,143 @@ pub fn run(command: Command, out: &mut Output) -> ExitCode {
         ),
     }
 }
+
+// ---- Reports and files: `-o FILE`, `report` and `--format xlsx`. ----
+
+/// Runs a command and writes its output to `output` when given: the report
+/// page, an Excel workbook (`--format xlsx`), or the printed output.
+pub fn run_to(command: Command, output: Option<&Path>, out: &mut Output) -> ExitCode {
+    use crate::report::xlsx::{Kind, RulesText};
+    let (format, kind, files, data) = match &command {
+        Command::Eval {
+            format, file, data, ..
+        } => (
+            Some(*format),
+            Kind::Eval,
+            vec![file.clone()],
+            data.data.clone(),
+        ),
+        Command::Compare(a) => (
+            Some(a.format),
+            Kind::Compare,
+            a.files.clone(),
+            a.data.data.clone(),
+        ),
+        Command::Sweep(a) => (
+            Some(a.format),
+            Kind::Sweep,
+            vec![a.file.clone()],
+            a.data.data.clone(),
+        ),
+        Command::Distance(a) => (
+            Some(a.format),
+            Kind::Distance,
+            vec![a.file.clone()],
+            a.data.data.clone(),
+        ),
+        Command::Report(args) => return crate::report::html::run(args, output, out),
+        Command::Explain { .. } => (None, Kind::Eval, Vec::new(), None),
+        _ => {
+            if output.is_some() {
+                out.stderr.push_str(
+                    "error: `-o FILE` is for report, eval, compare, sweep, distance and explain\n",
+                );
+                return ExitCode::from(2);
+            }
+            return run(command, out);
+        }
+    };
+    if format == Some(Format::Xlsx) {
+        let Some(path) = output else {
+            out.stderr.push_str("error: `--format xlsx` writes an Excel workbook: name the file with `-o FILE`, such as `-o outcomes.xlsx`\n");
+            return ExitCode::from(2);
+        };
+        let command = with_format(command, Format::Json);
+        let code = run(command, out);
+        let json = std::mem::take(&mut out.stdout);
+        if code != ExitCode::SUCCESS {
+            return code;
+        }
+        let rules: Vec<RulesText> = files
+            .iter()
+            .map(|f| RulesText {
+                path: f.display().to_string(),
+                text: read(f).unwrap_or_default(),
+            })
+            .collect();
+        let names = country_names(files.first(), data.as_deref());
+        return match crate::report::xlsx::write(kind, &json, &rules, &names, path) {
+            Ok(()) => {
+                out.stderr
+                    .push_str(&format!("workbook written to {}\n", path.display()));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                out.stderr
+                    .push_str(&format!("cannot write {}: {e}\n", path.display()));
+                ExitCode::from(1)
+            }
+        };
+    }
+    let code = run(command, out);
+    if let Some(path) = output {
+        let text = std::mem::take(&mut out.stdout);
+        if let Err(e) = std::fs::write(path, text) {
+            out.stderr
+                .push_str(&format!("cannot write {}: {e}\n", path.display()));
+            return ExitCode::from(1);
+        }
+        out.stderr
+            .push_str(&format!("written to {}\n", path.display()));
+    }
+    code
+}
+
+/// The country names of the dataset a command runs on (for the workbook).
+fn country_names(file: Option<&PathBuf>, data: Option<&str>) -> crate::report::xlsx::Names {
+    let workspace = file.and_then(|f| workspace::load(f, &read).ok());
+    let choice = data_choice(data, workspace.as_ref());
+    load_data(Some(&choice), None)
+        .map(|d| {
+            d.manifest
+                .countries
+                .iter()
+                .map(|c| (c.code.clone(), c.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn with_format(command: Command, new: Format) -> Command {
+    match command {
+        Command::Eval {
+            file,
+            data,
+            selection,
+            ..
+        } => Command::Eval {
+            file,
+            data,
+            selection,
+            format: new,
+        },
+        Command::Compare(mut a) => {
+            a.format = new;
+            Command::Compare(a)
+        }
+        Command::Sweep(mut a) => {
+            a.format = new;
+            Command::Sweep(a)
+        }
+        Command::Distance(mut a) => {
+            a.format = new;
+            Command::Distance(a)
+        }
+        other => other,
+    }
+}
+
+// ---- end of reports and files ----
 
 fn read(path: &Path) -> std::io::Result<String> {
     std::fs::read_to_string(path)
@@ -549,7 +694,7 @@ fn run_eval(
             out.stdout
                 .push_str(&format!("\n{}\n", prepared.stamp.line()));
         }
-        Format::Json => out.stdout.push_str(&report::json(
+        Format::Json | Format::Xlsx => out.stdout.push_str(&report::json(
             &rules,
             &outcomes,
             &prepared.dataset,

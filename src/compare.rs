@@ -305,7 +305,7 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
             out.stdout
                 .push_str(&render(&comparison, args.format == Format::Markdown));
         }
-        Format::Json => {
+        Format::Json | Format::Xlsx => {
             let mut text = serde_json::to_string_pretty(&comparison).unwrap_or_default();
             text.push('\n');
             out.stdout.push_str(&text);

@@ -828,7 +828,7 @@ pub fn run_sweep(args: &SweepArgs, out: &mut Output) -> ExitCode {
     let text = match args.format {
         Format::Table => sweep.text(false),
         Format::Markdown => sweep.text(true),
-        Format::Json => sweep.json(),
+        Format::Json | Format::Xlsx => sweep.json(),
         Format::Csv => sweep.csv(),
     };
     out.stdout.push_str(&text);
@@ -1968,7 +1968,7 @@ pub fn run_distance(args: &DistanceArgs, out: &mut Output) -> ExitCode {
     let text = match args.format {
         Format::Table => distance.text(false),
         Format::Markdown => distance.text(true),
-        Format::Json => distance.json(),
+        Format::Json | Format::Xlsx => distance.json(),
         Format::Csv => distance.csv(),
     };
     out.stdout.push_str(&text);

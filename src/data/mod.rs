@@ -5,6 +5,8 @@ pub mod bundled;
 pub mod dataset;
 pub mod load;
 pub mod schema;
+// Datasets in Excel workbooks.
+pub mod xlsx;
 
 pub use dataset::Dataset;
 pub use load::{load, DataError, DataSource};

@@ -5,6 +5,10 @@
 
 pub mod numbers;
 
+// Reports: the HTML page of `pledge report` and Excel output.
+pub mod html;
+pub mod xlsx;
+
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -15,10 +19,16 @@ use crate::eval::outcome::{PledgeOutcome, RequirementResult, Status};
 /// Output formats of `eval`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Text tables, for reading in a terminal.
     Table,
+    /// One JSON document; exact decimals as strings.
     Json,
+    /// One row per result, for spreadsheets and scripts.
     Csv,
+    /// The tables as Markdown, for documents.
     Markdown,
+    /// An Excel workbook, written to the file given with `-o`.
+    Xlsx,
 }
 
 /// Terminal styling; off unless writing to a terminal without `NO_COLOR`.
