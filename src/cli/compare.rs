@@ -128,7 +128,7 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
             out.stdout
                 .push_str(&render(&comparison, args.format == Format::Markdown));
         }
-        Format::Json => {
+        Format::Json | Format::Xlsx => {
             out.stdout.push_str(&crate::report::json_text(&comparison));
         }
         Format::Csv => out.stdout.push_str(&csv(&comparison)),

@@ -81,7 +81,7 @@ pub fn run(args: &DistanceArgs, out: &mut Output) -> ExitCode {
     let text = match args.format {
         Format::Table => distance.text(false),
         Format::Markdown => distance.text(true),
-        Format::Json => distance.json(),
+        Format::Json | Format::Xlsx => distance.json(),
         Format::Csv => distance.csv(),
     };
     out.stdout.push_str(&text);

@@ -59,7 +59,7 @@ pub fn run(
             out.stdout
                 .push_str(&format!("\n{}\n", prepared.stamp.line()));
         }
-        Format::Json => out.stdout.push_str(&report::json(
+        Format::Json | Format::Xlsx => out.stdout.push_str(&report::json(
             &rules,
             &outcomes,
             &prepared.dataset,

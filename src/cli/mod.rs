@@ -15,6 +15,10 @@ pub mod eval;
 pub mod explain;
 pub mod fmt;
 pub mod lsp;
+pub mod output;
+pub mod report;
+
+pub use output::run_to;
 pub mod sweep;
 pub mod test;
 
@@ -37,6 +41,11 @@ pub struct Cli {
     /// How diagnostics are printed.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human, global = true)]
     pub error_format: ErrorFormat,
+    /// Write the output to this file: the page of `report` (default: named
+    /// after the rule file), the workbook of `--format xlsx`, or any other
+    /// format of eval, compare, sweep, distance and explain.
+    #[arg(short = 'o', long = "output", value_name = "FILE", global = true)]
+    pub output: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -89,6 +98,8 @@ pub enum Command {
     Distance(distance::DistanceArgs),
     /// Run rule files' inline examples and compare their outcomes with the kept snapshots.
     Test(test::TestArgs),
+    /// Write a self-contained HTML report (charts, outcomes, rules, sources) of one draft, or of a comparison of several.
+    Report(report::ReportArgs),
     /// Show how each number for one country and year was derived.
     Explain {
         /// The rule file (`.pledge`).
@@ -151,7 +162,7 @@ pub fn main() -> ExitCode {
         stdout: String::new(),
         stderr: String::new(),
     };
-    let code = run(cli.command, &mut out);
+    let code = output::run_to(cli.command, cli.output.as_deref(), &mut out);
     print!("{}", out.stdout);
     eprint!("{}", out.stderr);
     if std::env::var_os("PLEDGE_REPORT_PEAK_MEMORY").is_some() {
@@ -196,6 +207,7 @@ pub fn run(command: Command, out: &mut Output) -> ExitCode {
         Command::Sweep(args) => sweep::run(&args, out),
         Command::Distance(args) => distance::run(&args, out),
         Command::Test(args) => test::run(&args, out),
+        Command::Report(args) => report::run(&args, None, out),
         Command::Explain {
             file,
             data,
@@ -399,16 +411,26 @@ impl clap::ValueEnum for ErrorFormat {
 
 impl clap::ValueEnum for Format {
     fn value_variants<'a>() -> &'a [Self] {
-        &[Format::Table, Format::Json, Format::Csv, Format::Markdown]
+        &[
+            Format::Table,
+            Format::Json,
+            Format::Csv,
+            Format::Markdown,
+            Format::Xlsx,
+        ]
     }
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-        let name = match self {
-            Format::Table => "table",
-            Format::Json => "json",
-            Format::Csv => "csv",
-            Format::Markdown => "markdown",
+        let (name, help) = match self {
+            Format::Table => ("table", "Text tables, for reading in a terminal"),
+            Format::Json => ("json", "One JSON document; exact decimals as strings"),
+            Format::Csv => ("csv", "One row per result, for spreadsheets and scripts"),
+            Format::Markdown => ("markdown", "The tables as Markdown, for documents"),
+            Format::Xlsx => (
+                "xlsx",
+                "An Excel workbook, written to the file given with `-o`",
+            ),
         };
-        Some(clap::builder::PossibleValue::new(name))
+        Some(clap::builder::PossibleValue::new(name).help(help))
     }
 }

@@ -64,7 +64,7 @@ pub fn run(args: &SweepArgs, out: &mut Output) -> ExitCode {
     let text = match args.format {
         Format::Table => sweep.text(false),
         Format::Markdown => sweep.text(true),
-        Format::Json => sweep.json(),
+        Format::Json | Format::Xlsx => sweep.json(),
         Format::Csv => sweep.csv(),
     };
     out.stdout.push_str(&text);

@@ -30,6 +30,7 @@ pub enum DataSource {
 }
 
 /// Loads a dataset, or every problem found in it.
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
 pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
     match source {
         DataSource::Embedded {
@@ -71,8 +72,28 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
             let manifest = parse_manifest(&manifest_name, &text)?;
             let items_path = dir.join(&manifest.line_items);
             let indicators_path = dir.join(&manifest.indicators);
-            let items_name = items_path.display().to_string();
-            let indicators_name = indicators_path.display().to_string();
+            // Excel workbooks: the sheet is read as CSV text.
+            let workbook = |path: &Path, sheet: &str| {
+                if !super::xlsx::is_workbook(path) {
+                    return Ok(None);
+                }
+                super::xlsx::read_sheet(path, sheet)
+                    .map(Some)
+                    .map_err(|reason| {
+                        vec![DataProblem::bare(DataError::Unreadable {
+                            path: path.display().to_string(),
+                            reason,
+                        })]
+                    })
+            };
+            let items_sheet = workbook(&items_path, "line_items")?;
+            let indicators_sheet = workbook(&indicators_path, "indicators")?;
+            let items_name = items_sheet
+                .as_ref()
+                .map_or_else(|| items_path.display().to_string(), |s| s.name.clone());
+            let indicators_name = indicators_sheet
+                .as_ref()
+                .map_or_else(|| indicators_path.display().to_string(), |s| s.name.clone());
             let mut dataset = Dataset::new(manifest, items_name.clone(), indicators_name.clone());
             check_manifest(&dataset, &manifest_name, &text)?;
             // A file the manifest names and that cannot be read: point at
@@ -87,7 +108,12 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
             let reread = || std::fs::read_to_string(&items_path);
             let hasher = Arc::new(Mutex::new(Hasher::default()));
             update(&hasher, text.as_bytes());
-            if items_name.ends_with(".json") {
+            if let Some(sheet) = &items_sheet {
+                update(&hasher, &sheet.bytes);
+                let reread = || Ok(sheet.csv.clone());
+                let locator = |pending| locate(&items_name, &reread, pending);
+                read_items(&mut dataset, sheet.csv.as_bytes(), &locator, &csv_line)?;
+            } else if items_name.ends_with(".json") {
                 let items_text = std::fs::read_to_string(&items_path)
                     .map_err(|e| unreadable("line_items", &items_entry, &items_name, &e))?;
                 update(&hasher, items_text.as_bytes());
@@ -100,9 +126,19 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
                 };
                 read_items(&mut dataset, reader, &locator, &csv_line)?;
             }
-            let indicators_text = std::fs::read_to_string(&indicators_path)
-                .map_err(|e| unreadable("indicators", &indicators_entry, &indicators_name, &e))?;
-            update(&hasher, indicators_text.as_bytes());
+            let indicators_text = match indicators_sheet {
+                Some(sheet) => {
+                    update(&hasher, &sheet.bytes);
+                    sheet.csv
+                }
+                None => {
+                    let text = std::fs::read_to_string(&indicators_path).map_err(|e| {
+                        unreadable("indicators", &indicators_entry, &indicators_name, &e)
+                    })?;
+                    update(&hasher, text.as_bytes());
+                    text
+                }
+            };
             read_indicators(&mut dataset, &indicators_name, &indicators_text)?;
             dataset.index();
             dataset.build_share_view();

@@ -11,6 +11,8 @@ pub mod load;
 mod manifest;
 mod numbers;
 pub mod schema;
+// Datasets in Excel workbooks.
+pub mod xlsx;
 
 pub use dataset::Dataset;
 pub use errors::{into_problems, DataError, DataProblem};

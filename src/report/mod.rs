@@ -12,6 +12,10 @@ pub mod whatif;
 pub use formats::*;
 pub use numbers::cell;
 
+// Reports: the HTML page of `pledge report` and Excel output.
+pub mod html;
+pub mod xlsx;
+
 use std::collections::BTreeMap;
 
 use crate::data::Dataset;
@@ -20,10 +24,16 @@ use crate::eval::outcome::{PledgeOutcome, RequirementResult, Status};
 /// Output formats of `eval`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Text tables, for reading in a terminal.
     Table,
+    /// One JSON document; exact decimals as strings.
     Json,
+    /// One row per result, for spreadsheets and scripts.
     Csv,
+    /// The tables as Markdown, for documents.
     Markdown,
+    /// An Excel workbook, written to the file given with `-o`.
+    Xlsx,
 }
 
 /// Terminal styling; off unless writing to a terminal without `NO_COLOR`.

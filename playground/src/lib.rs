@@ -1,0 +1,143 @@
+//! The pledge playground: the checker, the evaluator and the bundled data,
+//! compiled to WebAssembly and called from `docs/playground.html`. Every
+//! function takes the draft's text and returns JSON; nothing touches a file
+//! system or the network. Rule files are read from the embedded library, so
+//! a draft may `extends "hague-2025.pledge"` as it would in `rules/`.
+
+use std::path::{Path, PathBuf};
+
+use pledge::diagnostics::Problem;
+use pledge::workspace::{self, Workspace};
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::wasm_bindgen;
+
+include!(concat!(env!("OUT_DIR"), "/library.rs"));
+
+/// Where the playground's draft lives, beside the library's files.
+const DRAFT: &str = "rules/draft.pledge";
+
+/// The library's rule files: `[{"path": "alternatives/x.pledge", "text": "..."}]`.
+#[wasm_bindgen]
+pub fn library() -> String {
+    let files: Vec<Value> = LIBRARY
+        .iter()
+        .map(|(path, text)| json!({"path": path, "text": text}))
+        .collect();
+    Value::Array(files).to_string()
+}
+
+/// The bundled datasets' names.
+#[wasm_bindgen]
+pub fn datasets() -> String {
+    json!(pledge::data::bundled::NAMES).to_string()
+}
+
+/// Checks a draft: `{"diagnostics": [...]}`, each with severity, code,
+/// message, help, the place (1-based line and column) and the rendering
+/// `pledge check` prints.
+#[wasm_bindgen]
+pub fn check(text: &str, dataset: &str) -> String {
+    let (_, problems, _) = prepare(text, dataset);
+    json!({"diagnostics": diagnostics(text, &problems)}).to_string()
+}
+
+/// Evaluates a draft: `{"diagnostics": [...], "table": "..."}`, the table
+/// being what `pledge eval` prints.
+#[wasm_bindgen]
+pub fn evaluate(text: &str, dataset: &str) -> String {
+    let (prepared, mut problems, data) = prepare(text, dataset);
+    let mut table = String::new();
+    if let (Some((workspace, checked)), Some(data)) = (prepared, data) {
+        match pledge::eval::evaluate(
+            &checked,
+            &data,
+            &workspace.sources,
+            &pledge::eval::Options::default(),
+        ) {
+            Ok(outcomes) => {
+                let style = pledge::report::Style { colour: false };
+                for outcome in &outcomes {
+                    table.push_str(&pledge::report::table(outcome, &data, style, false));
+                }
+            }
+            Err(more) => problems.extend(more),
+        }
+    }
+    json!({"diagnostics": diagnostics(text, &problems), "table": table}).to_string()
+}
+
+type Prepared = Option<(Workspace, pledge::program::Checked)>;
+
+/// Loads the draft with the library, loads its dataset and checks it.
+fn prepare(text: &str, dataset: &str) -> (Prepared, Vec<Problem>, Option<pledge::data::Dataset>) {
+    let read = |path: &Path| -> std::io::Result<String> {
+        let path = workspace::normalize(path);
+        if path == PathBuf::from(DRAFT) {
+            return Ok(text.to_string());
+        }
+        LIBRARY
+            .iter()
+            .find(|(p, _)| Path::new("rules").join(p) == path)
+            .map(|(_, t)| t.to_string())
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "not a file of the rule library",
+                )
+            })
+    };
+    let workspace = match workspace::load(Path::new(DRAFT), &read) {
+        Ok(w) => w,
+        Err(problems) => return (None, problems, None),
+    };
+    let choice = (!dataset.is_empty()).then_some(dataset);
+    let data = match pledge::cli::load_data(choice, Some(&workspace)) {
+        Ok(d) => d,
+        Err(problems) => return (None, problems, None),
+    };
+    let (checked, problems) = pledge::check::check(&workspace, Some(&data.manifest));
+    (checked.map(|c| (workspace, c)), problems, Some(data))
+}
+
+fn diagnostics(text: &str, problems: &[Problem]) -> Vec<Value> {
+    problems
+        .iter()
+        .map(|problem| {
+            let here = problem.file_name().is_some_and(|n| n == DRAFT);
+            let place = problem
+                .labels()
+                .first()
+                .filter(|_| here)
+                .map(|(range, _)| (line_col(text, range.start), line_col(text, range.end)));
+            let ((line, column), (end_line, end_column)) = place.unwrap_or(((1, 1), (1, 1)));
+            json!({
+                "severity": if problem.is_error() { "error" } else { "warning" },
+                "code": problem.code(),
+                "message": problem.message(),
+                "help": problem.help(),
+                "line": line, "column": column, "endLine": end_line, "endColumn": end_column,
+                "inDraft": here,
+                "rendered": problem.render(pledge::diagnostics::ErrorFormat::Human, false),
+            })
+        })
+        .collect()
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_library_is_embedded() {
+        assert!(LIBRARY.iter().any(|(p, _)| *p == "hague-2025.pledge"));
+        assert!(LIBRARY.iter().any(|(p, _)| p.starts_with("alternatives/")));
+    }
+}
