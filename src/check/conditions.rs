@@ -103,6 +103,26 @@ pub(crate) fn lower_body(
     body
 }
 
+/// Whether the dataset (if any) has the tag; reports it when not.
+pub(crate) fn known_tag(checker: &mut Checker<'_>, tag: &ast::Ident) -> bool {
+    let Some(schema) = checker.schema else {
+        return true;
+    };
+    if schema.tags.contains(&tag.name) {
+        return true;
+    }
+    checker.push(CheckError::UnknownTag {
+        name: tag.name.clone(),
+        help: unknown_help(
+            &tag.name,
+            &schema.tags,
+            "the dataset's tags are listed in its dataset.json",
+        ),
+        span: tag.span,
+    });
+    false
+}
+
 pub(crate) fn lower_condition(
     checker: &mut Checker<'_>,
     condition: &ast::Condition,
@@ -120,19 +140,8 @@ pub(crate) fn lower_condition(
         }
         ast::Condition::Not(inner, _) => Condition::Not(Box::new(lower_condition(checker, inner)?)),
         ast::Condition::Tag(tag) => {
-            if let Some(schema) = checker.schema {
-                if !schema.tags.contains(&tag.name) {
-                    checker.push(CheckError::UnknownTag {
-                        name: tag.name.clone(),
-                        help: unknown_help(
-                            &tag.name,
-                            &schema.tags,
-                            "the dataset's tags are listed in its dataset.json",
-                        ),
-                        span: tag.span,
-                    });
-                    return None;
-                }
+            if !known_tag(checker, tag) {
+                return None;
             }
             Condition::Tag(tag.name.clone())
         }

@@ -59,21 +59,9 @@ pub(crate) fn lower_example(
                 }
                 let mut tag_names = Vec::new();
                 for tag in tags {
-                    if let Some(schema) = checker.schema {
-                        if !schema.tags.contains(&tag.name) {
-                            checker.push(CheckError::UnknownTag {
-                                name: tag.name.clone(),
-                                help: unknown_help(
-                                    &tag.name,
-                                    &schema.tags,
-                                    "the dataset's tags are listed in its dataset.json",
-                                ),
-                                span: tag.span,
-                            });
-                            continue;
-                        }
+                    if known_tag(checker, tag) {
+                        tag_names.push(tag.name.clone());
                     }
-                    tag_names.push(tag.name.clone());
                 }
                 rows.push(ExampleRow {
                     year,
