@@ -93,7 +93,7 @@ fn try_run(
     years: Option<(i32, i32)>,
 ) -> Result<Vec<PledgeOutcome>, Vec<Problem>> {
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
-    let checked = check::apply_sets(checked, &sets)?;
+    let checked = check::apply_sets(checked, &sets).map_err(pledge::check::set_problems)?;
     let options = Options {
         years,
         countries: Vec::new(),
@@ -752,7 +752,9 @@ fn adding_overlapping_categories_without_precedence_is_an_error() {
     // Before the deadline nothing is added, so nothing is double counted.
     assert!(try_run(&ws, &checked, &data, &[], Some((2024, 2034))).is_ok());
     // Countries without such an item evaluate normally.
-    let checked_sets = check::apply_sets(&checked, &[]).unwrap();
+    let checked_sets = check::apply_sets(&checked, &[])
+        .map_err(pledge::check::set_problems)
+        .unwrap();
     let options = Options {
         years: Some((2035, 2035)),
         countries: vec!["XSA".into(), "XEA".into()],

@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 
 pub use errors::CheckError;
 pub(crate) use params::{constant_value, describe_value};
-pub use set::{apply_sets, set_param, SetError};
+pub use set::{apply_sets, set_param, set_problems, SetError, SetProblem};
 
 use crate::ast::{self, Clause, Ident, Item, ReplaceDecl};
 use crate::data::schema::Manifest;

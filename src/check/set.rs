@@ -32,15 +32,60 @@ pub enum SetError {
     },
 }
 
+/// One problem of `--set`, typed, with the value's text where it points
+/// into it.
+#[derive(Debug)]
+pub enum SetProblem {
+    Set(SetError),
+    /// The value does not parse (`text`: the value as written).
+    Syntax {
+        error: crate::parse::SyntaxError,
+        text: String,
+    },
+    /// The value is not a constant (`text`: the value as written).
+    Value {
+        error: super::CheckError,
+        text: String,
+    },
+}
+
+impl SetProblem {
+    /// The problem as a rendered report over the value's text.
+    pub fn into_problem(self) -> Problem {
+        let value_source = |text: &str| {
+            let mut sources = Sources::new();
+            let file = sources.add("--set", text);
+            (sources, file)
+        };
+        match self {
+            SetProblem::Set(error) => Problem::bare(error),
+            SetProblem::Syntax { error, text } => {
+                let (sources, file) = value_source(&text);
+                Problem::new(error, &sources, file)
+            }
+            SetProblem::Value { error, text } => {
+                let (sources, _) = value_source(&text);
+                let file = super::error_file(&error);
+                Problem::new(error, &sources, file)
+            }
+        }
+    }
+}
+
+/// `--set` problems as rendered reports (see `SetProblem::into_problem`).
+pub fn set_problems(problems: Vec<SetProblem>) -> Vec<Problem> {
+    problems.into_iter().map(SetProblem::into_problem).collect()
+}
+
 /// Applies `--set name=value` overrides to every pledge that has the
 /// parameter. The value replaces all of the parameter's values, for every
 /// country and year.
-pub fn apply_sets(checked: &Checked, sets: &[String]) -> Result<Checked, Vec<Problem>> {
+pub fn apply_sets(checked: &Checked, sets: &[String]) -> Result<Checked, Vec<SetProblem>> {
     let mut pledges = checked.pledges().to_vec();
     let mut problems = Vec::new();
     for set in sets {
         let Some((name, value_text)) = set.split_once('=') else {
-            problems.push(Problem::bare(SetError::Malformed { text: set.clone() }));
+            problems.push(SetProblem::Set(SetError::Malformed { text: set.clone() }));
             continue;
         };
         let name = name.trim();
@@ -49,7 +94,10 @@ pub fn apply_sets(checked: &Checked, sets: &[String]) -> Result<Checked, Vec<Pro
         let expr = match crate::parse::parse_expression(value_text.trim(), file) {
             Ok(expr) => expr,
             Err(error) => {
-                problems.push(Problem::new(error, &sources, file));
+                problems.push(SetProblem::Syntax {
+                    error,
+                    text: value_text.trim().to_string(),
+                });
                 continue;
             }
         };
@@ -63,10 +111,15 @@ pub fn apply_sets(checked: &Checked, sets: &[String]) -> Result<Checked, Vec<Pro
             diagnostics: Vec::new(),
         };
         let constant = params::constant(&mut checker, &expr);
-        problems.extend(checker.diagnostics.into_iter().map(|error| {
-            let file = super::error_file(&error);
-            Problem::new(error, &sources, file)
-        }));
+        problems.extend(
+            checker
+                .diagnostics
+                .into_iter()
+                .map(|error| SetProblem::Value {
+                    error,
+                    text: value_text.trim().to_string(),
+                }),
+        );
         let Some((value, ty)) = constant else {
             continue;
         };
@@ -74,7 +127,7 @@ pub fn apply_sets(checked: &Checked, sets: &[String]) -> Result<Checked, Vec<Pro
         let found = match assign(&mut pledges, name, value, ty, written, expr.span) {
             Ok(found) => found,
             Err(error) => {
-                problems.push(Problem::bare(error));
+                problems.push(SetProblem::Set(error));
                 true
             }
         };
@@ -83,7 +136,7 @@ pub fn apply_sets(checked: &Checked, sets: &[String]) -> Result<Checked, Vec<Pro
                 .iter()
                 .flat_map(|p| p.params.iter().map(|q| q.name.clone()))
                 .collect();
-            problems.push(Problem::bare(SetError::UnknownParam {
+            problems.push(SetProblem::Set(SetError::UnknownParam {
                 name: name.to_string(),
                 help: unknown_help(name, &names, "`--set` changes a `param` of the rule file"),
             }));
@@ -156,7 +209,7 @@ pub fn set_param(
     value: Decimal,
     ty: Type,
     written: &str,
-) -> Result<Checked, Vec<Problem>> {
+) -> Result<Checked, Vec<SetProblem>> {
     let mut pledges = checked.pledges().to_vec();
     let mut sources = Sources::new();
     let file = sources.add("--set", written);
@@ -168,11 +221,11 @@ pub fn set_param(
                 .iter()
                 .flat_map(|p| p.params.iter().map(|q| q.name.clone()))
                 .collect();
-            Err(vec![Problem::bare(SetError::UnknownParam {
+            Err(vec![SetProblem::Set(SetError::UnknownParam {
                 name: name.to_string(),
                 help: unknown_help(name, &names, "`--set` changes a `param` of the rule file"),
             })])
         }
-        Err(error) => Err(vec![Problem::bare(error)]),
+        Err(error) => Err(vec![SetProblem::Set(error)]),
     }
 }

@@ -69,7 +69,7 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
         let (mine, used) = sets_for(&args.data.sets, index, &params);
         used_sets.extend(used);
         if !mine.is_empty() {
-            match check::apply_sets(&draft.checked, &mine) {
+            match check::apply_sets(&draft.checked, &mine).map_err(crate::check::set_problems) {
                 Ok(checked) => draft.checked = checked,
                 Err(problems) => {
                     out.problems(&problems);
@@ -90,7 +90,9 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
     if !unused.is_empty() {
         // Reuse the `--set` diagnostics for a name no draft has.
         if let Some(first) = prepared.first() {
-            if let Err(problems) = check::apply_sets(&first.checked, &unused) {
+            if let Err(problems) =
+                check::apply_sets(&first.checked, &unused).map_err(crate::check::set_problems)
+            {
                 out.problems(&problems);
                 return ExitCode::from(1);
             }

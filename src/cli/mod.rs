@@ -313,13 +313,14 @@ pub fn prepare(file: &Path, args: &DataArgs, out: &mut Output) -> Option<Prepare
     problems.retain(|p| !p.code().starts_with("pledge::check::unpublished_"));
     out.problems(&problems);
     let checked = checked?;
-    let checked = match crate::check::apply_sets(&checked, &args.sets) {
-        Ok(c) => c,
-        Err(problems) => {
-            out.problems(&problems);
-            return None;
-        }
-    };
+    let checked =
+        match crate::check::apply_sets(&checked, &args.sets).map_err(crate::check::set_problems) {
+            Ok(c) => c,
+            Err(problems) => {
+                out.problems(&problems);
+                return None;
+            }
+        };
     let texts: Vec<&str> = workspace
         .files
         .iter()

@@ -71,7 +71,9 @@ pub fn run(args: &ReportArgs, output: Option<&Path>, out: &mut Output) -> ExitCo
             };
             let mine = sets_of_draft(&args.data.sets, index, &draft, &mut used);
             if !mine.is_empty() {
-                match crate::check::apply_sets(&draft.checked, &mine) {
+                match crate::check::apply_sets(&draft.checked, &mine)
+                    .map_err(crate::check::set_problems)
+                {
                     Ok(checked) => draft.checked = checked,
                     Err(problems) => return fail(out, &problems),
                 }
@@ -112,7 +114,9 @@ pub fn run(args: &ReportArgs, output: Option<&Path>, out: &mut Output) -> ExitCo
             .collect();
         if let (false, Some(first)) = (unused.is_empty(), prepared.first()) {
             // The diagnostics of `--set` for a name no draft has.
-            if let Err(problems) = crate::check::apply_sets(&first.checked, &unused) {
+            if let Err(problems) = crate::check::apply_sets(&first.checked, &unused)
+                .map_err(crate::check::set_problems)
+            {
                 return fail(out, &problems);
             }
         }
@@ -126,7 +130,19 @@ pub fn run(args: &ReportArgs, output: Option<&Path>, out: &mut Output) -> ExitCo
             }
         }
     }
-    let html = match render(&prepared, &outcomes, &args.files, &sweeps) {
+    write_page(&prepared, &outcomes, &args.files, &sweeps, output, out)
+}
+
+/// Lays out the page and writes it to `output` (or the default name).
+fn write_page(
+    prepared: &[Prepared],
+    outcomes: &[Vec<PledgeOutcome>],
+    files: &[PathBuf],
+    sweeps: &[serde_json::Value],
+    output: Option<&Path>,
+    out: &mut Output,
+) -> ExitCode {
+    let html = match render(prepared, outcomes, files, sweeps) {
         Ok(html) => html,
         Err(e) => {
             out.stderr
@@ -134,7 +150,7 @@ pub fn run(args: &ReportArgs, output: Option<&Path>, out: &mut Output) -> ExitCo
             return ExitCode::from(1);
         }
     };
-    let path = output.map_or_else(|| default_name(&args.files), Path::to_path_buf);
+    let path = output.map_or_else(|| default_name(files), Path::to_path_buf);
     match std::fs::write(&path, html) {
         Ok(()) => {
             out.stderr

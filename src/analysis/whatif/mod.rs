@@ -355,6 +355,7 @@ pub(crate) fn with_value(
         param.ty,
         &written(value, param.ty),
     )
+    .map_err(crate::check::set_problems)
 }
 
 // ---------------------------------------------------------------------------
