@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use super::{fail, prepare, year_range, DataArgs, Output, Selection};
 use crate::analysis::whatif::distance::distance;
-use crate::analysis::whatif::{find_param, WhatIfError};
+use crate::analysis::whatif::{find_param, whatif_problems, WhatIfError};
 use crate::diagnostics::Problem;
 use crate::eval::Options;
 use crate::report::whatif::distance::Distance;
@@ -54,7 +54,12 @@ pub fn run(args: &DistanceArgs, out: &mut Output) -> ExitCode {
         }
         Some(text) => match find_param(&prepared.checked, text.trim()) {
             Ok(p) => Some(p),
-            Err(problem) => return fail(out, &[problem]),
+            Err(problem) => {
+                return fail(
+                    out,
+                    &[problem.into_problem(&prepared.workspace.sources)],
+                )
+            }
         },
     };
     let options = Options {
@@ -63,7 +68,7 @@ pub fn run(args: &DistanceArgs, out: &mut Output) -> ExitCode {
     };
     let result = match distance(&prepared, param.as_ref(), &options) {
         Ok(result) => result,
-        Err(problems) => return fail(out, &problems),
+        Err(problems) => return fail(out, &whatif_problems(problems, &prepared.workspace.sources)),
     };
     let extra = args
         .param

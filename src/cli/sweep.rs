@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use super::{fail, prepare, DataArgs, Output};
 use crate::analysis::whatif::latest_item_year;
-use crate::analysis::whatif::parse_range;
 use crate::analysis::whatif::sweep::sweep;
+use crate::analysis::whatif::{parse_range, whatif_problems};
 use crate::diagnostics::Problem;
 use crate::eval;
 use crate::report::whatif::stamp_with;
@@ -37,7 +37,7 @@ pub fn run(args: &SweepArgs, out: &mut Output) -> ExitCode {
     };
     let range = match parse_range(&prepared.checked, &args.param) {
         Ok(r) => r,
-        Err(problems) => return fail(out, &problems),
+        Err(problems) => return fail(out, &whatif_problems(problems, &prepared.workspace.sources)),
     };
     let Some(year) = args.year.or_else(|| latest_item_year(&prepared.dataset)) else {
         return fail(
@@ -49,7 +49,7 @@ pub fn run(args: &SweepArgs, out: &mut Output) -> ExitCode {
     };
     let result = match sweep(&prepared, &range, year) {
         Ok(result) => result,
-        Err(problems) => return fail(out, &problems),
+        Err(problems) => return fail(out, &whatif_problems(problems, &prepared.workspace.sources)),
     };
     let stamp = stamp_with(&prepared, &format!("--param {}", args.param));
     let sweep = Sweep {

@@ -9,7 +9,6 @@ use serde::Serialize;
 use super::*;
 use crate::analysis::Prepared;
 use crate::data::Dataset;
-use crate::diagnostics::Problem;
 use crate::eval::engine::Engine;
 use crate::eval::outcome::{PledgeOutcome, Status};
 use crate::eval::requirement::{self, Evaluated};
@@ -111,7 +110,7 @@ impl Trials<'_> {
     /// The rules at `value`, or why the value cannot be set.
     pub(crate) fn rules_at(&self, value: Decimal) -> Result<Checked, String> {
         with_value(self.base, self.param, value).map_err(|problems| {
-            let messages: Vec<String> = problems.iter().map(Problem::message).collect();
+            let messages: Vec<String> = problems.iter().map(WhatIfProblem::message).collect();
             messages.join("; ")
         })
     }
@@ -561,7 +560,7 @@ pub(crate) fn year_break_even(
     prepared: &Prepared,
     param: &ParamInfo,
     questions: &[Question],
-) -> Result<(Vec<BreakEven>, usize), Vec<Problem>> {
+) -> Result<(Vec<BreakEven>, usize), Vec<WhatIfProblem>> {
     let fallback = first_value(&prepared.checked, &param.name)
         .and_then(as_year)
         .unwrap_or(2035);

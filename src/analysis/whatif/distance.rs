@@ -5,7 +5,6 @@ use rust_decimal::Decimal;
 use super::*;
 use crate::analysis::Prepared;
 use crate::ast::CompareOp;
-use crate::diagnostics::Problem;
 use crate::eval::outcome::{PledgeOutcome, RequirementResult, Status};
 use crate::eval::requirement::body_for;
 use crate::eval::{self, Options};
@@ -115,14 +114,19 @@ pub(crate) fn distance(
     prepared: &Prepared,
     param: Option<&ParamInfo>,
     options: &Options,
-) -> Result<DistanceResult, Vec<Problem>> {
+) -> Result<DistanceResult, Vec<WhatIfProblem>> {
     let outcomes = eval::evaluate_on_amounts(
         &prepared.checked,
         &prepared.dataset,
         &prepared.workspace.sources,
         options,
     )
-    .map_err(|errors| eval::into_problems(errors, &prepared.workspace.sources))?;
+    .map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| WhatIfProblem::Eval(Box::new(e)))
+            .collect::<Vec<_>>()
+    })?;
     let shortfalls = shortfalls(&prepared.checked, &outcomes);
     let break_even = match param {
         None => None,

@@ -19,7 +19,6 @@ use rust_decimal::Decimal;
 
 use crate::check;
 use crate::data::Dataset;
-use crate::diagnostics::Problem;
 use crate::program::{Checked, Type};
 use crate::report::numbers;
 use crate::source::Sources;
@@ -95,6 +94,50 @@ pub enum WhatIfError {
     TooManySteps { count: String },
 }
 
+/// One problem of a what-if run, typed: its own, a `--set` problem when a
+/// value cannot be set, or an evaluation error.
+#[derive(Debug)]
+pub enum WhatIfProblem {
+    WhatIf(WhatIfError),
+    Set(Box<crate::check::SetProblem>),
+    Eval(Box<crate::eval::EvalError>),
+}
+
+impl WhatIfProblem {
+    /// The problem in one line.
+    pub fn message(&self) -> String {
+        match self {
+            WhatIfProblem::WhatIf(error) => error.to_string(),
+            WhatIfProblem::Set(problem) => match problem.as_ref() {
+                crate::check::SetProblem::Set(error) => error.to_string(),
+                crate::check::SetProblem::Syntax { error, .. } => error.to_string(),
+                crate::check::SetProblem::Value { error, .. } => error.to_string(),
+            },
+            WhatIfProblem::Eval(error) => error.to_string(),
+        }
+    }
+
+    /// The problem as a rendered report over the rule files' texts.
+    pub fn into_problem(self, sources: &Sources) -> crate::diagnostics::Problem {
+        match self {
+            WhatIfProblem::WhatIf(error) => crate::diagnostics::Problem::bare(error),
+            WhatIfProblem::Set(problem) => problem.into_problem(),
+            WhatIfProblem::Eval(error) => (*error).into_problem(sources),
+        }
+    }
+}
+
+/// What-if problems as rendered reports (see `WhatIfProblem::into_problem`).
+pub fn whatif_problems(
+    problems: Vec<WhatIfProblem>,
+    sources: &Sources,
+) -> Vec<crate::diagnostics::Problem> {
+    problems
+        .into_iter()
+        .map(|problem| problem.into_problem(sources))
+        .collect()
+}
+
 // ---------------------------------------------------------------------------
 // Parameters and values
 // ---------------------------------------------------------------------------
@@ -154,7 +197,7 @@ pub(crate) fn param_names(checked: &Checked) -> Vec<String> {
     names
 }
 
-pub(crate) fn find_param(checked: &Checked, name: &str) -> Result<ParamInfo, Problem> {
+pub(crate) fn find_param(checked: &Checked, name: &str) -> Result<ParamInfo, WhatIfProblem> {
     let mut found: Option<ParamInfo> = None;
     for param in checked
         .pledges()
@@ -174,7 +217,7 @@ pub(crate) fn find_param(checked: &Checked, name: &str) -> Result<ParamInfo, Pro
         }
     }
     found.ok_or_else(|| {
-        Problem::bare(WhatIfError::UnknownParam {
+        WhatIfProblem::WhatIf(WhatIfError::UnknownParam {
             name: name.to_string(),
             help: check::unknown_help(
                 name,
@@ -191,10 +234,10 @@ pub(crate) fn written(value: Decimal, ty: Type) -> String {
 }
 
 /// Reads one end or the step of a range, of the parameter's kind.
-pub(crate) fn parse_value(text: &str, param: &ParamInfo) -> Result<Decimal, Problem> {
+pub(crate) fn parse_value(text: &str, param: &ParamInfo) -> Result<Decimal, WhatIfProblem> {
     let trimmed = text.trim();
     let bad = |why: String| {
-        Problem::bare(WhatIfError::BadValue {
+        WhatIfProblem::WhatIf(WhatIfError::BadValue {
             text: trimmed.to_string(),
             help: format!(
                 "{why}; write the value out as in a `param` line: {}",
@@ -214,7 +257,7 @@ pub(crate) fn parse_value(text: &str, param: &ParamInfo) -> Result<Decimal, Prob
         } else {
             ty.describe().to_string()
         };
-        return Err(Problem::bare(WhatIfError::WrongType {
+        return Err(WhatIfProblem::WhatIf(WhatIfError::WrongType {
             name: param.name.clone(),
             value: trimmed.to_string(),
             expected: param.expected(),
@@ -237,9 +280,9 @@ pub(crate) struct Range {
 
 pub(crate) const RANGE_FORM: &str = "name=FROM..TO:STEP";
 
-pub(crate) fn parse_range(checked: &Checked, text: &str) -> Result<Range, Vec<Problem>> {
+pub(crate) fn parse_range(checked: &Checked, text: &str) -> Result<Range, Vec<WhatIfProblem>> {
     let malformed = |help: String| {
-        vec![Problem::bare(WhatIfError::Malformed {
+        vec![WhatIfProblem::WhatIf(WhatIfError::Malformed {
             form: RANGE_FORM.to_string(),
             text: text.to_string(),
             help,
@@ -288,17 +331,17 @@ pub(crate) fn parse_range(checked: &Checked, text: &str) -> Result<Range, Vec<Pr
         return Err(problems);
     };
     if step <= Decimal::ZERO {
-        return Err(vec![Problem::bare(WhatIfError::BadStep {
+        return Err(vec![WhatIfProblem::WhatIf(WhatIfError::BadStep {
             step: step_text.unwrap_or("1").trim().to_string(),
         })]);
     }
     if from > to {
-        return Err(vec![Problem::bare(WhatIfError::Backwards {
+        return Err(vec![WhatIfProblem::WhatIf(WhatIfError::Backwards {
             from: from_text.trim().to_string(),
             to: to_text.trim().to_string(),
         })]);
     }
-    let too_many = |count: String| vec![Problem::bare(WhatIfError::TooManySteps { count })];
+    let too_many = |count: String| vec![WhatIfProblem::WhatIf(WhatIfError::TooManySteps { count })];
     let whole_steps = to
         .checked_sub(from)
         .and_then(|span| span.checked_div(step))
@@ -347,7 +390,7 @@ pub(crate) fn with_value(
     checked: &Checked,
     param: &ParamInfo,
     value: Decimal,
-) -> Result<Checked, Vec<Problem>> {
+) -> Result<Checked, Vec<WhatIfProblem>> {
     check::set_param(
         checked,
         &param.name,
@@ -355,7 +398,12 @@ pub(crate) fn with_value(
         param.ty,
         &written(value, param.ty),
     )
-    .map_err(crate::check::set_problems)
+    .map_err(|problems| {
+        problems
+            .into_iter()
+            .map(|p| WhatIfProblem::Set(Box::new(p)))
+            .collect()
+    })
 }
 
 // ---------------------------------------------------------------------------

@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use super::*;
 use crate::analysis::Prepared;
-use crate::diagnostics::Problem;
 use crate::eval::outcome::{PledgeOutcome, Status};
 use crate::eval::{self, Options};
 use crate::program::Type;
@@ -108,7 +107,7 @@ pub(crate) fn sweep(
     prepared: &Prepared,
     range: &Range,
     year: i32,
-) -> Result<SweepResult, Vec<Problem>> {
+) -> Result<SweepResult, Vec<WhatIfProblem>> {
     let options = Options {
         years: Some((year, year)),
         countries: Vec::new(),
@@ -133,7 +132,12 @@ pub(crate) fn sweep(
             &prepared.workspace.sources,
             &options,
         )
-        .map_err(|errors| eval::into_problems(errors, &prepared.workspace.sources))?;
+        .map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| WhatIfProblem::Eval(Box::new(e)))
+                .collect::<Vec<_>>()
+        })?;
         for (slot, &index) in pledges.iter_mut().zip(&with_param) {
             if let Some(outcome) = outcomes.get(index) {
                 slot.rows.push(SweepRow {
