@@ -83,7 +83,38 @@ pub enum TestError {
     StaleSnapshot { path: String },
 }
 
-/// Runs one example; returns one problem per expectation that does not hold.
+/// Why an example does not hold: an expectation that fails, or items that
+/// would count twice.
+#[derive(Debug)]
+pub enum ExampleFailure {
+    Test(TestError),
+    Eval(crate::eval::EvalError),
+}
+
+impl ExampleFailure {
+    /// The failure as a rendered report over the rule files' texts.
+    pub fn into_problem(self, sources: &Sources) -> Problem {
+        match self {
+            ExampleFailure::Test(error) => match test_error_file(&error) {
+                Some(file) => Problem::new(error, sources, file),
+                None => Problem::bare(error),
+            },
+            ExampleFailure::Eval(error) => error.into_problem(sources),
+        }
+    }
+}
+
+/// The file an example's failure points into.
+fn test_error_file(error: &TestError) -> Option<crate::source::FileId> {
+    match error {
+        TestError::ExpectationFailed { span, .. } | TestError::NoValue { span, .. } => {
+            Some(span.file)
+        }
+        _ => None,
+    }
+}
+
+/// Runs one example; returns one failure per expectation that does not hold.
 pub fn run_example(
     checked: &Checked,
     pledge: usize,
@@ -91,7 +122,7 @@ pub fn run_example(
     file_data: &Dataset,
     sources: &Sources,
     file_name: &str,
-) -> Vec<Problem> {
+) -> Vec<ExampleFailure> {
     let data = example_dataset(file_data, example, sources, file_name);
     let Some(engine) = Engine::for_pledge(checked, pledge, &data) else {
         return Vec::new();
@@ -109,7 +140,11 @@ pub fn run_example(
             }
         }
     }
-    let mut failures = crate::eval::into_problems(double.errors(&engine, sources), sources);
+    let mut failures: Vec<ExampleFailure> = double
+        .errors(&engine, sources)
+        .into_iter()
+        .map(ExampleFailure::Eval)
+        .collect();
     for expectation in &example.expectations {
         let year = expectation.year;
         let error = match &expectation.kind {
@@ -123,17 +158,13 @@ pub fn run_example(
             ExpectationKind::Compare { left, op, right } => {
                 let values = [left, right].map(|side| (side, engine.eval(side, country, year)));
                 if let Some((side, Err(missing))) = values.iter().find(|(_, v)| v.is_err()) {
-                    failures.push(Problem::new(
-                        TestError::NoValue {
-                            example: example.name.clone(),
-                            expression: side_text(sources, side),
-                            year,
-                            reason: missing.reason.clone(),
-                            span: expectation.span,
-                        },
-                        sources,
-                        expectation.span.file,
-                    ));
+                    failures.push(ExampleFailure::Test(TestError::NoValue {
+                        example: example.name.clone(),
+                        expression: side_text(sources, side),
+                        year,
+                        reason: missing.reason.clone(),
+                        span: expectation.span,
+                    }));
                     continue;
                 }
                 let [(_, Ok(l)), (_, Ok(r))] = &values else {
@@ -171,7 +202,7 @@ pub fn run_example(
                 }
             }
         };
-        failures.push(Problem::new(error, sources, expectation.span.file));
+        failures.push(ExampleFailure::Test(error));
     }
     failures
 }

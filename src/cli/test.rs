@@ -345,14 +345,17 @@ fn test_file(file: &RuleFile, update: bool, out: &mut Output, tally: &mut Tally)
     let sources = &prepared.workspace.sources;
     for (pledge, program) in prepared.checked.pledges().iter().enumerate() {
         for example in program.examples() {
-            let failures = run_example(
+            let failures: Vec<Problem> = run_example(
                 &prepared.checked,
                 pledge,
                 example,
                 &prepared.dataset,
                 sources,
                 &shown,
-            );
+            )
+            .into_iter()
+            .map(|failure| failure.into_problem(sources))
+            .collect();
             if failures.is_empty() {
                 out.stderr
                     .push_str(&format!("ok   example \"{}\" ({shown})\n", example.name));
