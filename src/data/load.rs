@@ -29,8 +29,23 @@ pub enum DataSource {
     Path(PathBuf),
 }
 
+/// A sheet of an Excel workbook, read as CSV text; `None` when the file is
+/// not a workbook.
+fn workbook(path: &Path, sheet: &str) -> Result<Option<super::xlsx::Sheet>, Vec<DataProblem>> {
+    if !super::xlsx::is_workbook(path) {
+        return Ok(None);
+    }
+    super::xlsx::read_sheet(path, sheet)
+        .map(Some)
+        .map_err(|reason| {
+            vec![DataProblem::bare(DataError::Unreadable {
+                path: path.display().to_string(),
+                reason,
+            })]
+        })
+}
+
 /// Loads a dataset, or every problem found in it.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
 pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
     match source {
         DataSource::Embedded {
@@ -72,20 +87,6 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
             let manifest = parse_manifest(&manifest_name, &text)?;
             let items_path = dir.join(&manifest.line_items);
             let indicators_path = dir.join(&manifest.indicators);
-            // Excel workbooks: the sheet is read as CSV text.
-            let workbook = |path: &Path, sheet: &str| {
-                if !super::xlsx::is_workbook(path) {
-                    return Ok(None);
-                }
-                super::xlsx::read_sheet(path, sheet)
-                    .map(Some)
-                    .map_err(|reason| {
-                        vec![DataProblem::bare(DataError::Unreadable {
-                            path: path.display().to_string(),
-                            reason,
-                        })]
-                    })
-            };
             let items_sheet = workbook(&items_path, "line_items")?;
             let indicators_sheet = workbook(&indicators_path, "indicators")?;
             let items_name = items_sheet

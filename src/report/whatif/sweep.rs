@@ -19,6 +19,39 @@ pub(crate) struct Sweep<'a> {
     pub(crate) stamp: &'a Stamp,
 }
 
+/// How many allies meet a requirement at one value, and which.
+#[derive(Serialize)]
+pub(crate) struct Count {
+    requirement: String,
+    met: usize,
+    not_met: usize,
+    not_yet_due: usize,
+    not_applicable: usize,
+    no_data: usize,
+    members: usize,
+    allies_met: Vec<String>,
+    allies_not_met: Vec<String>,
+}
+
+/// The counts of every requirement of one evaluation.
+pub(crate) fn counts(outcome: &PledgeOutcome) -> Vec<Count> {
+    outcome
+        .summaries
+        .iter()
+        .map(|s| Count {
+            requirement: s.requirement.clone(),
+            met: s.met,
+            not_met: s.not_met,
+            not_yet_due: s.not_yet_due,
+            not_applicable: s.not_applicable,
+            no_data: s.no_data,
+            members: s.members,
+            allies_met: allies_with(outcome, &s.requirement, Status::Met),
+            allies_not_met: allies_with(outcome, &s.requirement, Status::NotMet),
+        })
+        .collect()
+}
+
 impl Sweep<'_> {
     pub(crate) fn text(&self, markdown: bool) -> String {
         let h = Heading { markdown };
@@ -117,24 +150,11 @@ impl Sweep<'_> {
         out
     }
 
-    #[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
     pub(crate) fn json(&self) -> String {
         #[derive(Serialize)]
         struct Value {
             value: String,
             written: String,
-        }
-        #[derive(Serialize)]
-        struct Count {
-            requirement: String,
-            met: usize,
-            not_met: usize,
-            not_yet_due: usize,
-            not_applicable: usize,
-            no_data: usize,
-            members: usize,
-            allies_met: Vec<String>,
-            allies_not_met: Vec<String>,
         }
         #[derive(Serialize)]
         struct Row {
@@ -190,30 +210,7 @@ impl Sweep<'_> {
                         .map(|row| Row {
                             value: exact(row.value),
                             written: written(row.value, ty),
-                            requirements: row
-                                .outcome
-                                .summaries
-                                .iter()
-                                .map(|s| Count {
-                                    requirement: s.requirement.clone(),
-                                    met: s.met,
-                                    not_met: s.not_met,
-                                    not_yet_due: s.not_yet_due,
-                                    not_applicable: s.not_applicable,
-                                    no_data: s.no_data,
-                                    members: s.members,
-                                    allies_met: allies_with(
-                                        &row.outcome,
-                                        &s.requirement,
-                                        Status::Met,
-                                    ),
-                                    allies_not_met: allies_with(
-                                        &row.outcome,
-                                        &s.requirement,
-                                        Status::NotMet,
-                                    ),
-                                })
-                                .collect(),
+                            requirements: counts(&row.outcome),
                         })
                         .collect(),
                     changes: pledge.changes(ty),
