@@ -9,7 +9,6 @@ use crate::program::*;
 
 use super::{conditions::*, lower::*, types::*};
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
 pub(crate) fn lower_example(
     checker: &mut Checker<'_>,
     env: &mut Env,
@@ -100,39 +99,12 @@ pub(crate) fn lower_example(
                     span: *span,
                 });
             }
-            ast::ExampleStatement::ExpectCompare {
-                left,
-                op,
-                right,
-                span,
-            } => {
-                let l = type_expr(checker, env, params, left);
-                let r = type_expr(checker, env, params, right);
-                let (Some(mut l), Some(r)) = (l, r) else {
-                    continue;
-                };
-                // A plain number on either side takes the other side's unit, so
-                // that `expect related == 25` reads naturally.
-                let r = adopt_unit(r, l.ty);
-                l = adopt_unit(l, r.ty);
-                if check_comparable(checker, &l, right, &r, left, *span).is_none() {
-                    continue;
+            ast::ExampleStatement::ExpectCompare { .. } => {
+                if let Some(expectation) =
+                    compare_expectation(checker, env, params, year, statement)
+                {
+                    expectations.push(expectation);
                 }
-                expectations.push(Expectation {
-                    year,
-                    kind: ExpectationKind::Compare {
-                        left: l,
-                        op: *op,
-                        right: r,
-                    },
-                    text: format!(
-                        "{} {} {}",
-                        print::expr(left),
-                        op.symbol(),
-                        print::expr(right)
-                    ),
-                    span: *span,
-                });
             }
         }
     }
@@ -144,6 +116,51 @@ pub(crate) fn lower_example(
         indicators,
         expectations,
     }
+}
+
+/// An expectation that compares two expressions (`expect related == 25`),
+/// typed; `None` after reporting why it cannot be.
+fn compare_expectation(
+    checker: &mut Checker<'_>,
+    env: &mut Env,
+    params: &[Param],
+    year: i32,
+    statement: &ast::ExampleStatement,
+) -> Option<Expectation> {
+    let ast::ExampleStatement::ExpectCompare {
+        left,
+        op,
+        right,
+        span,
+    } = statement
+    else {
+        return None;
+    };
+    let l = type_expr(checker, env, params, left);
+    let r = type_expr(checker, env, params, right);
+    let (Some(mut l), Some(r)) = (l, r) else {
+        return None;
+    };
+    // A plain number on either side takes the other side's unit, so
+    // that `expect related == 25` reads naturally.
+    let r = adopt_unit(r, l.ty);
+    l = adopt_unit(l, r.ty);
+    check_comparable(checker, &l, right, &r, left, *span)?;
+    Some(Expectation {
+        year,
+        kind: ExpectationKind::Compare {
+            left: l,
+            op: *op,
+            right: r,
+        },
+        text: format!(
+            "{} {} {}",
+            print::expr(left),
+            op.symbol(),
+            print::expr(right)
+        ),
+        span: *span,
+    })
 }
 
 pub(crate) fn adopt_unit(expr: TExpr, ty: Type) -> TExpr {
