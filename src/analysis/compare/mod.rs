@@ -124,8 +124,72 @@ pub(crate) fn cell_of(result: &RequirementResult) -> Cell {
     }
 }
 
+/// The category totals that differ between drafts, per category, year and
+/// ally shown.
+fn deltas(outcomes: &[PledgeOutcome], countries: &[String], years: &[i32]) -> Vec<Delta> {
+    let mut deltas = Vec::new();
+    let mut categories: Vec<String> = Vec::new();
+    for outcome in outcomes {
+        for c in &outcome.categories {
+            if !categories.contains(c) {
+                categories.push(c.clone());
+            }
+        }
+    }
+    for category in &categories {
+        for &year in years {
+            for country in countries {
+                let totals: Vec<Option<&crate::eval::outcome::CategoryTotal>> = outcomes
+                    .iter()
+                    .map(|o| o.total(category, country, year))
+                    .collect();
+                let counted: Vec<Option<Decimal>> =
+                    totals.iter().map(|t| t.and_then(|t| t.counted)).collect();
+                let distinct: BTreeSet<Option<Decimal>> =
+                    counted.iter().map(|c| c.map(|d| d.normalize())).collect();
+                if distinct.len() > 1 {
+                    deltas.push(Delta {
+                        category: category.clone(),
+                        country: country.clone(),
+                        year,
+                        counted,
+                        share_of_gdp: totals
+                            .iter()
+                            .map(|t| t.and_then(|t| t.share_of_gdp))
+                            .collect(),
+                    });
+                }
+            }
+        }
+    }
+    deltas
+}
+
+/// The years shown: those chosen, else the years with flips plus the latest
+/// year with spending data.
+fn shown_years(
+    prepared: &[Prepared],
+    all_years: &[i32],
+    flips: &[Flip],
+    years_chosen: bool,
+) -> Vec<i32> {
+    if years_chosen {
+        all_years.to_vec()
+    } else {
+        let mut shown: BTreeSet<i32> = flips.iter().map(|f| f.year).collect();
+        if let Some(latest) = prepared
+            .first()
+            .and_then(|p| p.dataset.by_country_year.keys().map(|(_, y)| *y).max())
+        {
+            if all_years.contains(&latest) {
+                shown.insert(latest);
+            }
+        }
+        shown.into_iter().collect()
+    }
+}
+
 /// Builds the whole comparison.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
 pub fn compare(
     prepared: &[Prepared],
     files: &[PathBuf],
@@ -201,57 +265,8 @@ pub fn compare(
             }
         }
     }
-    // Years shown: those chosen, else the years with flips plus the latest
-    // year with spending data.
-    let years: Vec<i32> = if years_chosen {
-        all_years.clone()
-    } else {
-        let mut shown: BTreeSet<i32> = flips.iter().map(|f| f.year).collect();
-        if let Some(latest) = prepared
-            .first()
-            .and_then(|p| p.dataset.by_country_year.keys().map(|(_, y)| *y).max())
-        {
-            if all_years.contains(&latest) {
-                shown.insert(latest);
-            }
-        }
-        shown.into_iter().collect()
-    };
-    let mut deltas = Vec::new();
-    let mut categories: Vec<String> = Vec::new();
-    for outcome in outcomes {
-        for c in &outcome.categories {
-            if !categories.contains(c) {
-                categories.push(c.clone());
-            }
-        }
-    }
-    for category in &categories {
-        for &year in &years {
-            for country in &countries {
-                let totals: Vec<Option<&crate::eval::outcome::CategoryTotal>> = outcomes
-                    .iter()
-                    .map(|o| o.total(category, country, year))
-                    .collect();
-                let counted: Vec<Option<Decimal>> =
-                    totals.iter().map(|t| t.and_then(|t| t.counted)).collect();
-                let distinct: BTreeSet<Option<Decimal>> =
-                    counted.iter().map(|c| c.map(|d| d.normalize())).collect();
-                if distinct.len() > 1 {
-                    deltas.push(Delta {
-                        category: category.clone(),
-                        country: country.clone(),
-                        year,
-                        counted,
-                        share_of_gdp: totals
-                            .iter()
-                            .map(|t| t.and_then(|t| t.share_of_gdp))
-                            .collect(),
-                    });
-                }
-            }
-        }
-    }
+    let years = shown_years(prepared, &all_years, &flips, years_chosen);
+    let deltas = deltas(outcomes, &countries, &years);
     let mut changes = Vec::new();
     if let Some(reference) = prepared.first() {
         for (index, other) in prepared.iter().enumerate().skip(1) {
