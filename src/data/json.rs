@@ -7,7 +7,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use super::dataset::Dataset;
-use crate::source::{line_col, offset_of, Sources, Span};
+use crate::source::{line_col, offset_of, FileId, Sources, Span};
 
 use super::{csv_rows::*, errors::*, load::*, manifest::*};
 
@@ -43,9 +43,67 @@ pub(crate) struct Element {
     pub(crate) line: u32,
 }
 
+/// The CSV columns of JSON line items: the fixed ones, the manifest's
+/// fields, every other key in order of first use, and `unit` last.
+fn json_columns(dataset: &Dataset, rows: &[BTreeMap<String, serde_json::Value>]) -> Vec<String> {
+    let mut columns = vec![
+        "id".to_string(),
+        "country".into(),
+        "year".into(),
+        "amount".into(),
+        "tags".into(),
+    ];
+    columns.extend(dataset.manifest.fields.iter().map(|f| f.name.clone()));
+    for row in rows {
+        for key in row.keys() {
+            if !columns.contains(key) && key != "unit" {
+                columns.push(key.clone());
+            }
+        }
+    }
+    if rows.iter().any(|r| r.contains_key("unit")) {
+        columns.push("unit".into());
+    }
+    columns
+}
+
+/// JSON line items as CSV text with the given columns.
+fn rows_as_csv(columns: &[String], rows: &[BTreeMap<String, serde_json::Value>]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record(columns);
+    for row in rows {
+        let cells: Vec<String> = columns.iter().map(|c| json_cell(row.get(c))).collect();
+        let _ = writer.write_record(&cells);
+    }
+    writer
+        .into_inner()
+        .map(|bytes| String::from_utf8_lossy(&bytes).to_string())
+        .unwrap_or_default()
+}
+
+/// The problem of a line-items file that is not an array of JSON objects.
+fn not_json(error: &serde_json::Error, text: &str, sources: &Sources, id: FileId) -> DataProblem {
+    let offset = offset_of(text, error.line(), error.column());
+    DataProblem::located(
+        DataError::BadRow {
+            message: match error.classify() {
+                serde_json::error::Category::Data => format!(
+                    "the line items are not an array of objects: {}",
+                    json_message(error)
+                ),
+                _ => format!("the line items are not valid JSON: {}", json_message(error)),
+            },
+            help: "a JSON items file is an array of objects, one per item: `[{\"country\": \"XAA\", \"year\": 2024, \"amount\": \"12.5\"}]`; see docs/data.md".to_string(),
+            label: "here".to_string(),
+            span: Span::new(id, offset, (offset + 1).min(text.len())),
+        },
+        sources,
+        id,
+    )
+}
+
 /// Line items as a JSON array of objects: `{"country": "POL", "year": 2024,
 /// "amount": "123.4", "<field>": ..., "tags": ["..."]}`.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
 pub(crate) fn read_json_items(
     dataset: &mut Dataset,
     name: &str,
@@ -55,25 +113,7 @@ pub(crate) fn read_json_items(
     let id = sources.add(name, text);
     let rows: Vec<JsonRow> = match serde_json::from_str(text) {
         Ok(rows) => rows,
-        Err(error) => {
-            let offset = offset_of(text, error.line(), error.column());
-            return Err(vec![DataProblem::located(
-                DataError::BadRow {
-                    message: match error.classify() {
-                        serde_json::error::Category::Data => format!(
-                            "the line items are not an array of objects: {}",
-                            json_message(&error)
-                        ),
-                        _ => format!("the line items are not valid JSON: {}", json_message(&error)),
-                    },
-                    help: "a JSON items file is an array of objects, one per item: `[{\"country\": \"XAA\", \"year\": 2024, \"amount\": \"12.5\"}]`; see docs/data.md".to_string(),
-                    label: "here".to_string(),
-                    span: Span::new(id, offset, (offset + 1).min(text.len())),
-                },
-                &sources,
-                id,
-            )]);
-        }
+        Err(error) => return Err(vec![not_json(&error, text, &sources, id)]),
     };
     let elements = elements(text);
     let element_text = |element: &Element| text.get(element.start..element.end).unwrap_or("");
@@ -136,34 +176,8 @@ pub(crate) fn read_json_items(
 
     // Convert to CSV text with the same columns, then reuse the CSV reader so
     // both formats obey exactly the same rules; problems point at the JSON.
-    let mut columns = vec![
-        "id".to_string(),
-        "country".into(),
-        "year".into(),
-        "amount".into(),
-        "tags".into(),
-    ];
-    columns.extend(dataset.manifest.fields.iter().map(|f| f.name.clone()));
-    for row in &rows {
-        for key in row.keys() {
-            if !columns.contains(key) && key != "unit" {
-                columns.push(key.clone());
-            }
-        }
-    }
-    if rows.iter().any(|r| r.contains_key("unit")) {
-        columns.push("unit".into());
-    }
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let _ = writer.write_record(&columns);
-    for row in &rows {
-        let cells: Vec<String> = columns.iter().map(|c| json_cell(row.get(c))).collect();
-        let _ = writer.write_record(&cells);
-    }
-    let csv_text = writer
-        .into_inner()
-        .map(|bytes| String::from_utf8_lossy(&bytes).to_string())
-        .unwrap_or_default();
+    let columns = json_columns(dataset, &rows);
+    let csv_text = rows_as_csv(&columns, &rows);
     let locator = |pending: Vec<Pending>| {
         let (pending, more) = limit(pending);
         let mut problems: Vec<DataProblem> = pending
