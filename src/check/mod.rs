@@ -285,21 +285,13 @@ impl Checker<'_> {
                     .and_then(|&i| draft.categories.get(i));
                 if let Some(existing) = existing {
                     let first = existing.id.span;
-                    if own.categories.contains(name) {
-                        self.duplicate(
-                            "category",
-                            &category.id,
-                            Some(first),
-                            "give the second category another name, or merge their clauses",
-                        );
-                    } else {
-                        self.push(CheckError::AlreadyInBase {
-                            what: "category".into(),
-                            name: name.clone(),
-                            help: format!("use `amend category {name} {{ ... }}` to add clauses or `replace category {name} {{ ... }}` to swap it"),
-                            span: category.id.span,
-                        });
-                    }
+                    self.defined_again(
+                        "category",
+                        &category.id,
+                        own.categories.contains(name).then_some(Some(first)),
+                        "give the second category another name, or merge their clauses",
+                        format!("use `amend category {name} {{ ... }}` to add clauses or `replace category {name} {{ ... }}` to swap it"),
+                    );
                     return;
                 }
                 own.categories.insert(name.clone());
@@ -386,26 +378,18 @@ impl Checker<'_> {
                     .get(name)
                     .and_then(|&i| draft.requirements.get(i));
                 if let Some(existing) = existing {
-                    if own.requirements.contains(name) {
-                        let first = existing
-                            .body
-                            .as_ref()
-                            .map(|b| b.id.span)
-                            .or_else(|| existing.scoped.first().map(|(_, b)| b.id.span));
-                        self.duplicate(
-                            "requirement",
-                            &require.id,
-                            first,
-                            "requirement ids must be unique; rename one, or use `replace require` inside `for` for country exceptions",
-                        );
-                    } else {
-                        self.push(CheckError::AlreadyInBase {
-                            what: "requirement".into(),
-                            name: name.clone(),
-                            help: format!("use `replace require {name}: ...` to change it"),
-                            span: require.id.span,
-                        });
-                    }
+                    let first = existing
+                        .body
+                        .as_ref()
+                        .map(|b| b.id.span)
+                        .or_else(|| existing.scoped.first().map(|(_, b)| b.id.span));
+                    self.defined_again(
+                        "requirement",
+                        &require.id,
+                        own.requirements.contains(name).then_some(first),
+                        "requirement ids must be unique; rename one, or use `replace require` inside `for` for country exceptions",
+                        format!("use `replace require {name}: ...` to change it"),
+                    );
                     return;
                 }
                 own.requirements.insert(name.clone());
@@ -524,6 +508,27 @@ impl Checker<'_> {
             });
         }
         found
+    }
+
+    /// A name defined again: twice in this file (`twice` holds where it was
+    /// first defined), else already in a base (with `base_help`).
+    fn defined_again(
+        &mut self,
+        what: &str,
+        again: &Ident,
+        twice: Option<Option<Span>>,
+        help: &str,
+        base_help: String,
+    ) {
+        match twice {
+            Some(first) => self.duplicate(what, again, first, help),
+            None => self.push(CheckError::AlreadyInBase {
+                what: what.into(),
+                name: again.name.clone(),
+                help: base_help,
+                span: again.span,
+            }),
+        }
     }
 
     fn duplicate(&mut self, what: &str, again: &Ident, first: Option<Span>, help: &str) {
