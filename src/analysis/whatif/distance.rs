@@ -121,12 +121,7 @@ pub(crate) fn distance(
         &prepared.workspace.sources,
         options,
     )
-    .map_err(|errors| {
-        errors
-            .into_iter()
-            .map(|e| WhatIfProblem::Eval(Box::new(e)))
-            .collect::<Vec<_>>()
-    })?;
+    .map_err(eval_problems)?;
     let shortfalls = shortfalls(&prepared.checked, &outcomes);
     let break_even = match param {
         None => None,

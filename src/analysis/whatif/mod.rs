@@ -127,6 +127,14 @@ impl WhatIfProblem {
     }
 }
 
+/// Evaluation errors as what-if problems.
+pub(crate) fn eval_problems(errors: Vec<crate::eval::EvalError>) -> Vec<WhatIfProblem> {
+    errors
+        .into_iter()
+        .map(|e| WhatIfProblem::Eval(Box::new(e)))
+        .collect()
+}
+
 /// What-if problems as rendered reports (see `WhatIfProblem::into_problem`).
 pub fn whatif_problems(
     problems: Vec<WhatIfProblem>,

@@ -132,12 +132,7 @@ pub(crate) fn sweep(
             &prepared.workspace.sources,
             &options,
         )
-        .map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| WhatIfProblem::Eval(Box::new(e)))
-                .collect::<Vec<_>>()
-        })?;
+        .map_err(eval_problems)?;
         for (slot, &index) in pledges.iter_mut().zip(&with_param) {
             if let Some(outcome) = outcomes.get(index) {
                 slot.rows.push(SweepRow {
