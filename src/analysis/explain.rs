@@ -68,6 +68,53 @@ pub struct Explainer<'a> {
 }
 
 impl Explainer<'_> {
+    /// The note of a verdict measured on the shares of GDP the source
+    /// publishes, with the two figures it compares and the value in money.
+    fn shares_node(
+        &self,
+        view: &Engine<'_>,
+        outcome: &requirement::Evaluated,
+        body: &crate::program::RequirementBody,
+        country: u16,
+        year: i32,
+    ) -> Node {
+        let edition = view
+            .data
+            .by_country_year
+            .get(&(country, year))
+            .and_then(|items| items.iter().find_map(|&i| view.data.edition_of(i as usize)))
+            .map_or(String::new(), |e| format!(", {}", e.name));
+        let figures = match (outcome.value, outcome.threshold) {
+            (Some(v), Some(t)) => format!(
+                ": {} of GDP against {} of GDP",
+                numbers::percent(v),
+                numbers::percent(t)
+            ),
+            _ => String::new(),
+        };
+        let below = if outcome.value.is_some() {
+            "; the figures below are those shares, item by item"
+        } else {
+            ""
+        };
+        let mut node = Node::leaf(format!(
+            "measured on the published shares of GDP{edition}{figures}{below}"
+        ));
+        // The same value in money, where the amounts are published.
+        let compared = match &body.kind {
+            RequirementKind::Compare { left, .. } => left,
+            RequirementKind::Path { value, .. } => value,
+        };
+        if let Ok(amount) = self.engine.eval(compared, country, year) {
+            node.children.push(Node::leaf(format!(
+                "in money: {} = {}",
+                self.sources.slice(compared.span),
+                self.show(&Ok(amount), compared.ty, country, year)
+            )));
+        }
+        node
+    }
+
     /// The derivation of one requirement for a country and year.
     #[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
     pub fn requirement(&self, requirement: RequirementId, country: u16, year: i32) -> Option<Node> {
@@ -111,41 +158,7 @@ impl Explainer<'_> {
             self
         };
         if view.in_shares(country, year) {
-            let edition = view
-                .data
-                .by_country_year
-                .get(&(country, year))
-                .and_then(|items| items.iter().find_map(|&i| view.data.edition_of(i as usize)))
-                .map_or(String::new(), |e| format!(", {}", e.name));
-            let figures = match (outcome.value, outcome.threshold) {
-                (Some(v), Some(t)) => format!(
-                    ": {} of GDP against {} of GDP",
-                    numbers::percent(v),
-                    numbers::percent(t)
-                ),
-                _ => String::new(),
-            };
-            let below = if outcome.value.is_some() {
-                "; the figures below are those shares, item by item"
-            } else {
-                ""
-            };
-            let mut node = Node::leaf(format!(
-                "measured on the published shares of GDP{edition}{figures}{below}"
-            ));
-            // The same value in money, where the amounts are published.
-            let compared = match &body.kind {
-                RequirementKind::Compare { left, .. } => left,
-                RequirementKind::Path { value, .. } => value,
-            };
-            if let Ok(amount) = self.engine.eval(compared, country, year) {
-                node.children.push(Node::leaf(format!(
-                    "in money: {} = {}",
-                    self.sources.slice(compared.span),
-                    self.show(&Ok(amount), compared.ty, country, year)
-                )));
-            }
-            children.push(node);
+            children.push(self.shares_node(view, &outcome, body, country, year));
         }
         match &body.kind {
             RequirementKind::Compare {
