@@ -2,7 +2,8 @@
 //! the command line is the only place with clap and exit codes, only the
 //! checker builds a `Program`, analyses never import commands, the
 //! interpreter and the requirement code do not import each other both ways,
-//! and no file grows past 800 lines.
+//! no file grows past 800 lines, and rendered problems are built only at
+//! the edges.
 
 use std::path::{Path, PathBuf};
 
@@ -174,5 +175,40 @@ fn the_interpreter_and_requirements_do_not_import_each_other_both_ways() {
     assert!(
         !(engine.contains("requirement::") && requirement.contains("engine::")),
         "eval/engine.rs and eval/requirement.rs import each other"
+    );
+}
+
+#[test]
+fn problems_are_built_at_the_edges_or_by_into_problem() {
+    // Outside the edges (`cli/`, `lsp/`) and `diagnostics.rs`, a rendered
+    // `Problem` is built only by the `into_problem(s)` of a stage's typed
+    // error, which the edges call.
+    let mut outside = Vec::new();
+    for (path, text) in sources() {
+        if path.starts_with("cli/") || path.starts_with("lsp/") || path == "diagnostics.rs" {
+            continue;
+        }
+        let mut function = String::new();
+        for line in code(&text).lines() {
+            if let Some(rest) = line.split("fn ").nth(1) {
+                if line.trim_start().starts_with("fn ")
+                    || line.trim_start().starts_with("pub fn ")
+                    || line.trim_start().starts_with("pub(crate) fn ")
+                {
+                    function = rest.split(['(', '<']).next().unwrap_or("").to_string();
+                }
+            }
+            let builds = ["Problem::new(", "Problem::bare("].iter().any(|call| {
+                line.match_indices(call)
+                    .any(|(at, _)| !line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_'))
+            });
+            if builds && !function.starts_with("into_problem") {
+                outside.push(format!("{path}: in `{function}`"));
+            }
+        }
+    }
+    assert!(
+        outside.is_empty(),
+        "Problems built outside the edges and the into_problem conversions: {outside:?}"
     );
 }
