@@ -44,9 +44,7 @@ pub fn run(
     match format {
         Format::Table | Format::Markdown => {
             let style = Style {
-                colour: format == Format::Table
-                    && std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none(),
+                colour: format == Format::Table && super::colour_on(&std::io::stdout()),
             };
             for outcome in &outcomes {
                 out.stdout.push_str(&report::table(

@@ -1,7 +1,6 @@
 //! The command line: parses arguments (clap), reads files, runs the stages
 //! and prints. Only this module and the data loader touch the file system.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -155,7 +154,7 @@ pub struct Selection {
 /// Runs the command line and returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let colour = colour_on(&std::io::stderr());
     let mut out = Output {
         error_format: cli.error_format,
         colour,
@@ -381,6 +380,13 @@ pub(crate) fn read_and_parse(file: &Path, out: &mut Output) -> Option<(String, c
             None
         }
     }
+}
+
+/// Whether to colour what goes to `stream`: a terminal, and neither
+/// `NO_COLOR` nor `CLICOLOR=0` set (`CLICOLOR_FORCE` forces it), as anstream
+/// decides.
+pub(crate) fn colour_on(stream: &impl anstream::stream::RawStream) -> bool {
+    anstream::AutoStream::choice(stream) != anstream::ColorChoice::Never
 }
 
 /// Prints the problems and returns the exit code of a failed run.

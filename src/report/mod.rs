@@ -36,7 +36,8 @@ pub enum Format {
     Xlsx,
 }
 
-/// Terminal styling; off unless writing to a terminal without `NO_COLOR`.
+/// Terminal styling; the command line turns it on for a terminal without
+/// `NO_COLOR` (see `cli::colour_on`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Style {
     pub colour: bool,
