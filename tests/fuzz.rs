@@ -517,7 +517,7 @@ fn mutate(text: &str, other: &str, random: &mut Random) -> String {
         }
         at
     };
-    for _ in 0..1 + random.below(5) {
+    for _ in 0..1 + random.below(3) {
         let at = boundary(&text, random.below(text.len() + 1));
         match random.below(6) {
             0 | 1 => text.insert_str(at, random.pick(TOKENS)),
@@ -552,16 +552,18 @@ fn mutate(text: &str, other: &str, random: &mut Random) -> String {
 // ---------------------------------------------------------------------------
 // Running one case
 
-/// How far the cases got: parsed, loaded, checked without error, evaluated.
-static REACHED: [AtomicUsize; 4] = [
-    AtomicUsize::new(0),
-    AtomicUsize::new(0),
-    AtomicUsize::new(0),
-    AtomicUsize::new(0),
-];
+// How far the cases of this worker thread got: parsed, loaded, checked
+// without error, evaluated.
+thread_local! {
+    static REACHED: std::cell::Cell<[usize; 4]> = const { std::cell::Cell::new([0; 4]) };
+}
 
 fn reached(stage: usize) {
-    REACHED[stage].fetch_add(1, Ordering::Relaxed);
+    REACHED.with(|r| {
+        let mut counts = r.get();
+        counts[stage] += 1;
+        r.set(counts);
+    });
 }
 
 /// Parses, formats, loads (with the base files of `files`), checks,
@@ -860,18 +862,20 @@ fn run_cases(
     name: &'static str,
     cases: usize,
     one: impl Fn(usize, &mut Vec<String>) + Send + Sync + 'static,
-) -> (usize, Vec<Failure>) {
+) -> (usize, Vec<Failure>, [usize; 4]) {
     quiet_fuzz_panics();
     let progress = Arc::new(AtomicUsize::new(0));
     let current: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
     let failures: Arc<Mutex<Vec<Failure>>> = Arc::new(Mutex::new(Vec::new()));
     let done = Arc::new(AtomicUsize::new(0));
+    let stages: Arc<Mutex<[usize; 4]>> = Arc::new(Mutex::new([0; 4]));
     let worker = {
-        let (progress, current, failures, done) = (
+        let (progress, current, failures, done, stages) = (
             progress.clone(),
             current.clone(),
             failures.clone(),
             done.clone(),
+            stages.clone(),
         );
         std::thread::Builder::new()
             .name(format!("fuzz-{name}"))
@@ -898,6 +902,7 @@ fn run_cases(
                     }
                     progress.fetch_add(1, Ordering::SeqCst);
                 }
+                *stages.lock().unwrap() = REACHED.with(|r| r.get());
                 done.store(1, Ordering::SeqCst);
             })
             .unwrap()
@@ -918,10 +923,11 @@ fn run_cases(
     worker.join().unwrap();
     let count = progress.load(Ordering::SeqCst);
     let failures = std::mem::take(&mut *failures.lock().unwrap());
-    (count, failures)
+    let stages = *stages.lock().unwrap();
+    (count, failures, stages)
 }
 
-fn report(count: usize, failures: Vec<Failure>) {
+fn report(count: usize, failures: Vec<Failure>, stages: [usize; 4]) {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-failures");
     let mut unknown = Vec::new();
     for (i, failure) in failures.iter().enumerate() {
@@ -943,7 +949,6 @@ fn report(count: usize, failures: Vec<Failure>) {
             }
         }
     }
-    let stages: Vec<usize> = REACHED.iter().map(|r| r.load(Ordering::Relaxed)).collect();
     eprintln!(
         "{count} cases, {} panics ({} new); rule files parsed {}, loaded {}, checked {}, evaluated {}",
         failures.len(),
@@ -962,24 +967,24 @@ fn sample() -> Dataset {
 
 #[test]
 fn generated_rule_files_never_panic() {
-    // Silence the default hook: panics are caught and reported below.
     let data = Arc::new(sample());
     let seed = seed();
-    let (count, failures) = run_cases("generated", scale(RULE_CASES), move |case, inputs| {
-        let mut random = Random(seed ^ (case as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
-        let text = Grammar {
-            random: &mut random,
-            depth: 0,
-        }
-        .file();
-        inputs.push(text.clone());
-        exercise(
-            "fuzz/generated.pledge",
-            &[(PathBuf::from("fuzz/generated.pledge"), text)],
-            &data,
-        );
-    });
-    report(count, failures);
+    let (count, failures, stages) =
+        run_cases("generated", scale(RULE_CASES), move |case, inputs| {
+            let mut random = Random(seed ^ (case as u64).wrapping_mul(0x2545_f491_4f6c_dd1d));
+            let text = Grammar {
+                random: &mut random,
+                depth: 0,
+            }
+            .file();
+            inputs.push(text.clone());
+            exercise(
+                "fuzz/generated.pledge",
+                &[(PathBuf::from("fuzz/generated.pledge"), text)],
+                &data,
+            );
+        });
+    report(count, failures, stages);
 }
 
 #[test]
@@ -990,7 +995,7 @@ fn mutated_rule_files_never_panic() {
     assert!(files.len() > 10, "rule files not found");
     let files = Arc::new(files);
     let seed = seed();
-    let (count, failures) = run_cases("mutated", scale(RULE_CASES), move |case, inputs| {
+    let (count, failures, stages) = run_cases("mutated", scale(RULE_CASES), move |case, inputs| {
         let mut random = Random(seed.wrapping_add(7) ^ (case as u64).wrapping_mul(0x9e37_79b9));
         let (path, text) = &files[random.below(files.len())];
         let (_, other) = &files[random.below(files.len())];
@@ -1001,7 +1006,7 @@ fn mutated_rule_files_never_panic() {
         all.extend(files.iter().filter(|(p, _)| p != path).cloned());
         exercise(&path.display().to_string(), &all, &data);
     });
-    report(count, failures);
+    report(count, failures, stages);
 }
 
 #[test]
@@ -1043,39 +1048,41 @@ fn mutated_datasets_never_panic() {
     let rules = Arc::new(rules);
     let bases = Arc::new(bases);
     let seed = seed();
-    let (count, failures) = run_cases("datasets", scale(DATA_CASES), move |case, inputs| {
-        let mut random = Random(seed.wrapping_add(13) ^ (case as u64).wrapping_mul(0x5851_f42d));
-        // The sample dataset half of the time, else any of them.
-        let which = if random.chance(50) {
-            0
-        } else {
-            random.below(bases.len())
-        };
-        let [manifest, items, indicators] = &bases[which];
-        let (mut manifest, mut items, mut indicators) =
-            (manifest.clone(), items.clone(), indicators.clone());
-        match random.below(5) {
-            0 => manifest = mutate_manifest(&manifest, &mut random),
-            1 | 2 => items = mutate_csv(&items, &mut random),
-            3 => indicators = mutate_csv(&indicators, &mut random),
-            _ => {
-                items = mutate_csv(&items, &mut random);
-                manifest = mutate_manifest(&manifest, &mut random);
+    let (count, failures, stages) =
+        run_cases("datasets", scale(DATA_CASES), move |case, inputs| {
+            let mut random =
+                Random(seed.wrapping_add(13) ^ (case as u64).wrapping_mul(0x5851_f42d));
+            // The sample dataset half of the time, else any of them.
+            let which = if random.chance(50) {
+                0
+            } else {
+                random.below(bases.len())
+            };
+            let [manifest, items, indicators] = &bases[which];
+            let (mut manifest, mut items, mut indicators) =
+                (manifest.clone(), items.clone(), indicators.clone());
+            match random.below(5) {
+                0 => manifest = mutate_manifest(&manifest, &mut random),
+                1 | 2 => items = mutate_csv(&items, &mut random),
+                3 => indicators = mutate_csv(&indicators, &mut random),
+                _ => {
+                    items = mutate_csv(&items, &mut random);
+                    manifest = mutate_manifest(&manifest, &mut random);
+                }
             }
-        }
-        inputs.push(manifest.clone());
-        inputs.push(items.clone());
-        inputs.push(indicators.clone());
-        if let Some(data) = load_dataset(&manifest, &items, &indicators) {
-            let (path, text) = &rules[random.below(rules.len())];
-            exercise(
-                &path.display().to_string(),
-                &[(path.clone(), text.clone())],
-                &data,
-            );
-        }
-    });
-    report(count, failures);
+            inputs.push(manifest.clone());
+            inputs.push(items.clone());
+            inputs.push(indicators.clone());
+            if let Some(data) = load_dataset(&manifest, &items, &indicators) {
+                let (path, text) = &rules[random.below(rules.len())];
+                exercise(
+                    &path.display().to_string(),
+                    &[(path.clone(), text.clone())],
+                    &data,
+                );
+            }
+        });
+    report(count, failures, stages);
 }
 
 /// The inputs kept from earlier fuzz runs (`tests/data/fuzz/`): rule files
@@ -1086,7 +1093,7 @@ fn the_fuzz_corpus_never_panics() {
     let files = Arc::new(read_dir_texts("tests/data/fuzz", "input"));
     assert!(!files.is_empty(), "tests/data/fuzz is empty");
     let count = files.len();
-    let (ran, failures) = run_cases("corpus", count, move |case, inputs| {
+    let (ran, failures, stages) = run_cases("corpus", count, move |case, inputs| {
         let (path, text) = &files[case];
         inputs.push(format!("{}\n{text}", path.display()));
         exercise(
@@ -1096,5 +1103,5 @@ fn the_fuzz_corpus_never_panics() {
         );
     });
     assert_eq!(ran, count);
-    report(ran, failures);
+    report(ran, failures, stages);
 }
