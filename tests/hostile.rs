@@ -1140,3 +1140,39 @@ fn an_example_with_two_countries_is_refused() {
         }
     }
 }
+
+#[test]
+#[ignore = "issue 11: `compare --why` lists items in file order; sort them by id so explanations diff across editions"]
+fn compare_why_lists_items_by_id() {
+    let dir = scratch("compare-why-order");
+    let data = sample_copy(&dir);
+    edit(
+        &data.join("line_items.csv"),
+        "XNA-2035-equipment,XNA,2035,2000,equipment,,,\n",
+        "XNA-2035-z-border,XNA,2035,10,,border_security,,\nXNA-2035-m-coast,XNA,2035,10,,coast_guard,,\nXNA-2035-equipment,XNA,2035,2000,equipment,,,\nXNA-2035-a-border,XNA,2035,10,,border_security,,\n",
+    );
+    let run = pledge(&[
+        "compare",
+        "rules/hague-2025.pledge",
+        "rules/alternatives/broad-related.pledge",
+        "--data",
+        &data.display().to_string(),
+        "--why",
+        "XNA",
+        "--year",
+        "2035",
+    ]);
+    run.assert_sound();
+    // The items under one category line, in the order shown.
+    let ids: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("   ├─ ").or(line.strip_prefix("   └─ ")))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .filter(|id| id.starts_with("XNA-2035-"))
+        .collect();
+    assert!(ids.len() >= 4, "{}", run.stdout);
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "{}", run.stdout);
+}
