@@ -60,7 +60,7 @@ pub fn evaluate(text: &str, dataset: &str) -> String {
                     table.push_str(&pledge::report::table(outcome, &data, style, false));
                 }
             }
-            Err(more) => problems.extend(more),
+            Err(more) => problems.extend(pledge::eval::into_problems(more, &workspace.sources)),
         }
     }
     json!({"diagnostics": diagnostics(text, &problems), "table": table}).to_string()
@@ -88,14 +88,15 @@ fn prepare(text: &str, dataset: &str) -> (Prepared, Vec<Problem>, Option<pledge:
     };
     let workspace = match workspace::load(Path::new(DRAFT), &read) {
         Ok(w) => w,
-        Err(problems) => return (None, problems, None),
+        Err(failure) => return (None, failure.into_problems(), None),
     };
     let choice = (!dataset.is_empty()).then_some(dataset);
     let data = match pledge::cli::load_data(choice, Some(&workspace)) {
         Ok(d) => d,
         Err(problems) => return (None, problems, None),
     };
-    let (checked, problems) = pledge::check::check(&workspace, Some(&data.manifest));
+    let (checked, problems) =
+        pledge::check::check(&workspace, Some(&data.manifest)).into_problems(&workspace.sources);
     (checked.map(|c| (workspace, c)), problems, Some(data))
 }
 

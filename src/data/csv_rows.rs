@@ -144,18 +144,7 @@ pub(crate) fn read_items<R: Read + Send>(
     // rows, so a large file uses both cores. Batches of rows are passed back
     // and forth, so their buffers are reused.
     std::thread::scope(|scope| {
-        let (full_sender, full) = std::sync::mpsc::sync_channel::<Batch>(2);
-        let (empty_sender, empty) = std::sync::mpsc::sync_channel::<Batch>(4);
-        for _ in 0..3 {
-            let _ = empty_sender.send(Batch::default());
-        }
-        scope.spawn(move || read_batches(csv, &empty, &full_sender));
-        let mut records = Pipelined {
-            full,
-            empty: Some(empty_sender),
-            current: None,
-            position: 0,
-        };
+        let mut records = start_reading(scope, csv);
         let mut record = csv::ByteRecord::new();
         let mut index: u32 = 0;
         let mut last = Place::HEADER;
@@ -360,8 +349,7 @@ pub(crate) fn read_items<R: Read + Send>(
             index += 1;
         }
         // Stop the reading thread if this loop stopped early.
-        records.empty = None;
-        drop(records);
+        records.stop();
     });
     if pending.is_empty() {
         if let Some(id_column) = id_column {

@@ -94,3 +94,59 @@ impl Pipelined {
         }
     }
 }
+
+/// The rows of a CSV file, read ahead on a second thread where there is
+/// one, or directly (in a browser, where WebAssembly has no threads).
+pub(crate) enum Rows<R: Read> {
+    Ahead(Pipelined),
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    Direct(csv::Reader<R>),
+}
+
+impl<R: Read> Rows<R> {
+    /// Lets the reading thread end: no more batches come back to it.
+    pub(crate) fn stop(self) {
+        if let Rows::Ahead(mut rows) = self {
+            rows.empty = None;
+        }
+    }
+
+    pub(crate) fn read_byte_record(
+        &mut self,
+        out: &mut csv::ByteRecord,
+    ) -> Result<bool, csv::Error> {
+        match self {
+            Rows::Ahead(rows) => rows.read_byte_record(out),
+            Rows::Direct(reader) => reader.read_byte_record(out),
+        }
+    }
+}
+
+/// Starts the read-ahead thread in `scope`.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn start_reading<'scope, R: Read + Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    csv: csv::Reader<R>,
+) -> Rows<R> {
+    let (full_sender, full) = std::sync::mpsc::sync_channel::<Batch>(2);
+    let (empty_sender, empty) = std::sync::mpsc::sync_channel::<Batch>(4);
+    for _ in 0..3 {
+        let _ = empty_sender.send(Batch::default());
+    }
+    scope.spawn(move || read_batches(csv, &empty, &full_sender));
+    Rows::Ahead(Pipelined {
+        full,
+        empty: Some(empty_sender),
+        current: None,
+        position: 0,
+    })
+}
+
+/// WebAssembly in a browser has no threads: read the rows directly.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn start_reading<'scope, R: Read + Send + 'scope>(
+    _scope: &'scope std::thread::Scope<'scope, '_>,
+    csv: csv::Reader<R>,
+) -> Rows<R> {
+    Rows::Direct(csv)
+}
