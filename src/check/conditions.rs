@@ -179,6 +179,14 @@ pub(crate) fn lower_condition(
     })
 }
 
+/// "did you mean `x`?" and the values a field allows.
+fn values_help(field: &str, value: &str, allowed: &[String]) -> String {
+    let known = format!("the values of `{field}` are {}", super::list_names(allowed));
+    crate::diagnostics::suggest(value, allowed.iter().map(String::as_str), &known, || {
+        known.clone()
+    })
+}
+
 /// Checks a field name and a value against the schema.
 pub(crate) fn lower_field_value(
     checker: &mut Checker<'_>,
@@ -201,12 +209,7 @@ pub(crate) fn lower_field_value(
                         checker.push(CheckError::UnknownValue {
                             field: field.name.clone(),
                             value: text.clone(),
-                            help: unknown_help(
-                                text,
-                                allowed,
-                                &format!("the values of `{}` are", field.name),
-                            )
-                            .replace("are; known:", "are"),
+                            help: values_help(&field.name, text, allowed),
                             span: value.span,
                         });
                         return None;

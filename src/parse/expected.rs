@@ -108,6 +108,7 @@ pub(crate) fn convert(error: pest::error::Error<Rule>, text: &str, file: FileId)
     if expected.is_empty() {
         expected.push("a complete clause");
     }
+    let expected = super::hints::shorten(&rules, expected);
     let expected_text = join_alternatives(&expected);
     let (found, length) = describe_found(text, position);
     let help = help_for(&rules, text, position);
@@ -263,6 +264,9 @@ pub(crate) fn help_for(rules: &[Rule], text: &str, position: usize) -> String {
             "the file ends too early: the last clause is not finished, and every `{` needs its `}`"
                 .to_string()
         };
+    }
+    if let Some(help) = super::hints::targeted_help(rules, text, position) {
+        return help;
     }
     if expects(Rule::ident) && is_keyword(&word) {
         return format!("`{word}` is a reserved word of the language; choose another name, for example `{word}_total`");
