@@ -180,9 +180,13 @@ pub(crate) fn lower_condition(
     })
 }
 
-/// "did you mean `x`?" and the values a field allows.
+/// "did you mean `x`?", the values a field allows, and what a new value does.
 fn values_help(field: &str, value: &str, allowed: &[String]) -> String {
-    let known = format!("the values of `{field}` are {}", super::list_names(allowed));
+    let known = format!(
+        "the values of `{field}` are {}. A value the dataset does not classify yet counts \
+         nothing, and the results name it as a gap",
+        super::list_names(allowed)
+    );
     crate::diagnostics::suggest(value, allowed.iter().map(String::as_str), &known, || {
         known.clone()
     })
@@ -213,7 +217,6 @@ pub(crate) fn lower_field_value(
                             help: values_help(&field.name, text, allowed),
                             span: value.span,
                         });
-                        return None;
                     }
                 }
                 Some(spec.ty)

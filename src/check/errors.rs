@@ -66,12 +66,12 @@ pub enum CheckError {
         span: Span,
     },
     #[error("the field `{field}` never has the value `{value}` in the dataset")]
-    #[diagnostic(code(pledge::check::unknown_value), help("{help}"))]
+    #[diagnostic(code(pledge::check::unknown_value), severity(Warning), help("{help}"))]
     UnknownValue {
         field: String,
         value: String,
         help: String,
-        #[label("not an allowed value of `{field}`")]
+        #[label("no item has this value: it counts nothing here")]
         span: Span,
     },
     #[error("the dataset has no tag `{name}`")]
