@@ -268,9 +268,6 @@ pub(crate) fn help_for(rules: &[Rule], text: &str, position: usize) -> String {
     if let Some(help) = super::hints::targeted_help(rules, text, position) {
         return help;
     }
-    if expects(Rule::ident) && is_keyword(&word) {
-        return format!("`{word}` is a reserved word of the language; choose another name, for example `{word}_total`");
-    }
     if expects(Rule::ident) && rest.starts_with('"') {
         let inner: String = rest
             .chars()

@@ -52,6 +52,9 @@ pub(crate) fn targeted_help(rules: &[Rule], text: &str, position: usize) -> Opti
              (`by` belongs to a path: `core on path to 3.5% of gdp by {year} from 2025`)"
         ));
     }
+    if expects(Rule::ident) && is_keyword(&word) {
+        return Some(keyword_as_name(text, position, &word));
+    }
     let lower = word.to_lowercase();
     if ["percent", "pct", "per", "percentage"].contains(&lower.as_str()) {
         let number = word_before(text, position);
@@ -75,6 +78,22 @@ pub(crate) fn targeted_help(rules: &[Rule], text: &str, position: usize) -> Opti
         );
     }
     None
+}
+
+/// A reserved word where a name is expected: what is being named, and a
+/// name to write instead.
+fn keyword_as_name(text: &str, position: usize, word: &str) -> String {
+    let (what, suffix) = match word_before(text, position) {
+        "category" => ("a category's name", "spending"),
+        "group" => ("a group's name", "countries"),
+        "param" => ("a parameter's name", "value"),
+        "require" => ("a requirement's name", "floor"),
+        _ => ("a name", "total"),
+    };
+    format!(
+        "`{word}` is a reserved word of the language, so it cannot be {what}; \
+         choose another, for example `{word}_{suffix}`"
+    )
 }
 
 /// `=` where `==` (a condition), nothing (`tag`) or nothing (an expected
