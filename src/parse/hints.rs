@@ -55,6 +55,18 @@ pub(crate) fn targeted_help(rules: &[Rule], text: &str, position: usize) -> Opti
     if expects(Rule::ident) && is_keyword(&word) {
         return Some(keyword_as_name(text, position, &word));
     }
+    let at_line_start = text
+        .get(..position)
+        .and_then(|before| before.rsplit('\n').next())
+        .is_some_and(|line| line.trim().is_empty());
+    let clause_word = CLAUSE_KEYWORDS.iter().any(|(keyword, _)| *keyword == word);
+    let wants_value = expects(Rule::expr) || expects(Rule::primary) || expects(Rule::year_ref);
+    if at_line_start && clause_word && wants_value {
+        return Some(format!(
+            "the clause on the line above is not finished: its value is missing at the end \
+             of that line, before `{word}` starts a new clause"
+        ));
+    }
     let lower = word.to_lowercase();
     if ["percent", "pct", "per", "percentage"].contains(&lower.as_str()) {
         let number = word_before(text, position);
@@ -69,7 +81,6 @@ pub(crate) fn targeted_help(rules: &[Rule], text: &str, position: usize) -> Opti
             return Some(help);
         }
     }
-    let clause_word = CLAUSE_KEYWORDS.iter().any(|(keyword, _)| *keyword == word);
     if expects(Rule::kw_extends) && expects(Rule::open_brace) && clause_word {
         return Some(
             "the clauses of a pledge go between braces: end the `pledge \"Name\"` line with `{` \
@@ -175,13 +186,36 @@ pub(crate) fn shorten(rules: &[Rule], expected: Vec<&'static str>) -> Vec<&'stat
                 | Rule::postfix_op
         )
     };
+    let starts_value = |rule: &Rule| {
+        matches!(
+            rule,
+            Rule::expr
+                | Rule::primary
+                | Rule::paren_expr
+                | Rule::open_paren
+                | Rule::call
+                | Rule::function_name
+                | Rule::percent
+                | Rule::number
+                | Rule::signed_number
+                | Rule::integer
+                | Rule::boolean
+                | Rule::string
+                | Rule::ident
+                | Rule::neg
+                | Rule::prefix_op
+        )
+    };
     let mut grouped: Vec<&'static str> = rules
         .iter()
-        .filter(|rule| !starts_clause(rule) && !operator(rule))
+        .filter(|rule| !starts_clause(rule) && !operator(rule) && !starts_value(rule))
         .map(|rule| describe(*rule))
         .collect();
     grouped.sort_unstable();
     grouped.dedup();
+    if rules.iter().any(starts_value) {
+        grouped.insert(0, "a value such as `2%`, `gdp` or `2% of gdp`");
+    }
     if rules.iter().any(operator) {
         grouped.push("an operator (`+`, `-`, `*`, `/`, `of`)");
     }
