@@ -67,6 +67,10 @@ pub(crate) fn targeted_help(rules: &[Rule], text: &str, position: usize) -> Opti
              of that line, before `{word}` starts a new clause"
         ));
     }
+    if rest.starts_with('%') && text.get(..position).is_some_and(|b| b.ends_with('%')) {
+        let number = word_before(text, position.saturating_sub(1));
+        return Some(format!("write `%` once: `{number}%`"));
+    }
     let lower = word.to_lowercase();
     if ["percent", "pct", "per", "percentage"].contains(&lower.as_str()) {
         let number = word_before(text, position);
