@@ -39,6 +39,19 @@ fn pledge(args: &[&str]) -> Run {
     }
 }
 
+/// The same command at full width (`--wide`), for assertions on whole
+/// lines; `run` is the run at the default width, whose lines all fit it.
+fn wide(run: &Run, args: &[&str]) -> Run {
+    assert!(
+        run.stdout.lines().all(|l| l.chars().count() <= 100),
+        "{}",
+        run.stdout
+    );
+    let mut all = vec!["--wide"];
+    all.extend_from_slice(args);
+    pledge(&all)
+}
+
 fn transcript(run: &Run) -> String {
     format!(
         "exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
@@ -158,7 +171,15 @@ fn eval_wales_two_countries_three_years() {
         .contains("2024: 1 of 2 allies meets two_percent (1 not met)"));
     // Spain 2024: equipment 5,365.9 of defence 17,707.0 against 20%: 1,824.5
     // to spare, which is 10.30 points of defence (0.13 points of GDP).
-    assert!(run.stdout.contains("ESP   met +10.30"));
+    // Rows in the order asked, names beside codes.
+    assert!(
+        run.stdout.contains("ESP Spain   met +10.30"),
+        "{}",
+        run.stdout
+    );
+    let poland = run.stdout.find("POL Poland").unwrap_or(usize::MAX);
+    let spain = run.stdout.find("ESP Spain").unwrap_or(0);
+    assert!(poland < spain, "{}", run.stdout);
     assert!(run
         .stdout
         .contains("Margins are in percentage points of `defence`, not of GDP"));
@@ -202,6 +223,19 @@ fn explain_a_share_only_year_before_the_deadline() {
         ],
         0,
     );
+    let run = wide(
+        &run,
+        &[
+            "explain",
+            "rules/hague-2025.pledge",
+            "--country",
+            "CAN",
+            "--year",
+            "2025",
+            "--requirement",
+            "core_floor",
+        ],
+    );
     assert!(run
         .stdout
         .contains("not yet due (due from 2035); as if due now: short, -1.49 points"));
@@ -225,6 +259,17 @@ fn explain_why_spain_is_short() {
         ],
         0,
     );
+    let run = wide(
+        &run,
+        &[
+            "explain",
+            "rules/wales-2014.pledge",
+            "--country",
+            "ESP",
+            "--year",
+            "2024",
+        ],
+    );
     // Measured on NATO's published share: 1.2825% against 2%, 0.72 points.
     assert!(run
         .stdout
@@ -238,6 +283,7 @@ fn explain_why_spain_is_short() {
 #[test]
 fn explain_gives_a_share_of_defence_in_points_of_defence() {
     let run = pledge(&[
+        "--wide",
         "explain",
         "rules/wales-2014.pledge",
         "--data",
@@ -261,7 +307,7 @@ fn explain_gives_a_share_of_defence_in_points_of_defence() {
     );
     assert!(
         run.stdout.contains(
-            "shortfall: 334.1 (4.85 points of defence); meeting it needs 417.6 more in major_equipment, which adds as much to defence (the shortfall ÷ (1 − 20%)), or 334.1 moved from the rest of defence into major_equipment, which leaves defence as it is"
+            "shortfall: 334.1 USD million (2015 prices) (4.85 points of defence); meeting it needs 417.6 USD million (2015 prices) more in major_equipment, which adds as much to defence (the shortfall ÷ (1 − 20%)), or 334.1 USD million (2015 prices) moved from the rest of defence into major_equipment, which leaves defence as it is"
         ),
         "{}",
         run.stdout

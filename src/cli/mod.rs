@@ -45,6 +45,10 @@ pub struct Cli {
     /// format of eval, compare, sweep, distance and explain.
     #[arg(short = 'o', long = "output", value_name = "FILE", global = true)]
     pub output: Option<PathBuf>,
+    /// Print tables and lines at full length, however wide. By default they
+    /// fit the terminal (100 columns when the output is not a terminal).
+    #[arg(long, global = true)]
+    pub wide: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -105,7 +109,7 @@ pub enum Command {
         file: PathBuf,
         #[command(flatten)]
         data: DataArgs,
-        /// The country (ISO 3166 alpha-3 code, such as POL).
+        /// The country: its ISO 3166 alpha-3 code or its name, such as POL or Poland.
         #[arg(long)]
         country: String,
         /// The year.
@@ -140,7 +144,8 @@ pub struct DataArgs {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Selection {
-    /// Only these countries (repeat the option or separate with commas).
+    /// Only these countries, in this order: codes or names, such as `POL,Spain`
+    /// (repeat the option or separate with commas).
     #[arg(long = "country", value_delimiter = ',')]
     pub countries: Vec<String>,
     /// Only this year.
@@ -161,7 +166,13 @@ pub fn main() -> ExitCode {
         stdout: String::new(),
         stderr: String::new(),
     };
+    let width = text_width(cli.wide, cli.output.is_some());
+    crate::report::fit::set_width(width);
+    let fits = laid_out_for_width(&cli.command);
     let code = output::run_to(cli.command, cli.output.as_deref(), &mut out);
+    if fits {
+        out.stdout = crate::report::fit::wrap_text(&out.stdout, width);
+    }
     print!("{}", out.stdout);
     eprint!("{}", out.stderr);
     if std::env::var_os("PLEDGE_REPORT_PEAK_MEMORY").is_some() {
@@ -173,6 +184,45 @@ pub fn main() -> ExitCode {
         }
     }
     code
+}
+
+/// The width tables and lines are laid out for: the terminal's, or 100
+/// columns when the output is not a terminal; none with `--wide`.
+fn text_width(wide: bool, to_file: bool) -> Option<usize> {
+    use std::io::IsTerminal;
+    if wide {
+        return None;
+    }
+    let stdout = std::io::stdout();
+    let terminal = if !to_file && stdout.is_terminal() {
+        terminal_width(&stdout)
+    } else {
+        None
+    };
+    Some(terminal.unwrap_or(crate::report::fit::DEFAULT_WIDTH))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn terminal_width(stdout: &std::io::Stdout) -> Option<usize> {
+    terminal_size::terminal_size_of(stdout).map(|(w, _)| usize::from(w.0))
+}
+
+#[cfg(target_arch = "wasm32")]
+fn terminal_width(_: &std::io::Stdout) -> Option<usize> {
+    None
+}
+
+/// Whether a command prints text for people, whose long lines are wrapped
+/// to the width (tables are split where they are drawn).
+fn laid_out_for_width(command: &Command) -> bool {
+    match command {
+        Command::Eval { format, .. } => *format == Format::Table,
+        Command::Sweep(a) => a.format == Format::Table,
+        Command::Distance(a) => a.format == Format::Table,
+        Command::Explain { format, .. } => *format == ExplainFormat::Text,
+        Command::Test(_) => true,
+        _ => false,
+    }
 }
 
 /// What a command printed; kept apart so that tests can run commands in-process.

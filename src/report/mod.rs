@@ -4,6 +4,7 @@
 //! years ascending.
 
 pub mod compare;
+pub mod fit;
 mod formats;
 pub mod numbers;
 pub mod snapshot;
@@ -68,30 +69,62 @@ pub struct Grid {
 
 impl Grid {
     /// Plain text with aligned columns. `painted` cells may hold ANSI codes
-    /// that do not count towards the width.
+    /// that do not count towards the width. A grid wider than the width set
+    /// with `fit::set_width` is split into blocks of columns, one under the
+    /// other, each with the first column.
     pub fn text(&self) -> String {
         let widths = self.widths();
+        let blocks = fit::column_blocks(&widths, fit::width());
         let mut out = String::new();
-        let line = |cells: &[String], out: &mut String| {
-            let mut parts = Vec::new();
-            for (i, cell) in cells.iter().enumerate() {
-                let width = widths.get(i).copied().unwrap_or(0);
-                let visible = visible_width(cell);
-                let pad = " ".repeat(width.saturating_sub(visible));
-                if i == 0 {
-                    parts.push(format!("{cell}{pad}"));
-                } else {
-                    parts.push(format!("{pad}{cell}"));
-                }
+        for (b, block) in blocks.iter().enumerate() {
+            if b > 0 {
+                out.push('\n');
             }
-            out.push_str(parts.join("  ").trim_end());
-            out.push('\n');
-        };
-        line(&self.header, &mut out);
-        for row in &self.rows {
-            line(row, &mut out);
+            let columns: Vec<usize> = std::iter::once(0).chain(block.iter().copied()).collect();
+            let line = |cells: &[String], out: &mut String| {
+                let mut parts = Vec::new();
+                for &i in &columns {
+                    let cell = cells.get(i).map_or("", String::as_str);
+                    let width = widths.get(i).copied().unwrap_or(0);
+                    let pad = " ".repeat(width.saturating_sub(visible_width(cell)));
+                    if i == 0 {
+                        parts.push(format!("{cell}{pad}"));
+                    } else {
+                        parts.push(format!("{pad}{cell}"));
+                    }
+                }
+                out.push_str(parts.join("  ").trim_end());
+                out.push('\n');
+            };
+            line(&self.header, &mut out);
+            for row in &self.rows {
+                line(row, &mut out);
+            }
         }
         out
+    }
+
+    /// Puts each country's name beside its code in the first column
+    /// ("POL Poland") when the grid then needs no more blocks of columns.
+    pub fn name_countries(&mut self, name: impl Fn(&str) -> String) {
+        let before = fit::column_blocks(&self.widths(), fit::width()).len();
+        let mut named = self.rows.clone();
+        for row in &mut named {
+            if let Some(first) = row.first_mut() {
+                let full = name(first.trim_end_matches('*'));
+                if !full.is_empty() {
+                    first.push(' ');
+                    first.push_str(&full);
+                }
+            }
+        }
+        let candidate = Grid {
+            header: self.header.clone(),
+            rows: named,
+        };
+        if fit::column_blocks(&candidate.widths(), fit::width()).len() <= before {
+            self.rows = candidate.rows;
+        }
     }
 
     pub fn markdown(&self) -> String {
@@ -183,7 +216,9 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
     }
     out.push_str(&paragraph(format!(
         "Data: {} ({}); amounts in {}.",
-        data.manifest.name, data.manifest.edition, data.manifest.money_unit
+        data.manifest.name,
+        data.manifest.edition.trim_end_matches('.'),
+        data.manifest.money_unit
     )));
     let other_basis = outcome
         .results
@@ -318,6 +353,7 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                 );
                 out.push_str(&paragraph(sentence));
                 out.push_str(&as_if_grid(
+                    data,
                     &outcome.countries,
                     &results,
                     &now,
@@ -388,7 +424,10 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
             rows.push(row);
         }
         if !shown.is_empty() {
-            let grid = Grid { header, rows };
+            let mut grid = Grid { header, rows };
+            if !markdown {
+                grid.name_countries(|code| data.country_name(code).to_string());
+            }
             out.push_str(&if markdown {
                 grid.markdown()
             } else {
@@ -457,7 +496,10 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
             total_row.push(text);
         }
         rows.push(total_row);
-        let grid = Grid { header, rows };
+        let mut grid = Grid { header, rows };
+        if !markdown {
+            grid.name_countries(|code| data.country_name(code).to_string());
+        }
         out.push_str(&if markdown {
             grid.markdown()
         } else {
@@ -474,6 +516,8 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
 /// The cell of a requirement not yet due, with the margin it would have.
 fn as_if_cell(result: &RequirementResult) -> String {
     match (result.would_be_met, result.margin_pp) {
+        (Some(true), Some(pp)) if pp.is_zero() => "(met exactly)".into(),
+        (Some(true), Some(pp)) if numbers::points(pp) == "+0.00" => "(met <0.01)".into(),
         (Some(true), Some(pp)) => format!("(met {})", numbers::points(pp)),
         (Some(false), Some(pp)) if numbers::points(pp) == "+0.00" => "(short <0.01)".into(),
         (Some(false), Some(pp)) => format!("(short {})", numbers::points(pp)),
@@ -485,6 +529,7 @@ fn as_if_cell(result: &RequirementResult) -> String {
 }
 
 fn as_if_grid(
+    data: &Dataset,
     countries: &[String],
     results: &[&RequirementResult],
     years: &[i32],
@@ -517,7 +562,10 @@ fn as_if_grid(
         }
         rows.push(row);
     }
-    let grid = Grid { header, rows };
+    let mut grid = Grid { header, rows };
+    if !markdown {
+        grid.name_countries(|code| data.country_name(code).to_string());
+    }
     let mut out = if markdown {
         grid.markdown()
     } else {
