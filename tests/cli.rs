@@ -462,3 +462,109 @@ fn explain_the_core_floor_as_if_it_were_due_in_2024() {
     assert!(run.stdout.starts_with("core_floor — ESP 2024: not met"));
     assert!(run.stdout.contains("shortfall: "));
 }
+
+#[test]
+fn every_table_fits_a_hundred_columns_and_wide_prints_it_whole() {
+    for args in [
+        &["eval", "rules/wales-2014.pledge"][..],
+        &["eval", "rules/hague-2025.pledge"],
+        &[
+            "explain",
+            "rules/wales-2014.pledge",
+            "--country",
+            "ESP",
+            "--year",
+            "2024",
+        ],
+        &[
+            "sweep",
+            "rules/hague-2025.pledge",
+            "--data",
+            "sample",
+            "--param",
+            "core_floor=3%..4%:0.25%",
+        ],
+        &[
+            "distance",
+            "rules/hague-2025.pledge",
+            "--data",
+            "sample",
+            "--year",
+            "2035",
+            "--param",
+            "core_floor",
+        ],
+    ] {
+        let run = pledge(args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let widest = run.stdout.lines().map(|l| l.chars().count()).max();
+        assert!(widest <= Some(100), "pledge {}: {widest:?}", args.join(" "));
+    }
+    let run = pledge(&["--wide", "eval", "rules/wales-2014.pledge"]);
+    assert!(run.stdout.lines().any(|l| l.starts_with("Legend: met +x")));
+    assert!(run.stdout.lines().any(|l| l.chars().count() > 100));
+}
+
+#[test]
+fn countries_by_name_in_the_order_asked() {
+    let run = pledge(&[
+        "eval",
+        "rules/wales-2014.pledge",
+        "--country",
+        "türkiye,Turkey,spain",
+        "--year",
+        "2024",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let turkey = run.stdout.find("TUR Türkiye").unwrap();
+    let spain = run.stdout.find("ESP Spain").unwrap();
+    assert!(turkey < spain, "{}", run.stdout);
+    assert!(run.stdout.contains("1 of 2 allies"), "{}", run.stdout);
+}
+
+#[test]
+fn sweep_takes_countries_and_says_how_to_see_a_requirement_not_yet_due() {
+    let run = pledge(&[
+        "sweep",
+        "rules/hague-2025.pledge",
+        "--param",
+        "core_floor=3%..4%:0.5%",
+        "--year",
+        "2024",
+        "--country",
+        "Poland,ESP",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("0 of 2 (2 not due)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("run with `--set deadline=2024`"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn explain_json_gives_exact_numbers_with_their_unit() {
+    let run = pledge(&[
+        "explain",
+        "rules/wales-2014.pledge",
+        "--country",
+        "Spain",
+        "--year",
+        "2024",
+        "--requirement",
+        "halt_decline",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let top = &json["requirements"][0]["values"];
+    assert_eq!(top["status"], "met");
+    assert_eq!(top["unit"], "USD million, constant 2015 prices");
+    assert!(
+        top["margin"].as_str().unwrap().parse::<f64>().is_ok(),
+        "{top}"
+    );
+    assert!(run.stdout.contains("\"amount\": \"5365.939584\""));
+}

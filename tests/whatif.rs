@@ -90,6 +90,7 @@ fn sweep_file(file: &Path, param: &str, year: Option<i32>, format: Format) -> Ru
         data: sample(&[]),
         param: param.to_string(),
         year,
+        countries: Vec::new(),
         format,
     };
     let code = run_sweep(&args, &mut out);
@@ -417,6 +418,7 @@ fn sweep_of_the_wales_equipment_share() {
         },
         param: "equipment_share=15%..20%:5%".to_string(),
         year: Some(2024),
+        countries: Vec::new(),
         format: Format::Json,
     };
     let code = run_sweep(&args, &mut out);
@@ -1081,6 +1083,7 @@ fn set_options_apply_before_the_what_if_run() {
         data: sample(&["headline=4.5%"]),
         param: "core_floor=3.5%..3.5%:1%".to_string(),
         year: Some(2035),
+        countries: Vec::new(),
         format: Format::Json,
     };
     assert_eq!(run_sweep(&args, &mut out), ExitCode::SUCCESS);

@@ -37,8 +37,15 @@ use crate::workspace::{self, Workspace};
     after_help = "Exit codes: 0 success (warnings allowed), 1 errors in rules or data, or a failing test, 2 wrong command-line usage."
 )]
 pub struct Cli {
-    /// How diagnostics are printed.
-    #[arg(long, value_enum, default_value_t = ErrorFormat::Human, global = true)]
+    /// Diagnostics as human (the default), plain sentences or json.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = ErrorFormat::Human,
+        global = true,
+        hide_possible_values = true,
+        hide_default_value = true
+    )]
     pub error_format: ErrorFormat,
     /// Write the output to this file: the page of `report` (default: named
     /// after the rule file), the workbook of `--format xlsx`, or any other
@@ -118,6 +125,7 @@ pub enum Command {
         /// Only this requirement.
         #[arg(long)]
         requirement: Option<String>,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
     },
@@ -127,7 +135,9 @@ pub enum Command {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExplainFormat {
+    /// The derivation as a tree, for reading in a terminal
     Text,
+    /// The same tree as JSON, with each number as an exact decimal in `values`
     Json,
 }
 

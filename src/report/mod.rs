@@ -322,7 +322,6 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
             );
             // When the start year is a parameter, say how to see where the
             // allies stand today.
-            let start = rule.rsplit(" from ").next().unwrap_or("").trim();
             let latest = outcome
                 .totals
                 .iter()
@@ -373,13 +372,9 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                     " Where the allies stand now cannot be shown: {why}."
                 ));
             } else if let Some(latest) = latest.filter(|y| folded.contains(y)) {
-                if rule.contains(" from ")
-                    && start.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-                    && !start.is_empty()
-                {
-                    sentence.push_str(&format!(
-                        " To see where the allies stand against it in {latest}, run with `--set {start}={latest}`."
-                    ));
+                if let Some(hint) = set_start_hint(&rule, latest) {
+                    sentence.push(' ');
+                    sentence.push_str(&hint);
                 }
             }
             if !sentence.is_empty() {
@@ -511,6 +506,18 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
         "The total row is the combined amount of the members shown over their combined GDP; (n/m) means only n of the m members shown had data (members without data are left out of both sums).".to_string(),
     ));
     out
+}
+
+/// "To see where the allies stand against it in 2024, run with `--set
+/// deadline=2024`.", for a rule whose start year is a parameter.
+pub(crate) fn set_start_hint(rule: &str, year: i32) -> Option<String> {
+    let start = rule.rsplit(" from ").next().unwrap_or("").trim();
+    let named = !start.is_empty() && start.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    (rule.contains(" from ") && named).then(|| {
+        format!(
+            "To see where the allies stand against it in {year}, run with `--set {start}={year}`."
+        )
+    })
 }
 
 /// The cell of a requirement not yet due, with the margin it would have.

@@ -86,7 +86,9 @@ impl Distance<'_> {
             out.push_str(&h.title(&format!("{} — distance to the pledge", program.name), 0));
             out.push_str(&h.paragraph(&format!(
                 "Data: {} ({}); amounts in {}.",
-                data.manifest.name, data.manifest.edition, data.manifest.money_unit
+                data.manifest.name,
+                data.manifest.edition.trim_end_matches('.'),
+                data.manifest.money_unit
             )));
             out.push_str(&h.paragraph(&format!(
                 "For every ally, year and requirement not met: the additional spending meeting it needs (\"needed\", in {}) and the shortfall in percentage points of GDP (or of the amount a share is asked of), the largest first. Figures are exact; ≈ marks a rounded one.",
