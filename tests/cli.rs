@@ -568,3 +568,47 @@ fn explain_json_gives_exact_numbers_with_their_unit() {
     );
     assert!(run.stdout.contains("\"amount\": \"5365.939584\""));
 }
+
+#[test]
+fn an_alliance_requirement_has_one_row_and_years_after_until_fold() {
+    let rules = "pledge \"Alliance\" {\n  param floor = 2%\n  category core \"Core\" {\n    include nato_category in [equipment, personnel, infrastructure, other]\n  }\n  require alliance_share: alliance(core) / alliance(gdp) >= floor from 2020 until 2022\n  require most_allies: count(two) >= 10 from 2020\n  require two: core >= floor of gdp from 2014\n}\n";
+    let path = std::env::temp_dir().join(format!("pledge-alliance-{}.pledge", std::process::id()));
+    std::fs::write(&path, rules).unwrap();
+    let file = path.display().to_string();
+    let run = pledge(&[
+        "eval",
+        &file,
+        "--data",
+        "nato",
+        "--years",
+        "2020..2024",
+        "--country",
+        "POL,ESP,DEU",
+    ]);
+    std::fs::remove_file(&path).ok();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // One alliance row, the margin of a count, years after `until` folded.
+    assert!(
+        run.stdout
+            .contains("alliance  met +0.69  met +0.63  met +0.51\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run
+        .stdout
+        .contains("Not applicable to any ally in 2023-2024 (it applies until 2022)."));
+    assert!(run
+        .stdout
+        .contains("2020: the alliance meets alliance_share"));
+    assert!(run.stdout.contains("short -1"), "{}", run.stdout);
+    assert!(!run.stdout.contains("DEU Germany  met +0.69"));
+}
+
+#[test]
+fn a_year_outside_the_data_says_which_years_it_covers() {
+    let run = pledge(&["eval", "rules/wales-2014.pledge", "--year", "2030"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains(
+        "The data covers 2014-2025; 2030 is outside it, so every figure for it is missing."
+    ));
+}

@@ -5,6 +5,7 @@
 
 pub mod compare;
 pub mod fit;
+mod fold;
 mod formats;
 pub mod numbers;
 pub mod snapshot;
@@ -220,6 +221,9 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
         data.manifest.edition.trim_end_matches('.'),
         data.manifest.money_unit
     )));
+    if let Some(sentence) = fold::outside_data(data, &outcome.years) {
+        out.push_str(&paragraph(sentence));
+    }
     let other_basis = outcome
         .results
         .iter()
@@ -283,11 +287,14 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                         .all(|r| matches!(r.status, Status::NotYetDue | Status::NotApplicable))
             })
             .collect();
+        // Years after the requirement stops applying fold the same way.
+        let ended = fold::ended_years(&rule, &results, &outcome.years);
+        let alliance = fold::alliance_wide(&rule, &results, outcome.countries.len());
         let shown: Vec<i32> = outcome
             .years
             .iter()
             .copied()
-            .filter(|y| !folded.contains(y))
+            .filter(|y| !folded.contains(y) && !ended.contains(y))
             .collect();
         if !folded.is_empty() {
             let reason = results
@@ -339,7 +346,7 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                         .any(|r| r.year == y && r.would_be_met.is_some())
                 })
                 .collect();
-            let now: Vec<i32> = now
+            let mut now: Vec<i32> = now
                 .iter()
                 .copied()
                 .skip(now.len().saturating_sub(2))
@@ -347,18 +354,39 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
             if !now.is_empty() {
                 out.push_str(&paragraph(sentence.clone()));
                 sentence = format!(
-                    "Where the allies stand now, as if it were due in {} (margins, not verdicts):",
+                    "Where {} now, as if it were due in {} (margins, not verdicts):",
+                    if alliance {
+                        "the alliance stands"
+                    } else {
+                        "the allies stand"
+                    },
                     year_list(&now)
                 );
-                out.push_str(&paragraph(sentence));
-                out.push_str(&as_if_grid(
-                    data,
-                    &outcome.countries,
-                    &results,
-                    &now,
-                    style,
-                    markdown,
-                ));
+                if alliance {
+                    for result in now
+                        .iter()
+                        .filter_map(|&y| fold::alliance_result(&results, y))
+                    {
+                        out.push_str(&format!(
+                            "{}{}, as if due: the alliance {}\n",
+                            if markdown { "- " } else { "" },
+                            result.year,
+                            as_if_cell(result)
+                        ));
+                    }
+                    out.push('\n');
+                    now.clear();
+                } else {
+                    out.push_str(&paragraph(sentence));
+                    out.push_str(&as_if_grid(
+                        data,
+                        &outcome.countries,
+                        &results,
+                        &now,
+                        style,
+                        markdown,
+                    ));
+                }
                 for &year in &now {
                     out.push_str(&format!(
                         "{}{}\n",
@@ -381,11 +409,32 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                 out.push_str(&paragraph(sentence));
             }
         }
-        let mut header = vec!["ally".to_string()];
+        if let (false, Some(last)) = (ended.is_empty(), shown.last()) {
+            out.push_str(&paragraph(format!(
+                "Not applicable to any ally in {} (it applies until {last}).",
+                year_list(&ended)
+            )));
+        }
+        let mut header = vec![if alliance { "" } else { "ally" }.to_string()];
         header.extend(shown.iter().map(|y| y.to_string()));
         let mut rows = Vec::new();
         let mut notes = Vec::new();
-        for country in &outcome.countries {
+        if alliance {
+            let mut row = vec!["alliance".to_string()];
+            for &year in &shown {
+                row.push(
+                    fold::alliance_result(&results, year).map_or(String::new(), |r| {
+                        if markdown {
+                            cell(r)
+                        } else {
+                            style.paint(&cell(r), r.status)
+                        }
+                    }),
+                );
+            }
+            rows.push(row);
+        }
+        for country in outcome.countries.iter().filter(|_| !alliance) {
             let mut row = vec![country.clone()];
             let mut specific = false;
             for &year in &shown {
@@ -438,16 +487,14 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
         if !markdown && !shown.is_empty() {
             out.push('\n');
         }
-        for summary in outcome
-            .summaries
-            .iter()
-            .filter(|s| &s.requirement == requirement && !folded.contains(&s.year))
-        {
-            out.push_str(&format!(
-                "{}{}\n",
-                if markdown { "- " } else { "" },
-                summary_line(summary)
-            ));
+        for summary in outcome.summaries.iter().filter(|s| {
+            &s.requirement == requirement && !folded.contains(&s.year) && !ended.contains(&s.year)
+        }) {
+            let line = match fold::alliance_result(&results, summary.year) {
+                Some(result) if alliance => fold::alliance_line(result, requirement),
+                _ => summary_line(summary),
+            };
+            out.push_str(&format!("{}{line}\n", if markdown { "- " } else { "" },));
         }
         out.push('\n');
     }
@@ -528,8 +575,11 @@ fn as_if_cell(result: &RequirementResult) -> String {
         (Some(true), Some(pp)) => format!("(met {})", numbers::points(pp)),
         (Some(false), Some(pp)) if numbers::points(pp) == "+0.00" => "(short <0.01)".into(),
         (Some(false), Some(pp)) => format!("(short {})", numbers::points(pp)),
-        (Some(true), None) => "(met)".into(),
-        (Some(false), None) => "(short)".into(),
+        (Some(true), None) => {
+            numbers::count_margin(result).map_or_else(|| "(met)".into(), |m| format!("(met {m})"))
+        }
+        (Some(false), None) => numbers::count_margin(result)
+            .map_or_else(|| "(short)".into(), |m| format!("(short {m})")),
         (None, _) if result.status == Status::NotApplicable => "n/a".into(),
         (None, _) => "no data".into(),
     }

@@ -106,17 +106,36 @@ pub fn cell(result: &RequirementResult) -> String {
             Some(pp) if pp.is_zero() => "met exactly".to_string(),
             Some(pp) if points(pp) == "+0.00" => "met <0.01".to_string(),
             Some(pp) => format!("met {}", points(pp)),
-            None => "met".to_string(),
+            None => match count_margin(result) {
+                Some(m) => format!("met {m}"),
+                None => "met".to_string(),
+            },
         },
         Status::NotMet => match result.margin_pp {
             Some(pp) if points(pp) == "+0.00" => "short <0.01".to_string(),
             Some(pp) => format!("short {}", points(pp)),
-            None => "short".to_string(),
+            None => match count_margin(result) {
+                Some(m) => format!("short {m}"),
+                None => "short".to_string(),
+            },
         },
         Status::NotYetDue => "not due".to_string(),
         Status::NotApplicable => "n/a".to_string(),
         Status::NoData => "no data".to_string(),
     }
+}
+
+/// The margin of a requirement on a plain number, such as a count of
+/// members (`count(core_floor) >= 20`): `+2`, `-7`, `exactly`.
+pub fn count_margin(result: &RequirementResult) -> Option<String> {
+    let margin = result.margin.filter(|_| result.unit == "number")?;
+    Some(if margin.is_zero() {
+        "exactly".to_string()
+    } else if margin.is_sign_negative() {
+        margin.normalize().to_string()
+    } else {
+        format!("+{}", margin.normalize())
+    })
 }
 
 #[cfg(test)]
