@@ -408,7 +408,7 @@ fn sweep_distance_and_test_from_the_command_line() {
     );
     assert!(run
         .stdout
-        .contains("XWA meets core_floor in 2035 if core_floor is at most 3.00% (now 3.5%)"));
+        .contains("XWA meets core_floor in 2035 if core_floor is at most 3.00% (now 3.50%)"));
     let run = snapshot(
         "test_passing_rule_file",
         &["test", "tests/data/pledge_test/hague-sample.pledge"],
