@@ -302,7 +302,12 @@ impl Explainer<'_> {
                 } else {
                     String::new()
                 };
-                headline.push_str(&format!("{as_if}, {} points{of_base}", numbers::points(pp)));
+                let shown = match numbers::points(pp).as_str() {
+                    _ if pp.is_zero() => "exactly".to_string(),
+                    "+0.00" => format!("by less than 0.01 points{of_base}"),
+                    points => format!("{points} points{of_base}"),
+                };
+                headline.push_str(&format!("{as_if}, {shown}"));
             }
         }
         let unit = self.unit_of_value(outcome.unit, view.in_shares(country, year));
