@@ -80,9 +80,9 @@ pub(crate) fn outside_data(data: &Dataset, years: &[i32]) -> Option<String> {
         return None;
     }
     let (list, verb) = if outside.len() == 1 {
-        (super::year_list(&outside), "is")
+        (super::numbers::year_ranges(&outside), "is")
     } else {
-        (super::year_list(&outside), "are")
+        (super::numbers::year_ranges(&outside), "are")
     };
     Some(format!(
         "The data covers {first}-{last}; {list} {verb} outside it, so every figure for {} is missing.",

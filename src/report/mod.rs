@@ -325,7 +325,7 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                 .map(|(why, _)| why.to_string());
             let mut sentence = format!(
                 "Not yet due for any ally in {}{reason}.",
-                year_list(&folded)
+                numbers::year_ranges(&folded)
             );
             // When the start year is a parameter, say how to see where the
             // allies stand today.
@@ -360,7 +360,7 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                     } else {
                         "the allies stand"
                     },
-                    year_list(&now)
+                    numbers::year_ranges(&now)
                 );
                 if alliance {
                     for result in now
@@ -412,7 +412,7 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
         if let (false, Some(last)) = (ended.is_empty(), shown.last()) {
             out.push_str(&paragraph(format!(
                 "Not applicable to any ally in {} (it applies until {last}).",
-                year_list(&ended)
+                numbers::year_ranges(&ended)
             )));
         }
         let mut header = vec![if alliance { "" } else { "ally" }.to_string()];
@@ -660,29 +660,6 @@ pub fn as_if_line(results: &[&RequirementResult], year: i32, requirement: &str) 
     }
     line.push(')');
     line
-}
-
-/// Years as ranges: `2014-2023`, `2014-2020, 2022`.
-fn year_list(years: &[i32]) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut start: Option<i32> = None;
-    let mut previous = None;
-    for &year in years.iter().chain(std::iter::once(&i32::MIN)) {
-        match (start, previous) {
-            (Some(_), Some(p)) if year == p + 1 => {}
-            (Some(s), Some(p)) => {
-                parts.push(if s == p {
-                    s.to_string()
-                } else {
-                    format!("{s}-{p}")
-                });
-                start = Some(year);
-            }
-            _ => start = Some(year),
-        }
-        previous = Some(year);
-    }
-    parts.join(", ")
 }
 
 /// "2024: 23 of 31 allies meet two_percent (8 not met, 1 no data)".
