@@ -179,9 +179,16 @@ pub fn main() -> ExitCode {
     let width = text_width(cli.wide, cli.output.is_some());
     crate::report::fit::set_width(width);
     let fits = laid_out_for_width(&cli.command);
+    // `test` reports on stderr, one line per check; diagnostics in JSON stay
+    // one object a line.
+    let report_fits =
+        matches!(cli.command, Command::Test(_)) && cli.error_format != ErrorFormat::Json;
     let code = output::run_to(cli.command, cli.output.as_deref(), &mut out);
     if fits {
         out.stdout = crate::report::fit::wrap_text(&out.stdout, width);
+    }
+    if report_fits {
+        out.stderr = crate::report::fit::wrap_text(&out.stderr, width);
     }
     print!("{}", out.stdout);
     eprint!("{}", out.stderr);

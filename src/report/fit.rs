@@ -95,6 +95,14 @@ fn continuation(line: &str) -> String {
         let under = tree.replace("├─", "│ ").replace("└─", "  ");
         return format!("{under}  ");
     }
+    // A short label padded into a column (`ok   check ...`): under the text.
+    if let Some(word) = line.split(' ').next().filter(|w| !w.is_empty()) {
+        let rest = line.get(word.len()..).unwrap_or("");
+        let pad = rest.len() - rest.trim_start_matches(' ').len();
+        if pad >= 2 && word.len() + pad <= 8 {
+            return " ".repeat(word.chars().count() + pad);
+        }
+    }
     let lead = tree.chars().count();
     format!("{}  ", " ".repeat(lead))
 }
@@ -151,6 +159,12 @@ mod tests {
             "{wrapped}"
         );
         assert_eq!(wrap_text(text, None), text);
+        let report = "ok   example \"a long name of an example\" (rules/alternatives/a-long-file-name.pledge)\n";
+        let wrapped = wrap_text(report, Some(50));
+        assert!(
+            wrapped.lines().skip(1).all(|l| l.starts_with("     (")),
+            "{wrapped}"
+        );
     }
 
     #[test]
