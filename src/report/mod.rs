@@ -1,6 +1,6 @@
 //! Rendering outcomes for people and programs: the text table a negotiator
 //! reads, Markdown for documents, CSV and JSON for analysts. Output order is
-//! always deterministic: requirements in file order, countries by code,
+//! always deterministic: requirements in file order, countries by code (or as asked),
 //! years ascending.
 
 pub mod compare;
