@@ -37,14 +37,25 @@ use crate::workspace::{self, Workspace};
     after_help = "Exit codes: 0 success (warnings allowed), 1 errors in rules or data, or a failing test, 2 wrong command-line usage."
 )]
 pub struct Cli {
-    /// How diagnostics are printed.
-    #[arg(long, value_enum, default_value_t = ErrorFormat::Human, global = true)]
+    /// Diagnostics as human (the default), plain sentences or json.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = ErrorFormat::Human,
+        global = true,
+        hide_possible_values = true,
+        hide_default_value = true
+    )]
     pub error_format: ErrorFormat,
     /// Write the output to this file: the page of `report` (default: named
     /// after the rule file), the workbook of `--format xlsx`, or any other
     /// format of eval, compare, sweep, distance and explain.
     #[arg(short = 'o', long = "output", value_name = "FILE", global = true)]
     pub output: Option<PathBuf>,
+    /// Print tables and lines at full length, however wide. By default they
+    /// fit the terminal (100 columns when the output is not a terminal).
+    #[arg(long, global = true)]
+    pub wide: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -105,7 +116,7 @@ pub enum Command {
         file: PathBuf,
         #[command(flatten)]
         data: DataArgs,
-        /// The country (ISO 3166 alpha-3 code, such as POL).
+        /// The country: its ISO 3166 alpha-3 code or its name, such as POL or Poland.
         #[arg(long)]
         country: String,
         /// The year.
@@ -114,6 +125,7 @@ pub enum Command {
         /// Only this requirement.
         #[arg(long)]
         requirement: Option<String>,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
     },
@@ -123,7 +135,9 @@ pub enum Command {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExplainFormat {
+    /// The derivation as a tree, for reading in a terminal
     Text,
+    /// The same tree as JSON, with each number as an exact decimal in `values`
     Json,
 }
 
@@ -140,7 +154,8 @@ pub struct DataArgs {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Selection {
-    /// Only these countries (repeat the option or separate with commas).
+    /// Only these countries, in this order: codes or names, such as `POL,Spain`
+    /// (repeat the option or separate with commas).
     #[arg(long = "country", value_delimiter = ',')]
     pub countries: Vec<String>,
     /// Only this year.
@@ -161,7 +176,20 @@ pub fn main() -> ExitCode {
         stdout: String::new(),
         stderr: String::new(),
     };
+    let width = text_width(cli.wide, cli.output.is_some());
+    crate::report::fit::set_width(width);
+    let fits = laid_out_for_width(&cli.command);
+    // `test` reports on stderr, one line per check; diagnostics in JSON stay
+    // one object a line.
+    let report_fits =
+        matches!(cli.command, Command::Test(_)) && cli.error_format != ErrorFormat::Json;
     let code = output::run_to(cli.command, cli.output.as_deref(), &mut out);
+    if fits {
+        out.stdout = crate::report::fit::wrap_text(&out.stdout, width);
+    }
+    if report_fits {
+        out.stderr = crate::report::fit::wrap_text(&out.stderr, width);
+    }
     print!("{}", out.stdout);
     eprint!("{}", out.stderr);
     if std::env::var_os("PLEDGE_REPORT_PEAK_MEMORY").is_some() {
@@ -173,6 +201,45 @@ pub fn main() -> ExitCode {
         }
     }
     code
+}
+
+/// The width tables and lines are laid out for: the terminal's, or 100
+/// columns when the output is not a terminal; none with `--wide`.
+fn text_width(wide: bool, to_file: bool) -> Option<usize> {
+    use std::io::IsTerminal;
+    if wide {
+        return None;
+    }
+    let stdout = std::io::stdout();
+    let terminal = if !to_file && stdout.is_terminal() {
+        terminal_width(&stdout)
+    } else {
+        None
+    };
+    Some(terminal.unwrap_or(crate::report::fit::DEFAULT_WIDTH))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn terminal_width(stdout: &std::io::Stdout) -> Option<usize> {
+    terminal_size::terminal_size_of(stdout).map(|(w, _)| usize::from(w.0))
+}
+
+#[cfg(target_arch = "wasm32")]
+fn terminal_width(_: &std::io::Stdout) -> Option<usize> {
+    None
+}
+
+/// Whether a command prints text for people, whose long lines are wrapped
+/// to the width (tables are split where they are drawn).
+fn laid_out_for_width(command: &Command) -> bool {
+    match command {
+        Command::Eval { format, .. } => *format == Format::Table,
+        Command::Sweep(a) => a.format == Format::Table,
+        Command::Distance(a) => a.format == Format::Table,
+        Command::Explain { format, .. } => *format == ExplainFormat::Text,
+        Command::Test(_) => true,
+        _ => false,
+    }
 }
 
 /// What a command printed; kept apart so that tests can run commands in-process.
