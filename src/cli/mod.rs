@@ -238,6 +238,7 @@ fn laid_out_for_width(command: &Command) -> bool {
         Command::Distance(a) => a.format == Format::Table,
         Command::Explain { format, .. } => *format == ExplainFormat::Text,
         Command::Test(_) => true,
+        Command::Compare(a) => a.format == Format::Table,
         _ => false,
     }
 }
