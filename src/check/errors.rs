@@ -142,6 +142,16 @@ pub enum CheckError {
         #[label("first defined here")]
         first: Option<Span>,
     },
+    #[error("{message}")]
+    #[diagnostic(code(pledge::check::example_twice), help("{help}"))]
+    ExampleTwice {
+        message: &'static str,
+        help: &'static str,
+        #[label("this one")]
+        again: Span,
+        #[label("the first")]
+        first: Span,
+    },
     #[error("{what} `{name}` is already defined in the base pledge")]
     #[diagnostic(code(pledge::check::already_in_base), help("{help}"))]
     AlreadyInBase {
@@ -221,7 +231,7 @@ pub enum CheckError {
         span: Span,
     },
     #[error(
-        "categories `{first}` and `{second}` can both count the same item, for example {example}"
+        "categories `{first}` and `{second}` can both count the same item, for example {example}{others}"
     )]
     #[diagnostic(
         code(pledge::check::overlap),
@@ -232,6 +242,8 @@ pub enum CheckError {
         first: String,
         second: String,
         example: String,
+        /// The other categories `second` overlaps, in words ("" for none).
+        others: String,
         #[label("this clause of `{second}`")]
         span: Span,
         #[label("matches the same items as this clause of `{first}`")]

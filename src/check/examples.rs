@@ -9,6 +9,40 @@ use crate::program::*;
 
 use super::{conditions::*, lower::*, types::*};
 
+/// An error for a second `country` line, and for a `year` line that
+/// directly follows another (which then has no effect).
+pub(crate) fn lines_twice(checker: &mut Checker<'_>, example: &ast::ExampleDecl) {
+    let mut country_at: Option<crate::source::Span> = None;
+    // The `year` line just before, while nothing has followed it yet.
+    let mut empty_year: Option<crate::source::Span> = None;
+    for statement in &example.statements {
+        let previous_year = empty_year.take();
+        match statement {
+            ast::ExampleStatement::Country(code) => match country_at {
+                Some(first) => checker.push(CheckError::ExampleTwice {
+                    message: "this example has two `country` lines",
+                    help: "an example describes one country: keep one `country` line, or write a second example",
+                    again: code.span,
+                    first,
+                }),
+                None => country_at = Some(code.span),
+            },
+            ast::ExampleStatement::Year { span, .. } => {
+                if let Some(first) = previous_year {
+                    checker.push(CheckError::ExampleTwice {
+                        message: "this example has two `year` lines in a row",
+                        help: "a `year` line sets the year of the lines that follow it: keep one, or put the indicators, items and expectations of the first year between them",
+                        again: *span,
+                        first,
+                    });
+                }
+                empty_year = Some(*span);
+            }
+            _ => {}
+        }
+    }
+}
+
 pub(crate) fn lower_example(
     checker: &mut Checker<'_>,
     env: &mut Env,

@@ -240,7 +240,10 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
     let examples = draft
         .examples
         .iter()
-        .map(|example| lower_example(checker, &mut env, &params, example))
+        .map(|example| {
+            lines_twice(checker, example);
+            lower_example(checker, &mut env, &params, example)
+        })
         .collect();
 
     // Unused parameters and categories (breakdowns with `within` are reported

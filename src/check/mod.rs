@@ -154,7 +154,7 @@ fn error_file(error: &CheckError) -> crate::source::FileId {
         | DuplicatePledge { span, .. }
         | NameClash { span, .. }
         | ExtendsTooDeep { span, .. } => span,
-        Duplicate { again, .. } => again,
+        Duplicate { again, .. } | ExampleTwice { again, .. } => again,
     };
     span.file
 }

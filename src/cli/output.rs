@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use super::{data_choice, load_data, read, run, Command, Output};
 use crate::report::Format;
-use crate::workspace;
 
 /// Runs a command and writes its output to `output` when given: the report
 /// page, an Excel workbook (`--format xlsx`), or the printed output.
@@ -99,7 +98,7 @@ pub fn run_to(command: Command, output: Option<&Path>, out: &mut Output) -> Exit
 
 /// The country names of the dataset a command runs on (for the workbook).
 fn country_names(file: Option<&PathBuf>, data: Option<&str>) -> crate::report::xlsx::Names {
-    let workspace = file.and_then(|f| workspace::load(f, &read).ok());
+    let workspace = file.and_then(|f| super::load_rules(f).ok());
     let choice = data_choice(data, workspace.as_ref());
     load_data(Some(&choice), None)
         .map(|d| {

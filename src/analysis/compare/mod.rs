@@ -395,4 +395,10 @@ pub enum CompareError {
     #[error("`--why` needs every draft on the same data")]
     #[diagnostic(code(pledge::compare::why_across_data), help("{help}"))]
     WhyAcrossData { help: String },
+    #[error("the rule file `{file}` holds no pledge, so there is nothing to compare")]
+    #[diagnostic(
+        code(pledge::compare::no_pledge),
+        help("each file given to `compare` needs a `pledge \"...\" {{ ... }}` block; check that this is the draft you meant")
+    )]
+    NoPledge { file: String },
 }
