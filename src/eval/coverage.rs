@@ -104,6 +104,15 @@ fn field_gap(
     if found {
         return None;
     }
+    // A member the source reports no expenditure for says why.
+    let code = data.country_code(country);
+    if let Some(reason) = data
+        .manifest
+        .country(code)
+        .and_then(|c| c.no_expenditure.clone())
+    {
+        return Some(reason);
+    }
     let shown: Vec<String> = values.iter().map(ToString::to_string).collect();
     Some(format!(
         "{} publishes no `{field}` {} figures for {} in {year}",
