@@ -20,7 +20,9 @@ pub enum LoadError {
     #[error("cannot read the rule file `{path}`: {reason}")]
     #[diagnostic(
         code(pledge::load::unreadable),
-        help("check the path; rule files end in `.pledge`")
+        help(
+            "check the path: a rule file is a `.pledge` text file (a regular file, at most 16 MiB)"
+        )
     )]
     Unreadable { path: String, reason: String },
     #[error("the base file `{path}` cannot be read: {reason}")]
