@@ -194,12 +194,22 @@ pub enum OutputError {
     #[error("the output cannot be written to {stream}: {reason}")]
     #[diagnostic(
         code(pledge::output::write_failed),
-        help("free some space on the disk, or write the output to another file with `-o FILE`")
+        help("check that the disk has free space and that the folder exists and can be written, or write the output to another file with `-o FILE`")
     )]
-    WriteFailed {
-        stream: &'static str,
-        reason: String,
-    },
+    WriteFailed { stream: String, reason: String },
+}
+
+/// Says that the file `path` (of `-o FILE`) cannot be written; exit code 1.
+pub(crate) fn write_failed(
+    out: &mut Output,
+    path: &Path,
+    error: &dyn std::fmt::Display,
+) -> ExitCode {
+    out.problems(&[Problem::bare(OutputError::WriteFailed {
+        stream: format!("`{}`", path.display()),
+        reason: error.to_string(),
+    })]);
+    ExitCode::from(1)
 }
 
 /// Prints what a command wrote. A reader that goes away early (a closed
@@ -220,7 +230,7 @@ fn write_out(out: &mut Output, code: ExitCode) -> ExitCode {
         Err(e) if e.kind() == ErrorKind::BrokenPipe => {}
         Err(e) => {
             out.problems(&[Problem::bare(OutputError::WriteFailed {
-                stream: "the standard output",
+                stream: "the standard output".to_string(),
                 reason: e.to_string(),
             })]);
             code = ExitCode::from(1);

@@ -75,20 +75,14 @@ pub fn run_to(command: Command, output: Option<&Path>, out: &mut Output) -> Exit
                     .push_str(&format!("workbook written to {}\n", path.display()));
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                out.stderr
-                    .push_str(&format!("cannot write {}: {e}\n", path.display()));
-                ExitCode::from(1)
-            }
+            Err(e) => super::write_failed(out, path, &e),
         };
     }
     let code = run(command, out);
     if let Some(path) = output {
         let text = std::mem::take(&mut out.stdout);
         if let Err(e) = std::fs::write(path, text) {
-            out.stderr
-                .push_str(&format!("cannot write {}: {e}\n", path.display()));
-            return ExitCode::from(1);
+            return super::write_failed(out, path, &e);
         }
         out.stderr
             .push_str(&format!("written to {}\n", path.display()));
