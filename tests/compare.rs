@@ -149,7 +149,7 @@ fn a_draft_against_itself_under_another_parameter_value() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout
-            .contains("core_floor      XWA  2035  short -0.50  met +0.00"),
+            .contains("core_floor      XWA  2035  short -0.50  met exactly"),
         "{}",
         run.stdout
     );

@@ -1115,6 +1115,7 @@ fn explain_lists_items_by_id() {
         "XNA",
         "--year",
         "2024",
+        "--wide",
     ]);
     run.assert_sound();
     assert_eq!(run.code, Some(0), "{}", run.stderr);

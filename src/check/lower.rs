@@ -241,7 +241,7 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
         .examples
         .iter()
         .map(|example| {
-            lines_twice(checker, example);
+            repeated_lines(checker, example);
             lower_example(checker, &mut env, &params, example)
         })
         .collect();
@@ -256,6 +256,7 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
             });
         }
     }
+    super::resolve::unused_groups(checker, &draft);
     for (index, category) in categories.iter().enumerate() {
         if category.within.is_none() && !env.used_categories.contains(&index) {
             checker.push(CheckError::UnusedCategory {
@@ -289,6 +290,7 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
         scoped_countries,
     };
     overlap::check(checker, &program);
+    super::weights::check(checker, &program);
     super::published::check(checker, &program);
     Some(program)
 }

@@ -37,8 +37,15 @@ use crate::workspace::{self, Workspace};
     after_help = "Exit codes: 0 success (warnings allowed), 1 errors in rules or data, or a failing test, 2 wrong command-line usage."
 )]
 pub struct Cli {
-    /// How diagnostics are printed.
-    #[arg(long, value_enum, default_value_t = ErrorFormat::Human, global = true)]
+    /// Diagnostics as human (the default), plain sentences or json.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = ErrorFormat::Human,
+        global = true,
+        hide_possible_values = true,
+        hide_default_value = true
+    )]
     pub error_format: ErrorFormat,
     /// Write the output to this file: the page of `report` (default: named
     /// after the rule file), the workbook of `--format xlsx`, or any other
@@ -51,6 +58,10 @@ pub struct Cli {
     /// in the current folder.
     #[arg(long = "allow-path", value_name = "DIR", global = true)]
     pub allow_paths: Vec<PathBuf>,
+    /// Print tables and lines at full length, however wide. By default they
+    /// fit the terminal (100 columns when the output is not a terminal).
+    #[arg(long, global = true)]
+    pub wide: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -111,7 +122,7 @@ pub enum Command {
         file: PathBuf,
         #[command(flatten)]
         data: DataArgs,
-        /// The country (ISO 3166 alpha-3 code, such as POL).
+        /// The country: its ISO 3166 alpha-3 code or its name, such as POL or Poland.
         #[arg(long)]
         country: String,
         /// The year.
@@ -120,6 +131,7 @@ pub enum Command {
         /// Only this requirement.
         #[arg(long)]
         requirement: Option<String>,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
     },
@@ -129,7 +141,9 @@ pub enum Command {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExplainFormat {
+    /// The derivation as a tree, for reading in a terminal
     Text,
+    /// The same tree as JSON, with each number as an exact decimal in `values`
     Json,
 }
 
@@ -146,7 +160,8 @@ pub struct DataArgs {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Selection {
-    /// Only these countries (repeat the option or separate with commas).
+    /// Only these countries, in this order: codes or names, such as `POL,Spain`
+    /// (repeat the option or separate with commas).
     #[arg(long = "country", value_delimiter = ',')]
     pub countries: Vec<String>,
     /// Only this year.
@@ -173,7 +188,20 @@ pub fn main() -> ExitCode {
         stdout: String::new(),
         stderr: String::new(),
     };
+    let width = text_width(cli.wide, cli.output.is_some());
+    crate::report::fit::set_width(width);
+    let fits = laid_out_for_width(&cli.command);
+    // `test` reports on stderr, one line per check; diagnostics in JSON stay
+    // one object a line.
+    let report_fits =
+        matches!(cli.command, Command::Test(_)) && cli.error_format != ErrorFormat::Json;
     let code = output::run_to(cli.command, cli.output.as_deref(), &mut out);
+    if fits {
+        out.stdout = crate::report::fit::wrap_text(&out.stdout, width);
+    }
+    if report_fits {
+        out.stderr = crate::report::fit::wrap_text(&out.stderr, width);
+    }
     let code = write_out(&mut out, code);
     if std::env::var_os("PLEDGE_REPORT_PEAK_MEMORY").is_some() {
         // Used by the benchmark: the process's peak resident memory.
@@ -243,6 +271,45 @@ fn write_out(out: &mut Output, code: ExitCode) -> ExitCode {
     {
         Err(e) if e.kind() != ErrorKind::BrokenPipe => ExitCode::from(1),
         _ => code,
+    }
+}
+
+/// The width tables and lines are laid out for: the terminal's, or 100
+/// columns when the output is not a terminal; none with `--wide`.
+fn text_width(wide: bool, to_file: bool) -> Option<usize> {
+    use std::io::IsTerminal;
+    if wide {
+        return None;
+    }
+    let stdout = std::io::stdout();
+    let terminal = if !to_file && stdout.is_terminal() {
+        terminal_width(&stdout)
+    } else {
+        None
+    };
+    Some(terminal.unwrap_or(crate::report::fit::DEFAULT_WIDTH))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn terminal_width(stdout: &std::io::Stdout) -> Option<usize> {
+    terminal_size::terminal_size_of(stdout).map(|(w, _)| usize::from(w.0))
+}
+
+#[cfg(target_arch = "wasm32")]
+fn terminal_width(_: &std::io::Stdout) -> Option<usize> {
+    None
+}
+
+/// Whether a command prints text for people, whose long lines are wrapped
+/// to the width (tables are split where they are drawn).
+fn laid_out_for_width(command: &Command) -> bool {
+    match command {
+        Command::Eval { format, .. } => *format == Format::Table,
+        Command::Sweep(a) => a.format == Format::Table,
+        Command::Distance(a) => a.format == Format::Table,
+        Command::Explain { format, .. } => *format == ExplainFormat::Text,
+        Command::Test(_) => true,
+        _ => false,
     }
 }
 
@@ -577,10 +644,14 @@ pub(crate) fn read_and_parse(file: &Path, out: &mut Output) -> Option<(String, c
     };
     let mut sources = crate::source::Sources::new();
     let id = sources.add(file.display().to_string(), text.clone());
-    match crate::parse::parse(&text, id) {
+    match crate::parse::parse_all(&text, id) {
         Ok(parsed) => Some((text, parsed)),
-        Err(error) => {
-            out.problems(&[Problem::new(error, &sources, id)]);
+        Err(errors) => {
+            let problems: Vec<Problem> = errors
+                .into_iter()
+                .map(|error| Problem::new(error, &sources, id))
+                .collect();
+            out.problems(&problems);
             None
         }
     }

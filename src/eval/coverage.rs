@@ -81,6 +81,9 @@ fn field_gap(
     if let Some(reason) = &spec.unpublished {
         return Some(reason.clone());
     }
+    if let Some(reason) = unclassified(data, field, spec.values.as_deref(), values) {
+        return Some(reason);
+    }
     if !spec.by_value {
         return None;
     }
@@ -119,6 +122,32 @@ fn field_gap(
         data.manifest.name,
         shown.join(", "),
         data.country_code(country)
+    ))
+}
+
+/// A leaf that names only values the dataset never gives the field (a
+/// draft may name spending no dataset classifies yet): it counts nothing.
+fn unclassified(
+    data: &Dataset,
+    field: &str,
+    allowed: Option<&[String]>,
+    values: &[Literal],
+) -> Option<String> {
+    let allowed = allowed?;
+    let unknown: Vec<String> = values
+        .iter()
+        .filter_map(|value| match value {
+            Literal::Text(text) if !allowed.contains(text) => Some(format!("`{text}`")),
+            _ => None,
+        })
+        .collect();
+    if unknown.is_empty() || unknown.len() < values.len() {
+        return None;
+    }
+    Some(format!(
+        "{} has no `{field}` {}: no spending is classified so yet, and nothing counts as it",
+        data.manifest.name,
+        unknown.join(" or ")
     ))
 }
 

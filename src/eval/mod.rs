@@ -126,7 +126,7 @@ pub fn unknown_country(data: &Dataset, code: &str) -> EvalError {
     let help = suggest(
         &upper,
         codes.iter().copied(),
-        "Countries are ISO 3166 alpha-3 codes",
+        "Countries are ISO 3166 alpha-3 codes or their names, such as `ESP` or `Spain`",
         || {
             format!(
                 "the dataset `{}` has {}",
@@ -150,8 +150,7 @@ fn select_countries(data: &Dataset, wanted: &[String]) -> Result<Vec<u16>, Vec<E
             .collect();
     }
     for code in wanted {
-        let upper = code.trim().to_uppercase();
-        match data.country_index(&upper) {
+        match data.find_country(code) {
             Some(index) => {
                 if !selected.contains(&index) {
                     selected.push(index);
@@ -163,7 +162,10 @@ fn select_countries(data: &Dataset, wanted: &[String]) -> Result<Vec<u16>, Vec<E
     if !problems.is_empty() {
         return Err(problems);
     }
-    selected.sort_by(|a, b| data.country_code(*a).cmp(data.country_code(*b)));
+    // All countries by code; countries asked for in the order asked.
+    if wanted.is_empty() {
+        selected.sort_by(|a, b| data.country_code(*a).cmp(data.country_code(*b)));
+    }
     Ok(selected)
 }
 
