@@ -638,19 +638,15 @@ impl Explainer<'_> {
             }
         };
         let list = |positions: &[usize], weights: bool| -> Vec<Node> {
+            // By id, so that explanations of two editions can be diffed.
+            let id =
+                |position: usize| data.id(state.items.get(position).copied().unwrap_or(0) as usize);
+            let mut positions = positions.to_vec();
+            positions.sort_by(|&a, &b| id(a).cmp(id(b)));
             let mut nodes: Vec<Node> = positions
                 .iter()
                 .take(MAX_ITEMS_SHOWN)
-                .map(|&p| {
-                    item_line(
-                        p,
-                        if weights {
-                            Some(state.weight(category, p))
-                        } else {
-                            None
-                        },
-                    )
-                })
+                .map(|&p| item_line(p, weights.then(|| state.weight(category, p))))
                 .collect();
             if positions.len() > MAX_ITEMS_SHOWN {
                 nodes.push(Node::leaf(format!(

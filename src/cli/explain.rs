@@ -18,6 +18,12 @@ pub fn run(
     format: ExplainFormat,
     out: &mut Output,
 ) -> ExitCode {
+    if !(1..=9999).contains(&year) {
+        out.problems(&[Problem::bare(EvalError::BadYears {
+            text: year.to_string(),
+        })]);
+        return ExitCode::from(1);
+    }
     let Some(prepared) = prepare(file, args, out) else {
         return ExitCode::from(1);
     };

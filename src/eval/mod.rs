@@ -51,7 +51,7 @@ pub enum EvalError {
     #[error("the year range `{text}` is not valid")]
     #[diagnostic(
         code(pledge::eval::bad_years),
-        help("write a range as `2014..2024` (both years included) or a single year with `--year 2024`")
+        help("years run from 1 to 9999: write a range as `2014..2024` (both years included) or a single year with `--year 2024`")
     )]
     BadYears { text: String },
 }
