@@ -612,3 +612,53 @@ fn a_year_outside_the_data_says_which_years_it_covers() {
         "The data covers 2014-2025; 2030 is outside it, so every figure for it is missing."
     ));
 }
+
+#[test]
+fn completions_load_in_bash_and_the_man_page_is_a_manual() {
+    let run = pledge(&["completions", "bash"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("_pledge()"), "{}", run.stdout);
+    let dir = std::env::temp_dir().join(format!("pledge-completions-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("pledge.bash");
+    std::fs::write(&script, &run.stdout).unwrap();
+    let loaded = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("source {} && complete -p pledge", script.display()))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&loaded.stdout).contains("-F _pledge pledge"),
+        "{}",
+        String::from_utf8_lossy(&loaded.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let man = pledge(&["man"]);
+    assert_eq!(man.code, 0);
+    assert!(
+        man.stdout.starts_with(".ie \\n(.g .ds Aq") || man.stdout.contains(".TH pledge 1"),
+        "{}",
+        &man.stdout[..200.min(man.stdout.len())]
+    );
+    for command in ["check", "eval", "compare", "report", "lsp", "completions"] {
+        assert!(man.stdout.contains(command), "the manual lacks `{command}`");
+    }
+}
+
+#[test]
+fn watch_is_for_check_eval_and_report() {
+    let run = pledge(&[
+        "--watch",
+        "sweep",
+        "rules/hague-2025.pledge",
+        "--param",
+        "core_floor=3%..4%:1%",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("`--watch` works with `check`, `eval` and `report`"),
+        "{}",
+        run.stderr
+    );
+}

@@ -16,10 +16,12 @@ pub mod fmt;
 pub mod lsp;
 pub mod output;
 pub mod report;
+pub mod shell;
 
 pub use output::run_to;
 pub mod sweep;
 pub mod test;
+pub mod watch;
 
 pub use crate::analysis::Prepared;
 use crate::data::{self, DataSource, Dataset};
@@ -62,11 +64,15 @@ pub struct Cli {
     /// fit the terminal (100 columns when the output is not a terminal).
     #[arg(long, global = true)]
     pub wide: bool,
+    /// Run `check`, `eval` or `report` again each time a rule file, or a
+    /// file it extends, is saved (stop with Ctrl-C).
+    #[arg(long, global = true)]
+    pub watch: bool,
     #[command(subcommand)]
     pub command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Check rule files and report every problem found.
     Check {
@@ -137,6 +143,14 @@ pub enum Command {
     },
     /// Language server for editors, over stdin and stdout (started by the editor, not by hand).
     Lsp,
+    /// Print the completion script of a shell: `source <(pledge completions bash)`.
+    Completions {
+        /// The shell: bash, zsh, fish, powershell or elvish.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page: `pledge man > pledge.1 && man -l pledge.1`.
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -174,6 +188,7 @@ pub struct Selection {
 
 /// Runs the command line and returns the exit code.
 pub fn main() -> ExitCode {
+    use std::io::Write as _;
     let cli = Cli::parse();
     let _ = ALLOWED_PATHS.set(
         cli.allow_paths
@@ -195,19 +210,50 @@ pub fn main() -> ExitCode {
     // one object a line.
     let report_fits =
         matches!(cli.command, Command::Test(_)) && cli.error_format != ErrorFormat::Json;
-    let code = output::run_to(cli.command, cli.output.as_deref(), &mut out);
-    if fits {
-        out.stdout = crate::report::fit::wrap_text(&out.stdout, width);
-    }
-    if report_fits {
-        out.stderr = crate::report::fit::wrap_text(&out.stderr, width);
-    }
-    let code = write_out(&mut out, code);
+    let watched = if cli.watch {
+        if !matches!(
+            cli.command,
+            Command::Check { .. } | Command::Eval { .. } | Command::Report(_)
+        ) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: `--watch` works with `check`, `eval` and `report`"
+            );
+            return ExitCode::from(2);
+        }
+        watch::watched_files(&cli.command)
+    } else {
+        Vec::new()
+    };
+    let code = loop {
+        let code = output::run_to(cli.command.clone(), cli.output.as_deref(), &mut out);
+        if fits {
+            out.stdout = crate::report::fit::wrap_text(&out.stdout, width);
+        }
+        if report_fits {
+            out.stderr = crate::report::fit::wrap_text(&out.stderr, width);
+        }
+        let code = write_out(&mut out, code);
+        if watched.is_empty() {
+            break code;
+        }
+        out.stdout.clear();
+        out.stderr.clear();
+        let _ = writeln!(
+            std::io::stderr(),
+            "watching {} file(s); runs again when one is saved (Ctrl-C to stop)",
+            watched.len()
+        );
+        watch::wait_for_change(&watched, std::time::Duration::from_millis(300), None);
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n--- a file changed: running again ---\n"
+        );
+    };
     if std::env::var_os("PLEDGE_REPORT_PEAK_MEMORY").is_some() {
         // Used by the benchmark: the process's peak resident memory.
         if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
             if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
-                use std::io::Write as _;
                 let peak = line.trim_start_matches("VmHWM:").trim();
                 let _ = writeln!(std::io::stderr(), "peak memory: {peak}");
             }
@@ -334,6 +380,8 @@ pub fn run(command: Command, out: &mut Output) -> ExitCode {
         Command::Check { files, data } => check::run(&files, data.as_deref(), out),
         Command::Fmt { files, check } => fmt::run(&files, check, out),
         Command::Lsp => lsp::run(out),
+        Command::Completions { shell } => shell::completions(shell, out),
+        Command::Man => shell::man(out),
         Command::Ast { file } => ast::run(&file, out),
         Command::Eval {
             file,
