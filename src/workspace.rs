@@ -169,10 +169,14 @@ pub fn load(path: &Path, read: Reader<'_>) -> Result<Workspace, LoadFailure> {
     while let Some((file_path, text, chain)) = queue.pop() {
         let id = sources.add(file_path.display().to_string(), text.clone());
         seen.insert(file_path.clone(), id);
-        let parsed = match parse::parse(&text, id) {
+        let parsed = match parse::parse_all(&text, id) {
             Ok(parsed) => parsed,
-            Err(error) => {
-                problems.push(WorkspaceError::Syntax { error, file: id });
+            Err(errors) => {
+                problems.extend(
+                    errors
+                        .into_iter()
+                        .map(|error| WorkspaceError::Syntax { error, file: id }),
+                );
                 continue;
             }
         };

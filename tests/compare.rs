@@ -59,7 +59,7 @@ const BROAD: &str = "rules/alternatives/broad-related.pledge";
 #[test]
 fn broad_related_spending_flips_southland_headline() {
     let run = pledge(&[
-        "compare", HAGUE, BROAD, "--data", "sample", "--year", "2035", "--why", "XSA",
+        "compare", HAGUE, BROAD, "--data", "sample", "--year", "2035", "--why", "XSA", "--full",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // The flip is listed first: 6,750 of 150,000 is 4.5% (short 0.50) under
@@ -108,6 +108,7 @@ fn json_lists_flips_deltas_and_changes() {
 fn a_parameter_change_is_a_diff_with_both_locations() {
     let run = pledge(&[
         "compare",
+        "--full",
         HAGUE,
         "rules/alternatives/rutte-draft-2032.pledge",
         "--data",
@@ -135,6 +136,7 @@ fn a_draft_against_itself_under_another_parameter_value() {
     // GDP on core in 2035: short of 3.5%, exactly met at 3%.
     let run = pledge(&[
         "compare",
+        "--full",
         HAGUE,
         HAGUE,
         "--data",
@@ -227,6 +229,7 @@ fn parameters_are_compared_by_their_dated_values() {
     let (a, b) = dated_drafts();
     let run = pledge(&[
         "compare",
+        "--full",
         a.to_str().unwrap(),
         b.to_str().unwrap(),
         "--data",
@@ -293,6 +296,7 @@ fn parameters_differing_only_in_a_year_are_different() {
     std::fs::write(&b, draft(2036)).unwrap();
     let run = pledge(&[
         "compare",
+        "--full",
         a.to_str().unwrap(),
         b.to_str().unwrap(),
         "--data",
@@ -319,4 +323,111 @@ fn parameters_differing_only_in_a_year_are_different() {
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn two_drafts_on_nato_data_fit_one_screen_led_by_the_counts() {
+    // Wales against the same text due from 2014: 584 ally-years flip, which
+    // fold into one row per ally and requirement.
+    let run = pledge(&[
+        "compare",
+        "rules/wales-2014.pledge",
+        "rules/wales-2014.pledge",
+        "--set",
+        "2:deadline=2014",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines = run.stdout.lines().count();
+    assert!(lines < 150, "{lines} lines:\n{}", run.stdout);
+    let first_section = run.stdout.split("\n\n").nth(1).unwrap();
+    assert!(
+        first_section.starts_with("Allies meeting each requirement"),
+        "{first_section}"
+    );
+    assert!(
+        run.stdout
+            .contains("two_percent     2014   not due; now 3 of 28   3 of 28 (1 no data)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run
+        .stdout
+        .contains("Flips: 584 ally-years, 31 allies (A → B)"));
+    assert!(
+        run.stdout.contains(
+            "two_percent      BGR  2014-2023  not due                    short 2014-2018, 2020-2023; met 2019"
+        ),
+        "{}",
+        run.stdout
+    );
+    // `--full` keeps every ally and year.
+    let full = pledge(&[
+        "compare",
+        "rules/wales-2014.pledge",
+        "rules/wales-2014.pledge",
+        "--set",
+        "2:deadline=2014",
+        "--full",
+    ]);
+    assert!(full.stdout.contains("Flips (584)"), "{}", full.stdout);
+    assert!(full.stdout.lines().count() > 600);
+}
+
+#[test]
+fn the_hague_text_against_a_cofog_draft_names_the_cofog_rows() {
+    // The Hague text runs on NATO's figures (no related spending published);
+    // the southern draft on NATO and COFOG side by side.
+    let run = pledge(&[
+        "compare",
+        HAGUE,
+        "rules/alternatives/southern-border-security.pledge",
+        "--why",
+        "ESP",
+        "--years",
+        "2020..2020",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = &run.stdout;
+    assert!(out.contains("The drafts ran on different data"), "{out}");
+    // The 5% headline becomes measurable (and short) under B.
+    let esp = out
+        .lines()
+        .find(|l| l.starts_with("headline") && l.contains(" ESP "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(esp.ends_with("2020  not due  short now"), "{esp}");
+    assert!(out.contains("`credible_path`: only in A"), "{out}");
+    assert!(out.contains("`related_reaches_cap`: only in B"), "{out}");
+    // Each draft on its own data, down to the rows of its files.
+    assert!(out.contains("Why ESP's outcomes differ in 2020: each draft on its own data"));
+    assert!(out.contains("category related = no data (`related` has no data: NATO publishes no figures for defence- and security-related spending"), "{out}");
+    assert!(
+        out.contains("ESP-2020-GF0301 (data/nato-cofog/line_items.csv:"),
+        "{out}"
+    );
+    assert!(out.contains(": 15,290.5 by `include cofog == GF0301 and cofog_level == \"group\"` (rules/alternatives/southern-border-security.pledge:27)"), "{out}");
+    assert!(
+        out.contains("× 10% = 2,234.8 by `include 10% of cofog == GF0405"),
+        "{out}"
+    );
+    // Without a year range the 2025 figures, which the COFOG data lacks,
+    // are said once, not as flips.
+    let all = pledge(&[
+        "compare",
+        HAGUE,
+        "rules/alternatives/southern-border-security.pledge",
+    ]);
+    assert!(all
+        .stdout
+        .contains("B's data has no figures for 32 allies in 2025"));
+    let flips = all.stdout.split("Flips:").nth(1).unwrap();
+    let flips = flips.split("\n\n").next().unwrap();
+    assert!(!flips.contains("absent"), "{flips}");
+    assert!(all.stdout.lines().count() < 150);
+}
+
+#[test]
+fn the_one_screen_comparison_on_sample_data() {
+    let run = pledge(&["compare", HAGUE, BROAD, "--data", "sample"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("compare_hague_broad_summary", redact(&run.stdout));
 }

@@ -1239,3 +1239,43 @@ fn a_within_child_counts_when_the_parent_has_more_than_16384_clauses() {
     assert_eq!(floor.margin, Some(d("85")));
     assert_eq!(floor.margin_basis, "parent");
 }
+
+/// A value the dataset does not classify (yet) is a warning when checking;
+/// it counts nothing, and the results say so: a category whose only
+/// `include` names it has no data, and one that also counts other items
+/// carries a gap that names the value.
+#[test]
+fn a_value_the_dataset_does_not_classify_counts_nothing_and_is_a_gap() {
+    let data = dataset("sample");
+    let outcome = eval_text(
+        r#"pledge "New spending" {
+  category space { include function == space_defence }
+  category broad {
+    include nato_category == equipment
+    include function == space_defence
+  }
+  require space_floor: space >= 0.1% of gdp
+  require broad_floor: broad >= 0.1% of gdp
+}"#,
+        &data,
+    );
+    let space = result(&outcome, "space_floor", "XNA", 2035);
+    assert_eq!(space.status, Status::NoData, "{space:?}");
+    assert!(
+        space
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("`space_defence`")),
+        "{space:?}"
+    );
+    let broad = result(&outcome, "broad_floor", "XNA", 2035);
+    assert!(
+        matches!(broad.status, Status::Met | Status::NotMet),
+        "{broad:?}"
+    );
+    assert!(
+        broad.gaps.iter().any(|gap| gap.contains("`space_defence`")),
+        "{:?}",
+        broad.gaps
+    );
+}

@@ -1123,7 +1123,6 @@ fn explain_lists_items_by_id() {
 }
 
 #[test]
-#[ignore = "not yet: an inline example accepts two `country` or two `year` lines"]
 fn an_example_with_two_countries_is_refused() {
     let dir = scratch("example-two-countries");
     for twice in ["country XNA\n    country XSA", "year 2035\n    year 2034"] {

@@ -120,6 +120,43 @@ fn parse_err() {
     });
 }
 
+/// Files with several syntax errors: every one is reported, each with its
+/// help, in the order of the file.
+#[test]
+fn parse_err_all() {
+    insta::glob!("data/parse/multi/*.pledge", |absolute| {
+        let path = relative(absolute);
+        assert_described(&path);
+        let text = read(&path).unwrap();
+        let mut sources = Sources::new();
+        let id = sources.add(path.display().to_string(), text.clone());
+        let Err(errors) = pledge::parse::parse_all(&text, id) else {
+            panic!("{} should not parse", path.display());
+        };
+        assert!(errors.len() > 1, "{}: only one error found", path.display());
+        let problems: Vec<Problem> = errors
+            .into_iter()
+            .map(|error| Problem::new(error, &sources, id))
+            .collect();
+        for problem in &problems {
+            assert_well_formed(&path, problem);
+        }
+        insta::assert_snapshot!(render_all(&problems, ErrorFormat::Human, false));
+    });
+}
+
+#[test]
+fn three_separate_mistakes_are_three_errors() {
+    let path = Path::new("tests/data/parse/multi/three_mistakes.pledge");
+    let text = read(path).unwrap();
+    let errors = pledge::parse::parse_all(&text, pledge::source::FileId(0)).unwrap_err();
+    let lines: Vec<usize> = errors
+        .iter()
+        .map(|error| text[..error.span().start as usize].lines().count())
+        .collect();
+    assert_eq!(lines, [4, 6, 7], "{errors:?}");
+}
+
 /// Loads and checks a check case against the sample schema: the checked
 /// workspace (when loading succeeded) and every problem found.
 fn check_file(path: &Path, schema: &Manifest) -> (Option<Workspace>, bool, Vec<Problem>) {

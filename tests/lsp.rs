@@ -227,6 +227,17 @@ fn an_editor_gets_diagnostics_quick_fixes_hover_definitions_completion_and_forma
         "{formatted}"
     );
 
+    // Every syntax error of a draft, each with its help.
+    let broken = "pledge \"Broken\" {\n  category core {\n    include nato_category = equipment\n  }\n  param floor = 3.5 percent\n  require core_floor: core >= floor of gdp by 2035\n}\n";
+    let broken_uri = editor.open(&dir.join("broken.pledge"), broken);
+    let syntax: Vec<u64> = editor
+        .diagnostics(&broken_uri)
+        .iter()
+        .filter(|d| d["code"] == "pledge::syntax::unexpected")
+        .map(|d| d["range"]["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(syntax, [2, 4, 5]);
+
     // The library: hover shows outcomes on NATO's data and parameters with
     // their source; go-to-definition follows `extends`.
     let wales_path = repo("rules/wales-2014.pledge");

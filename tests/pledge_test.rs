@@ -187,7 +187,9 @@ fn a_missing_snapshot_is_proposed_and_fails_until_accepted() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("new snapshot, review it"));
+    let words = run.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("so there is nothing to compare its outcomes with yet"));
+    assert!(words.contains("`pledge test --update`"));
     assert!(!snapshot.exists());
     // Apart from the stamp, what is proposed is the reviewed snapshot of the fixture.
     let expected = read(&Path::new(FIXTURES).join("snapshots/hague-sample.outcome"));

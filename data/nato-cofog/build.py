@@ -70,6 +70,9 @@ def main():
     for r in nato:
         countries.setdefault(r["country_code"], {"code": r["country_code"], "name": r["country"],
                                                  "member_from": int(r["nato_accession_year"])})
+        if r["country_code"] == "ISL":
+            countries["ISL"]["no_expenditure"] = ("Iceland has no armed forces; NATO reports "
+                                                  "no defence expenditure for it")
         nrow[(r["country_code"], int(r["year"]))] = r
     countries = [countries[k] for k in sorted(countries)]
 
@@ -175,9 +178,13 @@ def main():
         "countries": countries,
         "fields": [
             {"name": "nato_category", "type": "text", "values": CATEGORIES,
+             "by_value": True,
              "description": "NATO rows only: NATO breakdown category (the four add up "
-                            "exactly to NATO's total; data/nato). Empty on COFOG rows."},
+                            "exactly to NATO's total; data/nato). Empty on COFOG rows. "
+                            "Published value by value: an Ally-year without NATO rows "
+                            "(Iceland) has no figures, not zero."},
             {"name": "cofog", "type": "text", "values": codes,
+             "by_value": True,
              "description": "COFOG rows only: COFOG 1999 code. " + "; ".join(
                  "%s %s" % (k, LABELS[k]) for k in codes) + ". Empty on NATO rows."},
             {"name": "cofog_level", "type": "text", "values": ["division", "group"],

@@ -66,14 +66,99 @@ pub fn evaluate(text: &str, dataset: &str) -> String {
     json!({"diagnostics": diagnostics(text, &problems), "table": table}).to_string()
 }
 
+/// Compares the draft (A) with a library file (B) as `pledge compare`
+/// does: `{"diagnostics": [...], "text": "..."}`. Each runs on `dataset`,
+/// or on its own `meta dataset` when `dataset` is empty.
+#[wasm_bindgen]
+pub fn compare(text: &str, library_path: &str, dataset: &str) -> String {
+    let Some((_, other)) = LIBRARY.iter().find(|(p, _)| *p == library_path) else {
+        return json!({"diagnostics": [], "text": format!("`{library_path}` is not a file of the rule library")}).to_string();
+    };
+    let mut drafts = Vec::new();
+    let mut problems = Vec::new();
+    for (path, source) in [(DRAFT.to_string(), text), (format!("rules/{library_path}"), *other)] {
+        let (prepared, more, data) = prepare_at(&path, text, source, dataset);
+        problems.extend(more.into_iter().filter(|p| p.is_error() || path == DRAFT));
+        match (prepared, data) {
+            (Some((workspace, checked)), Some(dataset)) => {
+                let texts: Vec<&str> = workspace
+                    .files
+                    .iter()
+                    .map(|f| workspace.sources.text(f.id))
+                    .collect();
+                let stamp = pledge::stamp::Stamp::new(&texts, &dataset.content_hash);
+                drafts.push(pledge::analysis::Prepared {
+                    workspace,
+                    dataset_choice: if dataset_name(dataset.manifest.name.as_str()).is_empty() {
+                        "data".to_string()
+                    } else {
+                        dataset_name(dataset.manifest.name.as_str())
+                    },
+                    dataset,
+                    checked,
+                    stamp,
+                });
+            }
+            _ => return json!({"diagnostics": diagnostics(text, &problems), "text": ""}).to_string(),
+        }
+    }
+    let mut outcomes = Vec::new();
+    for draft in &drafts {
+        match pledge::eval::evaluate(
+            &draft.checked,
+            &draft.dataset,
+            &draft.workspace.sources,
+            &pledge::eval::Options::default(),
+        ) {
+            Ok(mut o) if !o.is_empty() => outcomes.push(o.remove(0)),
+            Ok(_) => return json!({"diagnostics": diagnostics(text, &problems), "text": "A file holds no pledge."}).to_string(),
+            Err(errors) => {
+                problems.extend(pledge::eval::into_problems(errors, &draft.workspace.sources));
+                return json!({"diagnostics": diagnostics(text, &problems), "text": ""}).to_string();
+            }
+        }
+    }
+    let files = [PathBuf::from("your draft"), PathBuf::from(format!("rules/{library_path}"))];
+    let comparison = pledge::analysis::compare::compare(&drafts, &files, &outcomes, false, None);
+    let rendered = pledge::report::compare::render(&comparison, false);
+    json!({"diagnostics": diagnostics(text, &problems), "text": rendered}).to_string()
+}
+
+/// The bundled name of a dataset, from its manifest's name.
+fn dataset_name(manifest_name: &str) -> String {
+    pledge::data::bundled::NAMES
+        .iter()
+        .find(|name| {
+            pledge::data::bundled::source(name)
+                .and_then(|s| pledge::data::load(&s).ok())
+                .is_some_and(|d| d.manifest.name == manifest_name)
+        })
+        .map_or(String::new(), |n| (*n).to_string())
+}
+
 type Prepared = Option<(Workspace, pledge::program::Checked)>;
 
 /// Loads the draft with the library, loads its dataset and checks it.
 fn prepare(text: &str, dataset: &str) -> (Prepared, Vec<Problem>, Option<pledge::data::Dataset>) {
+    prepare_at(DRAFT, text, text, dataset)
+}
+
+/// Loads the rule file at `path` (the draft, whose text is `draft`, or a
+/// library file whose text is `source`), its dataset, and checks it.
+fn prepare_at(
+    path: &str,
+    draft: &str,
+    source: &str,
+    dataset: &str,
+) -> (Prepared, Vec<Problem>, Option<pledge::data::Dataset>) {
+    let root = PathBuf::from(path);
     let read = |path: &Path| -> std::io::Result<String> {
         let path = workspace::normalize(path);
+        if path == root {
+            return Ok(source.to_string());
+        }
         if path == PathBuf::from(DRAFT) {
-            return Ok(text.to_string());
+            return Ok(draft.to_string());
         }
         LIBRARY
             .iter()
@@ -86,7 +171,7 @@ fn prepare(text: &str, dataset: &str) -> (Prepared, Vec<Problem>, Option<pledge:
                 )
             })
     };
-    let workspace = match workspace::load(Path::new(DRAFT), &read) {
+    let workspace = match workspace::load(&root, &read) {
         Ok(w) => w,
         Err(failure) => return (None, failure.into_problems(), None),
     };

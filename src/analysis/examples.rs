@@ -56,7 +56,7 @@ pub enum TestError {
     #[error("`{file}` has no outcome snapshot yet")]
     #[diagnostic(
         code(pledge::test::new_snapshot),
-        help("new snapshot, review it (`{pending}`, next to where the snapshot belongs) and run `pledge test --update`")
+        help("this is the first test of this file, so there is nothing to compare its outcomes with yet. They were written to `{pending}` in the folder `snapshots`: read it (which requirements each country meets, year by year), and when the outcomes are what the draft should give, keep them as the file's snapshot with `pledge test --update`. From then on, `pledge test` shows every outcome that changes")
     )]
     NewSnapshot { file: String, pending: String },
     #[error("cannot {action} `{path}`: {reason}")]

@@ -7,6 +7,7 @@ use crate::ast::{self, Clause, Ident, ValueKind};
 use crate::data::schema::FieldType;
 use crate::print;
 use crate::program::*;
+use crate::source::Span;
 
 use super::{lower::*, params::*, types::*};
 
@@ -179,6 +180,18 @@ pub(crate) fn lower_condition(
     })
 }
 
+/// "did you mean `x`?", the values a field allows, and what a new value does.
+fn values_help(field: &str, value: &str, allowed: &[String]) -> String {
+    let known = format!(
+        "the values of `{field}` are {}. A value the dataset does not classify yet counts \
+         nothing, and the results name it as a gap",
+        super::list_names(allowed)
+    );
+    crate::diagnostics::suggest(value, allowed.iter().map(String::as_str), &known, || {
+        known.clone()
+    })
+}
+
 /// Checks a field name and a value against the schema.
 pub(crate) fn lower_field_value(
     checker: &mut Checker<'_>,
@@ -201,15 +214,9 @@ pub(crate) fn lower_field_value(
                         checker.push(CheckError::UnknownValue {
                             field: field.name.clone(),
                             value: text.clone(),
-                            help: unknown_help(
-                                text,
-                                allowed,
-                                &format!("the values of `{}` are", field.name),
-                            )
-                            .replace("are; known:", "are"),
+                            help: values_help(&field.name, text, allowed),
                             span: value.span,
                         });
-                        return None;
                     }
                 }
                 Some(spec.ty)
@@ -321,12 +328,14 @@ pub(crate) fn lower_requirement(
             by,
             from,
         } => {
+            let by_year = print::year_ref(by);
             let v = type_expr(checker, env, params, value);
             let t = type_expr(checker, env, params, target);
             let by = lower_year(checker, env, params, by);
             let from = lower_year(checker, env, params, from);
             let (v, t) = (v?, t?);
             check_comparable(checker, &v, target, &t, value, decl.id.span)?;
+            path_to_dated_param(checker, params, &t, by_year);
             RequirementKind::Path {
                 value: v,
                 target: t,
@@ -340,4 +349,33 @@ pub(crate) fn lower_requirement(
         text,
         span: decl.span,
     })
+}
+
+/// A path aims, in each year, at its target's value in that year: a target
+/// built on a parameter with dated values moves with them, which a drafter
+/// who means "the final value" does not expect.
+fn path_to_dated_param(checker: &mut Checker<'_>, params: &[Param], target: &TExpr, by: String) {
+    let mut fixed: Vec<Span> = Vec::new();
+    walk(target, &mut |expr| {
+        if let TExprKind::At(inner, _) = &expr.kind {
+            walk(inner, &mut |e| fixed.push(e.span));
+        }
+    });
+    let mut found: Option<(String, Span)> = None;
+    walk(target, &mut |expr| {
+        if let TExprKind::Param(id) = expr.kind {
+            let Some(param) = params.get(id) else { return };
+            let dated = |values: &[DatedValue]| {
+                values.len() > 1 || values.iter().any(|v| v.from.is_some() || v.until.is_some())
+            };
+            let is_dated =
+                dated(&param.values) || param.overrides.iter().any(|(_, values)| dated(values));
+            if is_dated && found.is_none() && !fixed.contains(&expr.span) {
+                found = Some((param.name.clone(), expr.span));
+            }
+        }
+    });
+    if let Some((name, span)) = found {
+        checker.push(CheckError::PathToDatedParam { name, by, span });
+    }
 }

@@ -66,12 +66,12 @@ pub enum CheckError {
         span: Span,
     },
     #[error("the field `{field}` never has the value `{value}` in the dataset")]
-    #[diagnostic(code(pledge::check::unknown_value), help("{help}"))]
+    #[diagnostic(code(pledge::check::unknown_value), severity(Warning), help("{help}"))]
     UnknownValue {
         field: String,
         value: String,
         help: String,
-        #[label("not an allowed value of `{field}`")]
+        #[label("no item has this value: it counts nothing here")]
         span: Span,
     },
     #[error("the dataset has no tag `{name}`")]
@@ -160,6 +160,57 @@ pub enum CheckError {
     UnusedParam {
         name: String,
         #[label("defined here, used nowhere")]
+        span: Span,
+    },
+    #[error("the group `{name}` is never used")]
+    #[diagnostic(
+        code(pledge::check::unused_group),
+        severity(Warning),
+        help("name it in a `for` block (`for {name} {{ ... }}`) to give its countries their own clauses, or remove it")
+    )]
+    UnusedGroup {
+        name: String,
+        #[label("defined here, used nowhere")]
+        span: Span,
+    },
+    #[error("{message}")]
+    #[diagnostic(code(pledge::check::example_line_twice), help("{help}"))]
+    ExampleLineTwice {
+        message: String,
+        help: String,
+        #[label("{label}")]
+        span: Span,
+        label: String,
+        #[label("{other_label}")]
+        other: Span,
+        other_label: String,
+    },
+    #[error("in `{category}`, a later `include {later} of` lowers items an earlier `include` counts at {earlier}")]
+    #[diagnostic(
+        code(pledge::check::lowered_weight),
+        severity(Warning),
+        help("the last matching `include` decides the weight, so {example} counts at {later}, not {earlier}. If that is meant, leave those items out of the earlier clause (`... and not ...`); if not, write the `{later} of` clause before the other")
+    )]
+    LoweredWeight {
+        category: String,
+        earlier: String,
+        later: String,
+        example: String,
+        #[label("counts them at {later}")]
+        span: Span,
+        #[label("counts them at {earlier}")]
+        other: Option<Span>,
+    },
+    #[error("this path aims at each year's value of `{name}`, not at its final value")]
+    #[diagnostic(
+        code(pledge::check::path_to_dated_param),
+        severity(Warning),
+        help("`{name}` has dated values, and a path is drawn in each year towards the target as it is in that year, so the line jumps where the value changes. To aim at the value it has at the end, write `({name} at {by})`; if each year's value is meant, keep it")
+    )]
+    PathToDatedParam {
+        name: String,
+        by: String,
+        #[label("`{name}` changes over the years")]
         span: Span,
     },
     #[error("the category `{name}` is never used")]

@@ -118,6 +118,60 @@ pub(crate) fn lower_example(
     }
 }
 
+/// Two `country` lines (an example is about one country), and a `year`
+/// line that sets nothing because the next `year` line follows it at once.
+pub(crate) fn repeated_lines(checker: &mut Checker<'_>, example: &ast::ExampleDecl) {
+    let mut country: Option<&ast::Ident> = None;
+    let mut open_year: Option<(i32, crate::source::Span)> = None;
+    for statement in &example.statements {
+        match statement {
+            ast::ExampleStatement::Country(code) => {
+                if let Some(first) = country {
+                    checker.push(CheckError::ExampleLineTwice {
+                        message: format!(
+                            "the example \"{}\" names two countries, `{}` and `{}`",
+                            example.name.value, first.name, code.name
+                        ),
+                        help: format!(
+                            "an example is about one country, and only its last `country` line \
+                             counts: remove one, or write a second `example` for `{}`",
+                            code.name
+                        ),
+                        label: "a second `country` line".to_string(),
+                        span: code.span,
+                        other: first.span,
+                        other_label: "the first".to_string(),
+                    });
+                } else {
+                    country = Some(code);
+                }
+            }
+            ast::ExampleStatement::Year { year, span } => {
+                if let Some((first, first_span)) = open_year {
+                    checker.push(CheckError::ExampleLineTwice {
+                        message: format!(
+                            "the `year {first}` line of the example \"{}\" sets nothing",
+                            example.name.value
+                        ),
+                        help: format!(
+                            "the lines after `year {first}` are about {first}, up to the next \
+                             `year` line; here `year {year}` follows at once: write the items, \
+                             indicators and expectations of {first} after `year {first}`, or \
+                             remove that line"
+                        ),
+                        label: "sets nothing".to_string(),
+                        span: first_span,
+                        other: *span,
+                        other_label: format!("`year {year}` follows at once"),
+                    });
+                }
+                open_year = Some((*year, *span));
+            }
+            _ => open_year = None,
+        }
+    }
+}
+
 /// An expectation that compares two expressions (`expect related == 25`),
 /// typed; `None` after reporting why it cannot be.
 fn compare_expectation(

@@ -240,7 +240,10 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
     let examples = draft
         .examples
         .iter()
-        .map(|example| lower_example(checker, &mut env, &params, example))
+        .map(|example| {
+            repeated_lines(checker, example);
+            lower_example(checker, &mut env, &params, example)
+        })
         .collect();
 
     // Unused parameters and categories (breakdowns with `within` are reported
@@ -253,6 +256,7 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
             });
         }
     }
+    super::resolve::unused_groups(checker, &draft);
     for (index, category) in categories.iter().enumerate() {
         if category.within.is_none() && !env.used_categories.contains(&index) {
             checker.push(CheckError::UnusedCategory {
@@ -286,6 +290,7 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
         scoped_countries,
     };
     overlap::check(checker, &program);
+    super::weights::check(checker, &program);
     super::published::check(checker, &program);
     Some(program)
 }

@@ -15,6 +15,7 @@ mod published;
 mod resolve;
 mod set;
 mod types;
+mod weights;
 
 use std::collections::BTreeSet;
 
@@ -140,6 +141,10 @@ fn error_file(error: &CheckError) -> crate::source::FileId {
         | AlreadyInBase { span, .. }
         | UnusedParam { span, .. }
         | UnusedCategory { span, .. }
+        | UnusedGroup { span, .. }
+        | LoweredWeight { span, .. }
+        | PathToDatedParam { span, .. }
+        | ExampleLineTwice { span, .. }
         | UnpublishedCategory { span, .. }
         | UnpublishedClause { span, .. }
         | CategoryCycle { span, .. }

@@ -136,7 +136,7 @@ pub(crate) struct Candidate {
     tags: BTreeSet<String>,
 }
 
-fn describe(item: &Candidate) -> String {
+pub(super) fn describe(item: &Candidate) -> String {
     let mut parts: Vec<String> = item
         .fields
         .iter()
@@ -151,7 +151,10 @@ fn describe(item: &Candidate) -> String {
 }
 
 /// Tries combinations of the values mentioned in the conditions.
-fn search(conditions: &[&Condition], accept: impl Fn(&Candidate) -> bool) -> Option<Candidate> {
+pub(super) fn search(
+    conditions: &[&Condition],
+    accept: impl Fn(&Candidate) -> bool,
+) -> Option<Candidate> {
     let mut values: BTreeMap<String, BTreeSet<Option<Literal>>> = BTreeMap::new();
     let mut tags: BTreeSet<String> = BTreeSet::new();
     for condition in conditions {
@@ -231,7 +234,7 @@ fn mentions(
     }
 }
 
-fn matches(condition: &Condition, item: &Candidate) -> bool {
+pub(super) fn matches(condition: &Condition, item: &Candidate) -> bool {
     match condition {
         Condition::And(a, b) => matches(a, item) && matches(b, item),
         Condition::Or(a, b) => matches(a, item) || matches(b, item),

@@ -79,3 +79,46 @@ pub(crate) fn resolve_targets(
     }
     set
 }
+
+/// Groups that no `for` block names: defining one changes nothing.
+pub(crate) fn unused_groups(checker: &mut Checker<'_>, draft: &Draft) {
+    let mut used: BTreeSet<&str> = BTreeSet::new();
+    let params = draft
+        .params
+        .iter()
+        .flat_map(|p| p.overrides.iter().map(|(t, _)| t));
+    let categories = draft
+        .categories
+        .iter()
+        .flat_map(|c| c.scoped.iter().map(|(t, _, _)| t));
+    let requirements = draft
+        .requirements
+        .iter()
+        .flat_map(|r| r.scoped.iter().map(|(t, _)| t));
+    let names: Vec<&str> = draft
+        .groups
+        .iter()
+        .map(|(name, _)| name.name.as_str())
+        .collect();
+    let mut meant: Vec<String> = Vec::new();
+    for targets in params.chain(categories).chain(requirements) {
+        for target in targets {
+            used.insert(target.name.as_str());
+            // A misspelt group is reported as unknown; the group it was
+            // meant to be is not reported as unused too.
+            meant.extend(crate::diagnostics::did_you_mean(
+                &target.name,
+                names.iter().copied(),
+            ));
+        }
+    }
+    used.extend(meant.iter().map(String::as_str));
+    for (name, _) in &draft.groups {
+        if !used.contains(name.name.as_str()) {
+            checker.push(CheckError::UnusedGroup {
+                name: name.name.clone(),
+                span: name.span,
+            });
+        }
+    }
+}

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{prepare_shared, year_range, DataArgs, Output, Selection};
-use crate::analysis::compare::{compare, same_data, CompareError};
+use crate::analysis::compare::{compare, CompareError};
 use crate::analysis::Prepared;
 use crate::check;
 use crate::diagnostics::Problem;
 use crate::eval::{self, Options};
-use crate::report::compare::{csv, render};
+use crate::report::compare::{csv, render, render_full};
 use crate::report::Format;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -32,6 +32,10 @@ pub struct CompareArgs {
     /// runs on its own `meta dataset`.
     #[arg(long = "draft-data", value_name = "N:DATASET")]
     pub draft_data: Vec<String>,
+    /// Show every ally and year: the flips one by one, every ally's outcome
+    /// under every draft, every changed category total.
+    #[arg(long)]
+    pub full: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -128,8 +132,12 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
     );
     match args.format {
         Format::Table | Format::Markdown => {
-            out.stdout
-                .push_str(&render(&comparison, args.format == Format::Markdown));
+            let markdown = args.format == Format::Markdown;
+            out.stdout.push_str(&if args.full {
+                render_full(&comparison, markdown)
+            } else {
+                render(&comparison, markdown)
+            });
         }
         Format::Json | Format::Xlsx => {
             out.stdout.push_str(&crate::report::json_text(&comparison));
@@ -177,20 +185,12 @@ fn why_country(
     out: &mut Output,
 ) -> Result<Option<String>, ()> {
     Ok(match why {
-        Some(_) if !same_data(prepared) => {
-            out.problems(
-                &[Problem::bare(CompareError::WhyAcrossData {
-                    help: "`--why` compares the line items each draft takes, which needs one dataset: run it without `--draft-data`, or explain each draft with `pledge explain`".to_string(),
-                })],
-            );
-            return Err(());
-        }
         Some(code) => {
             let code = code.trim().to_uppercase();
+            // Known to the data of at least one draft.
             if prepared
-                .first()
-                .and_then(|p| p.dataset.country_index(&code))
-                .is_none()
+                .iter()
+                .all(|p| p.dataset.country_index(&code).is_none())
             {
                 let data = prepared.first().map(|p| &p.dataset);
                 if let Some(data) = data {

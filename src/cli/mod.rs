@@ -400,10 +400,14 @@ pub(crate) fn read_and_parse(file: &Path, out: &mut Output) -> Option<(String, c
     };
     let mut sources = crate::source::Sources::new();
     let id = sources.add(file.display().to_string(), text.clone());
-    match crate::parse::parse(&text, id) {
+    match crate::parse::parse_all(&text, id) {
         Ok(parsed) => Some((text, parsed)),
-        Err(error) => {
-            out.problems(&[Problem::new(error, &sources, id)]);
+        Err(errors) => {
+            let problems: Vec<Problem> = errors
+                .into_iter()
+                .map(|error| Problem::new(error, &sources, id))
+                .collect();
+            out.problems(&problems);
             None
         }
     }

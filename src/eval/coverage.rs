@@ -81,6 +81,9 @@ fn field_gap(
     if let Some(reason) = &spec.unpublished {
         return Some(reason.clone());
     }
+    if let Some(reason) = unclassified(data, field, spec.values.as_deref(), values) {
+        return Some(reason);
+    }
     if !spec.by_value {
         return None;
     }
@@ -104,12 +107,47 @@ fn field_gap(
     if found {
         return None;
     }
+    // A member the source reports no expenditure for says why.
+    let code = data.country_code(country);
+    if let Some(reason) = data
+        .manifest
+        .country(code)
+        .and_then(|c| c.no_expenditure.clone())
+    {
+        return Some(reason);
+    }
     let shown: Vec<String> = values.iter().map(ToString::to_string).collect();
     Some(format!(
         "{} publishes no `{field}` {} figures for {} in {year}",
         data.manifest.name,
         shown.join(", "),
         data.country_code(country)
+    ))
+}
+
+/// A leaf that names only values the dataset never gives the field (a
+/// draft may name spending no dataset classifies yet): it counts nothing.
+fn unclassified(
+    data: &Dataset,
+    field: &str,
+    allowed: Option<&[String]>,
+    values: &[Literal],
+) -> Option<String> {
+    let allowed = allowed?;
+    let unknown: Vec<String> = values
+        .iter()
+        .filter_map(|value| match value {
+            Literal::Text(text) if !allowed.contains(text) => Some(format!("`{text}`")),
+            _ => None,
+        })
+        .collect();
+    if unknown.is_empty() || unknown.len() < values.len() {
+        return None;
+    }
+    Some(format!(
+        "{} has no `{field}` {}: no spending is classified so yet, and nothing counts as it",
+        data.manifest.name,
+        unknown.join(" or ")
     ))
 }
 

@@ -108,6 +108,7 @@ pub(crate) fn convert(error: pest::error::Error<Rule>, text: &str, file: FileId)
     if expected.is_empty() {
         expected.push("a complete clause");
     }
+    let expected = super::hints::shorten(&rules, expected);
     let expected_text = join_alternatives(&expected);
     let (found, length) = describe_found(text, position);
     let help = help_for(&rules, text, position);
@@ -264,8 +265,8 @@ pub(crate) fn help_for(rules: &[Rule], text: &str, position: usize) -> String {
                 .to_string()
         };
     }
-    if expects(Rule::ident) && is_keyword(&word) {
-        return format!("`{word}` is a reserved word of the language; choose another name, for example `{word}_total`");
+    if let Some(help) = super::hints::targeted_help(rules, text, position) {
+        return help;
     }
     if expects(Rule::ident) && rest.starts_with('"') {
         let inner: String = rest

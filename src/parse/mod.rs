@@ -88,19 +88,15 @@ impl SyntaxError {
     }
 }
 
-/// Parses one rule file.
+/// Parses one rule file; the first syntax error when there are several
+/// (`parse_all` reports them all).
 pub fn parse(text: &str, file: FileId) -> Result<File, SyntaxError> {
-    guard_nesting(text, file)?;
-    let mut pairs = PledgeParser::parse(Rule::file, text).map_err(|e| convert(e, text, file))?;
-    let lower = Lower::new(file);
-    let root = pairs.next().map(|p| p.into_inner());
-    let mut pledges = Vec::new();
-    for pair in root.into_iter().flatten() {
-        if pair.as_rule() == Rule::pledge {
-            pledges.push(lower.pledge(pair)?);
-        }
-    }
-    Ok(File { pledges })
+    parse_all(text, file).map_err(|errors| {
+        errors
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| internal(file, 0))
+    })
 }
 
 /// Parses a standalone expression, as given to `--set name=value`.
@@ -117,8 +113,12 @@ pub fn parse_expression(text: &str, file: FileId) -> Result<Expr, SyntaxError> {
 }
 
 mod expected;
+mod hints;
 mod lower;
 mod lower_expr;
+mod recover;
+
+pub use recover::{parse_all, MAX_SYNTAX_ERRORS};
 
 #[allow(unused_imports)]
 use expected::*;

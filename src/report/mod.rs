@@ -283,7 +283,7 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                 .map(|(why, _)| why.to_string());
             let mut sentence = format!(
                 "Not yet due for any ally in {}{reason}.",
-                year_list(&folded)
+                numbers::year_ranges(&folded)
             );
             // When the start year is a parameter, say how to see where the
             // allies stand today.
@@ -314,7 +314,7 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                 out.push_str(&paragraph(sentence.clone()));
                 sentence = format!(
                     "Where the allies stand now, as if it were due in {} (margins, not verdicts):",
-                    year_list(&now)
+                    numbers::year_ranges(&now)
                 );
                 out.push_str(&paragraph(sentence));
                 out.push_str(&as_if_grid(
@@ -555,29 +555,6 @@ pub fn as_if_line(results: &[&RequirementResult], year: i32, requirement: &str) 
     }
     line.push(')');
     line
-}
-
-/// Years as ranges: `2014-2023`, `2014-2020, 2022`.
-fn year_list(years: &[i32]) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut start: Option<i32> = None;
-    let mut previous = None;
-    for &year in years.iter().chain(std::iter::once(&i32::MIN)) {
-        match (start, previous) {
-            (Some(_), Some(p)) if year == p + 1 => {}
-            (Some(s), Some(p)) => {
-                parts.push(if s == p {
-                    s.to_string()
-                } else {
-                    format!("{s}-{p}")
-                });
-                start = Some(year);
-            }
-            _ => start = Some(year),
-        }
-        previous = Some(year);
-    }
-    parts.join(", ")
 }
 
 /// "2024: 23 of 31 allies meet two_percent (8 not met, 1 no data)".

@@ -95,6 +95,29 @@ pub fn cell(result: &RequirementResult) -> String {
     }
 }
 
+/// Years as ranges: `2014-2023`, `2014-2020, 2022`.
+pub fn year_ranges(years: &[i32]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut start: Option<i32> = None;
+    let mut previous = None;
+    for &year in years.iter().chain(std::iter::once(&i32::MIN)) {
+        match (start, previous) {
+            (Some(_), Some(p)) if year == p + 1 => {}
+            (Some(s), Some(p)) => {
+                parts.push(if s == p {
+                    s.to_string()
+                } else {
+                    format!("{s}-{p}")
+                });
+                start = Some(year);
+            }
+            _ => start = Some(year),
+        }
+        previous = Some(year);
+    }
+    parts.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

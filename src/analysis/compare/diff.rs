@@ -92,7 +92,7 @@ pub fn diff(a: &Prepared, b: &Prepared, draft: &str) -> Vec<Change> {
             None => push(
                 format!("category {}", ca.id),
                 "removed",
-                Some(at(sa, ca.span)),
+                Some(category_text(pa, ca, sa)),
                 None,
             ),
             Some(cb) => {
@@ -153,7 +153,7 @@ pub fn diff(a: &Prepared, b: &Prepared, draft: &str) -> Vec<Change> {
                 format!("category {}", cb.id),
                 "added",
                 None,
-                Some(at(sb, cb.span)),
+                Some(category_text(pb, cb, sb)),
             );
         }
     }
@@ -275,4 +275,38 @@ pub(crate) fn body_diff(
             Some("clause order (the last matching include decides)".into()),
         );
     }
+}
+
+/// A whole category as one line, with where it is written:
+/// `` `equipment "Major equipment" within core { include nato_category == equipment }` (file:21) ``.
+fn category_text(
+    program: &Program,
+    category: &crate::program::Category,
+    sources: &Sources,
+) -> String {
+    let label = category
+        .label
+        .as_ref()
+        .map_or(String::new(), |l| format!(" \"{l}\""));
+    let within = category
+        .within
+        .and_then(|p| program.categories().get(p))
+        .map_or(String::new(), |p| format!(" within {}", p.id));
+    let mut clauses: Vec<String> = category
+        .body
+        .clauses
+        .iter()
+        .map(|c| c.text.clone())
+        .chain(category.body.caps.iter().map(|c| c.text.clone()))
+        .collect();
+    clauses.extend(category.body.counted_in.iter().map(|(id, _)| {
+        let name = program.categories().get(*id).map_or("", |c| c.id.as_str());
+        format!("exclude counted in {name}")
+    }));
+    format!(
+        "`{}{label}{within} {{ {} }}` ({})",
+        category.id,
+        clauses.join("; "),
+        at(sources, category.span)
+    )
 }

@@ -18,7 +18,9 @@ use crate::program::{DatedValue, Program, YearSpec};
 use crate::report::numbers;
 use crate::source::{Sources, Span};
 
+mod across;
 pub mod diff;
+pub mod summary;
 pub mod why;
 
 pub use diff::diff;
@@ -43,6 +45,9 @@ pub struct Cell {
     #[serde(serialize_with = "crate::eval::outcome::decimal_string")]
     pub margin_pp: Option<Decimal>,
     pub text: String,
+    /// Before the deadline: whether it would be met if it were due now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub would_be_met: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -88,11 +93,13 @@ pub struct Comparison {
     pub requirements: Vec<String>,
     /// requirement → country → year → one cell per draft.
     #[serde(skip)]
-    pub cells: BTreeMap<(String, String, i32), Vec<Option<Cell>>>,
+    pub cells: Cells,
     pub deltas: Vec<Delta>,
     pub changes: Vec<Change>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub why: Vec<Node>,
+    /// The comparison in one screen (the default text output).
+    pub summary: summary::Summary,
 }
 
 pub(crate) fn decimals<S: serde::Serializer>(
@@ -121,6 +128,7 @@ pub(crate) fn cell_of(result: &RequirementResult) -> Cell {
         status: result.status,
         margin_pp: result.margin_pp,
         text: numbers::cell(result),
+        would_be_met: result.would_be_met,
     }
 }
 
@@ -214,14 +222,23 @@ pub fn compare(
             },
         })
         .collect();
-    let countries = outcomes
-        .first()
-        .map(|o| o.countries.clone())
-        .unwrap_or_default();
-    let all_years = outcomes
-        .first()
-        .map(|o| o.years.clone())
-        .unwrap_or_default();
+    // Every ally and year of any draft's data (the drafts may run on
+    // different data).
+    let mut countries: Vec<String> = Vec::new();
+    for outcome in outcomes {
+        for country in &outcome.countries {
+            if !countries.contains(country) {
+                countries.push(country.clone());
+            }
+        }
+    }
+    let all_years: Vec<i32> = outcomes
+        .iter()
+        .flat_map(|o| o.years.iter().copied())
+        .collect::<BTreeSet<i32>>()
+        .into_iter()
+        .collect();
+    countries.sort();
     let mut requirements: Vec<String> = Vec::new();
     for outcome in outcomes {
         for r in &outcome.requirements {
@@ -230,7 +247,44 @@ pub fn compare(
             }
         }
     }
-    let mut cells: BTreeMap<(String, String, i32), Vec<Option<Cell>>> = BTreeMap::new();
+    let cells = cells_of(outcomes);
+    let flips = flips_of(&requirements, &countries, &all_years, &cells);
+    let years = shown_years(prepared, &all_years, &flips, years_chosen);
+    let deltas = deltas(outcomes, &countries, &years);
+    let mut changes = Vec::new();
+    if let Some(reference) = prepared.first() {
+        for (index, other) in prepared.iter().enumerate().skip(1) {
+            changes.extend(diff(reference, other, &label(index)));
+        }
+    }
+    let why_nodes = match why {
+        Some(country) if !same_data(prepared) => {
+            across::explain_across_data(prepared, &drafts, outcomes, country, &years, &flips)
+        }
+        Some(country) => explain_why(prepared, &drafts, outcomes, country, &years, &flips),
+        None => Vec::new(),
+    };
+    let mut comparison = Comparison {
+        drafts,
+        years,
+        countries,
+        flips,
+        requirements,
+        cells,
+        deltas,
+        changes,
+        why: why_nodes,
+        summary: summary::Summary::default(),
+    };
+    comparison.summary = summary::summarise(&comparison, outcomes);
+    comparison
+}
+
+/// requirement, country, year → one cell per draft.
+type Cells = BTreeMap<(String, String, i32), Vec<Option<Cell>>>;
+
+fn cells_of(outcomes: &[PledgeOutcome]) -> Cells {
+    let mut cells: Cells = BTreeMap::new();
     for (index, outcome) in outcomes.iter().enumerate() {
         for result in &outcome.results {
             let entry = cells
@@ -245,16 +299,32 @@ pub fn compare(
             }
         }
     }
+    cells
+}
+
+/// Every ally, year and requirement whose outcome differs between the
+/// drafts that have it.
+fn flips_of(
+    requirements: &[String],
+    countries: &[String],
+    years: &[i32],
+    cells: &Cells,
+) -> Vec<Flip> {
     let mut flips = Vec::new();
-    for requirement in &requirements {
-        for country in &countries {
-            for &year in &all_years {
+    for requirement in requirements {
+        for country in countries {
+            for &year in years {
                 let Some(row) = cells.get(&(requirement.clone(), country.clone(), year)) else {
                     continue;
                 };
-                let statuses: BTreeSet<Option<Status>> =
-                    row.iter().map(|c| c.as_ref().map(|c| c.status)).collect();
-                if statuses.len() > 1 {
+                // An ally or year missing from a draft's data is not a flip
+                // of the text (the summary lists what each draft's data lacks).
+                let outcomes: BTreeSet<String> = row
+                    .iter()
+                    .flatten()
+                    .map(|c| summary::word(Some(c)))
+                    .collect();
+                if outcomes.len() > 1 {
                     flips.push(Flip {
                         requirement: requirement.clone(),
                         country: country.clone(),
@@ -265,29 +335,7 @@ pub fn compare(
             }
         }
     }
-    let years = shown_years(prepared, &all_years, &flips, years_chosen);
-    let deltas = deltas(outcomes, &countries, &years);
-    let mut changes = Vec::new();
-    if let Some(reference) = prepared.first() {
-        for (index, other) in prepared.iter().enumerate().skip(1) {
-            changes.extend(diff(reference, other, &label(index)));
-        }
-    }
-    let why_nodes = match why {
-        Some(country) => explain_why(prepared, &drafts, outcomes, country, &years, &flips),
-        None => Vec::new(),
-    };
-    Comparison {
-        drafts,
-        years,
-        countries,
-        flips,
-        requirements,
-        cells,
-        deltas,
-        changes,
-        why: why_nodes,
-    }
+    flips
 }
 
 /// The first pledge of a draft.
@@ -392,7 +440,4 @@ pub enum CompareError {
     #[error("`--draft-data {value}` does not name a draft and a dataset")]
     #[diagnostic(code(pledge::compare::bad_draft_data), help("{help}"))]
     BadDraftData { value: String, help: String },
-    #[error("`--why` needs every draft on the same data")]
-    #[diagnostic(code(pledge::compare::why_across_data), help("{help}"))]
-    WhyAcrossData { help: String },
 }
