@@ -130,14 +130,41 @@ impl Problem {
     }
 }
 
-/// Renders a list of problems, errors and warnings in order.
+/// At most this many warnings of one code are shown; the rest are counted.
+pub const MAX_WARNINGS_PER_CODE: usize = 50;
+
+/// Renders a list of problems, errors and warnings in order. Warnings of
+/// one code beyond [`MAX_WARNINGS_PER_CODE`] are counted, not shown.
 pub fn render_all(problems: &[Problem], format: ErrorFormat, colour: bool) -> String {
     let mut out = String::new();
+    let mut shown: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut hidden: std::collections::BTreeMap<String, usize> = Default::default();
     for problem in problems {
+        if !problem.is_error() {
+            let count = shown.entry(problem.code()).or_default();
+            if *count >= MAX_WARNINGS_PER_CODE {
+                *hidden.entry(problem.code()).or_default() += 1;
+                continue;
+            }
+            *count += 1;
+        }
         out.push_str(&problem.render(format, colour));
         if !out.ends_with('\n') {
             out.push('\n');
         }
+    }
+    for (code, count) in hidden {
+        let line = format!(
+            "… and {count} more warnings {code} (the first {MAX_WARNINGS_PER_CODE} are shown)"
+        );
+        if format == ErrorFormat::Json {
+            let object =
+                serde_json::json!({ "severity": "warning", "code": code, "message": line });
+            out.push_str(&object.to_string());
+        } else {
+            out.push_str(&line);
+        }
+        out.push('\n');
     }
     out
 }

@@ -53,6 +53,9 @@ pub struct SourceFile {
     /// The name shown to users, usually the path as given.
     pub name: String,
     pub text: Arc<String>,
+    /// Where each line starts, as diagnostics count lines (after `\n`,
+    /// `\r\n` or a lone `\r`).
+    pub line_starts: Arc<Vec<usize>>,
 }
 
 /// All texts a run has read.
@@ -68,9 +71,12 @@ impl Sources {
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        let text: String = text.into();
+        let line_starts = Arc::new(line_starts(&text));
         self.files.push(SourceFile {
             name: name.into(),
-            text: Arc::new(text.into()),
+            text: Arc::new(text),
+            line_starts,
         });
         id
     }
@@ -93,10 +99,22 @@ impl Sources {
     }
 
     /// A miette source for diagnostics about this file.
-    pub fn named(&self, id: FileId) -> NamedSource<Arc<String>> {
+    pub fn named(&self, id: FileId) -> NamedSource<Excerpt> {
         match self.get(id) {
-            Some(file) => NamedSource::new(file.name.clone(), file.text.clone()),
-            None => NamedSource::new("<unknown>", Arc::new(String::new())),
+            Some(file) => NamedSource::new(
+                file.name.clone(),
+                Excerpt {
+                    text: file.text.clone(),
+                    line_starts: file.line_starts.clone(),
+                },
+            ),
+            None => NamedSource::new(
+                "<unknown>",
+                Excerpt {
+                    text: Arc::new(String::new()),
+                    line_starts: Arc::new(vec![0]),
+                },
+            ),
         }
     }
 
@@ -134,4 +152,118 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
         .map_or(0, |rest| rest.chars().count())
         + 1;
     (line, column)
+}
+
+/// Where each line of `text` starts, counting `\n`, `\r\n` and a lone
+/// `\r` as line breaks, as the diagnostic renderer does.
+fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        at += 1;
+        if byte == b'\r' && bytes.get(at) == Some(&b'\n') {
+            at += 1;
+        }
+        if byte == b'\n' || byte == b'\r' {
+            starts.push(at);
+        }
+    }
+    starts
+}
+
+/// Context lines around a span are shown whole when they hold at most this
+/// many bytes; longer ones are cut around the span.
+const EXCERPT_BYTES: usize = 16384;
+/// Bytes shown on each side of a span on a line that is cut.
+const EXCERPT_SIDE: usize = 120;
+/// A span longer than this on a cut line is not shown at all.
+const EXCERPT_SPAN: usize = 2000;
+
+/// A text as diagnostics read it: only the lines around a span are looked
+/// at (found in the line index, so showing many diagnostics does not cost
+/// the file's size each time), and a very long line is cut around the span.
+#[derive(Debug, Clone)]
+pub struct Excerpt {
+    text: Arc<String>,
+    line_starts: Arc<Vec<usize>>,
+}
+
+impl Excerpt {
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1)
+    }
+
+    fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+}
+
+impl miette::SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let bytes = self.text.as_bytes();
+        let start = span.offset().min(bytes.len());
+        let end = (span.offset() + span.len()).min(bytes.len()).max(start);
+        let first = self.line_of(start);
+        let last = self.line_of(end);
+        let from_line = first.saturating_sub(before + 1);
+        let from = self.line_start(from_line);
+        let to = self.line_start(last.saturating_add(after).saturating_add(2));
+        if to.saturating_sub(from) <= EXCERPT_BYTES {
+            let slice = bytes
+                .get(from..to)
+                .ok_or(miette::MietteError::OutOfBounds)?;
+            let shifted = SourceSpan::new((span.offset() - from).into(), span.len());
+            let inner = slice.read_span(&shifted, before, after)?;
+            return Ok(Box::new(miette::MietteSpanContents::new(
+                inner.data(),
+                SourceSpan::new((inner.span().offset() + from).into(), inner.span().len()),
+                inner.line() + from_line,
+                inner.column(),
+                inner.line_count() + from_line,
+            )));
+        }
+        if end - start > EXCERPT_SPAN {
+            return Err(miette::MietteError::OutOfBounds);
+        }
+        // A long line: only the part around the span, without context lines.
+        let line_start = self.line_start(first);
+        let line_end = self.line_start(last + 1);
+        let mut window_start = start.saturating_sub(EXCERPT_SIDE).max(line_start);
+        while !self.text.is_char_boundary(window_start) {
+            window_start += 1;
+        }
+        let mut window_end = (end + EXCERPT_SIDE).min(line_end).max(end);
+        while !self.text.is_char_boundary(window_end) {
+            window_end -= 1;
+        }
+        while window_end > end && matches!(bytes.get(window_end - 1), Some(b'\n' | b'\r')) {
+            window_end -= 1;
+        }
+        let (window_start, window_end) = if before == 0 && after == 0 {
+            (start, end)
+        } else {
+            (window_start, window_end)
+        };
+        let data = bytes
+            .get(window_start..window_end)
+            .ok_or(miette::MietteError::OutOfBounds)?;
+        Ok(Box::new(miette::MietteSpanContents::new(
+            data,
+            SourceSpan::new(window_start.into(), window_end - window_start),
+            first,
+            window_start - line_start,
+            last + 1,
+        )))
+    }
 }

@@ -20,7 +20,9 @@ pub enum LoadError {
     #[error("cannot read the rule file `{path}`: {reason}")]
     #[diagnostic(
         code(pledge::load::unreadable),
-        help("check the path; rule files end in `.pledge`")
+        help(
+            "check the path: a rule file is a `.pledge` text file (a regular file, at most 16 MiB)"
+        )
     )]
     Unreadable { path: String, reason: String },
     #[error("the base file `{path}` cannot be read: {reason}")]
@@ -32,7 +34,27 @@ pub enum LoadError {
         path: String,
         resolved: String,
         reason: String,
-        #[label("no such file")]
+        #[label("{reason}")]
+        span: Span,
+    },
+    #[error("the base file `{path}` is not a rule file: `extends` takes only `.pledge` files")]
+    #[diagnostic(
+        code(pledge::load::base_not_rules),
+        help("name a rule file that ends in `.pledge`, relative to the file that contains the `extends`")
+    )]
+    BaseNotRules {
+        path: String,
+        #[label("not a `.pledge` file")]
+        span: Span,
+    },
+    #[error("the base file `{path}` lies outside the folders a draft may read")]
+    #[diagnostic(
+        code(pledge::load::base_outside),
+        help("a base must lie in the folder of the rule file named on the command line (or below it), or in the current folder; to allow another folder, give it with `--allow-path DIR`")
+    )]
+    BaseOutside {
+        path: String,
+        #[label("outside the allowed folders")]
         span: Span,
     },
     #[error("`extends` goes round in a circle: {chain}")]
@@ -144,6 +166,35 @@ impl LoadFailure {
 /// Loads and parses `path` and its bases. Problems are returned with every
 /// file that could be read, so that they can all be reported at once.
 pub fn load(path: &Path, read: Reader<'_>) -> Result<Workspace, LoadFailure> {
+    load_within(path, read, None)
+}
+
+/// Whether `path` (normalized) lies in one of the folders `roots`
+/// (normalized); the empty root is the current folder, which holds every
+/// relative path that does not climb out of it with `../`.
+pub fn within(path: &Path, roots: &[PathBuf]) -> bool {
+    roots.iter().any(|root| {
+        if root.as_os_str().is_empty() {
+            path.is_relative()
+                && path
+                    .components()
+                    .next()
+                    .is_some_and(|c| c != Component::ParentDir)
+        } else {
+            path.starts_with(root)
+        }
+    })
+}
+
+/// As [`load`]; with `allowed`, bases are confined to the root file's
+/// folder tree and the folders `allowed` (normalized; the empty path is the
+/// current folder). Bases are `.pledge` files in any case.
+pub fn load_within(
+    path: &Path,
+    read: Reader<'_>,
+    allowed: Option<&[PathBuf]>,
+) -> Result<Workspace, LoadFailure> {
+    let roots = allowed.map(|allowed| roots_of(path, allowed));
     let mut sources = Sources::new();
     let mut files = Vec::new();
     let mut problems = Vec::new();
@@ -207,13 +258,20 @@ pub fn load(path: &Path, read: Reader<'_>) -> Result<Workspace, LoadFailure> {
             if seen.contains_key(&base_path) || queue.iter().any(|(p, _, _)| *p == base_path) {
                 continue;
             }
+            if let Some(error) = refused(base, &base_path, roots.as_deref()) {
+                problems.push(WorkspaceError::Load {
+                    error,
+                    file: Some(id),
+                });
+                continue;
+            }
             match read(&base_path) {
                 Ok(base_text) => queue.push((base_path, base_text, next_chain)),
                 Err(error) => problems.push(WorkspaceError::Load {
                     error: LoadError::MissingBase {
                         path: base.value.clone(),
                         resolved: base_path.display().to_string(),
-                        reason: error.to_string(),
+                        reason: io_reason(&error),
                         span: base.span,
                     },
                     file: Some(id),
@@ -236,6 +294,35 @@ pub fn load(path: &Path, read: Reader<'_>) -> Result<Workspace, LoadFailure> {
             errors: problems,
         })
     }
+}
+
+/// The folders the bases of `path` may lie in: its own and `allowed`.
+fn roots_of(path: &Path, allowed: &[PathBuf]) -> Vec<PathBuf> {
+    let mut roots = allowed.to_vec();
+    roots.push(
+        normalize(path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+    );
+    roots
+}
+
+/// Why a base is not read: not a `.pledge` file, or outside `roots`.
+fn refused(base: &ast::Text, base_path: &Path, roots: Option<&[PathBuf]>) -> Option<LoadError> {
+    if base_path.extension().is_none_or(|e| e != "pledge") {
+        return Some(LoadError::BaseNotRules {
+            path: base.value.clone(),
+            span: base.span,
+        });
+    }
+    if roots.is_some_and(|roots| !within(base_path, roots)) {
+        return Some(LoadError::BaseOutside {
+            path: base.value.clone(),
+            span: base.span,
+        });
+    }
+    None
 }
 
 /// A base must hold exactly one pledge: an error for each `extends` whose
@@ -263,6 +350,22 @@ fn ambiguous_bases(workspace: &Workspace) -> Vec<WorkspaceError> {
         }
     }
     problems
+}
+
+/// An I/O error in words, without the operating system's error number.
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "there is no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
+        _ => {
+            let text = error.to_string();
+            match text.find(" (os error ") {
+                Some(end) => text.get(..end).unwrap_or(&text).to_string(),
+                None => text,
+            }
+        }
+    }
 }
 
 /// Removes `.` and `..` without touching the file system.

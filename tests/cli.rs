@@ -39,6 +39,19 @@ fn pledge(args: &[&str]) -> Run {
     }
 }
 
+/// The same command at full width (`--wide`), for assertions on whole
+/// lines; `run` is the run at the default width, whose lines all fit it.
+fn wide(run: &Run, args: &[&str]) -> Run {
+    assert!(
+        run.stdout.lines().all(|l| l.chars().count() <= 100),
+        "{}",
+        run.stdout
+    );
+    let mut all = vec!["--wide"];
+    all.extend_from_slice(args);
+    pledge(&all)
+}
+
 fn transcript(run: &Run) -> String {
     format!(
         "exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
@@ -158,7 +171,15 @@ fn eval_wales_two_countries_three_years() {
         .contains("2024: 1 of 2 allies meets two_percent (1 not met)"));
     // Spain 2024: equipment 5,365.9 of defence 17,707.0 against 20%: 1,824.5
     // to spare, which is 10.30 points of defence (0.13 points of GDP).
-    assert!(run.stdout.contains("ESP   met +10.30"));
+    // Rows in the order asked, names beside codes.
+    assert!(
+        run.stdout.contains("ESP Spain   met +10.30"),
+        "{}",
+        run.stdout
+    );
+    let poland = run.stdout.find("POL Poland").unwrap_or(usize::MAX);
+    let spain = run.stdout.find("ESP Spain").unwrap_or(0);
+    assert!(poland < spain, "{}", run.stdout);
     assert!(run
         .stdout
         .contains("Margins are in percentage points of `defence`, not of GDP"));
@@ -202,6 +223,19 @@ fn explain_a_share_only_year_before_the_deadline() {
         ],
         0,
     );
+    let run = wide(
+        &run,
+        &[
+            "explain",
+            "rules/hague-2025.pledge",
+            "--country",
+            "CAN",
+            "--year",
+            "2025",
+            "--requirement",
+            "core_floor",
+        ],
+    );
     assert!(run
         .stdout
         .contains("not yet due (due from 2035); as if due now: short, -1.49 points"));
@@ -225,6 +259,17 @@ fn explain_why_spain_is_short() {
         ],
         0,
     );
+    let run = wide(
+        &run,
+        &[
+            "explain",
+            "rules/wales-2014.pledge",
+            "--country",
+            "ESP",
+            "--year",
+            "2024",
+        ],
+    );
     // Measured on NATO's published share: 1.2825% against 2%, 0.72 points.
     assert!(run
         .stdout
@@ -238,6 +283,7 @@ fn explain_why_spain_is_short() {
 #[test]
 fn explain_gives_a_share_of_defence_in_points_of_defence() {
     let run = pledge(&[
+        "--wide",
         "explain",
         "rules/wales-2014.pledge",
         "--data",
@@ -261,7 +307,7 @@ fn explain_gives_a_share_of_defence_in_points_of_defence() {
     );
     assert!(
         run.stdout.contains(
-            "shortfall: 334.1 (4.85 points of defence); meeting it needs 417.6 more in major_equipment, which adds as much to defence (the shortfall ÷ (1 − 20%)), or 334.1 moved from the rest of defence into major_equipment, which leaves defence as it is"
+            "shortfall: 334.1 USD million (2015 prices) (4.85 points of defence); meeting it needs 417.6 USD million (2015 prices) more in major_equipment, which adds as much to defence (the shortfall ÷ (1 − 20%)), or 334.1 USD million (2015 prices) moved from the rest of defence into major_equipment, which leaves defence as it is"
         ),
         "{}",
         run.stdout
@@ -362,7 +408,7 @@ fn sweep_distance_and_test_from_the_command_line() {
     );
     assert!(run
         .stdout
-        .contains("XWA meets core_floor in 2035 if core_floor is at most 3.00% (now 3.5%)"));
+        .contains("XWA meets core_floor in 2035 if core_floor is at most 3.00% (now 3.50%)"));
     let run = snapshot(
         "test_passing_rule_file",
         &["test", "tests/data/pledge_test/hague-sample.pledge"],
@@ -415,4 +461,154 @@ fn explain_the_core_floor_as_if_it_were_due_in_2024() {
     );
     assert!(run.stdout.starts_with("core_floor — ESP 2024: not met"));
     assert!(run.stdout.contains("shortfall: "));
+}
+
+#[test]
+fn every_table_fits_a_hundred_columns_and_wide_prints_it_whole() {
+    for args in [
+        &["eval", "rules/wales-2014.pledge"][..],
+        &["eval", "rules/hague-2025.pledge"],
+        &[
+            "explain",
+            "rules/wales-2014.pledge",
+            "--country",
+            "ESP",
+            "--year",
+            "2024",
+        ],
+        &[
+            "sweep",
+            "rules/hague-2025.pledge",
+            "--data",
+            "sample",
+            "--param",
+            "core_floor=3%..4%:0.25%",
+        ],
+        &[
+            "distance",
+            "rules/hague-2025.pledge",
+            "--data",
+            "sample",
+            "--year",
+            "2035",
+            "--param",
+            "core_floor",
+        ],
+    ] {
+        let run = pledge(args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let widest = run.stdout.lines().map(|l| l.chars().count()).max();
+        assert!(widest <= Some(100), "pledge {}: {widest:?}", args.join(" "));
+    }
+    let run = pledge(&["--wide", "eval", "rules/wales-2014.pledge"]);
+    assert!(run.stdout.lines().any(|l| l.starts_with("Legend: met +x")));
+    assert!(run.stdout.lines().any(|l| l.chars().count() > 100));
+}
+
+#[test]
+fn countries_by_name_in_the_order_asked() {
+    let run = pledge(&[
+        "eval",
+        "rules/wales-2014.pledge",
+        "--country",
+        "türkiye,Turkey,spain",
+        "--year",
+        "2024",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let turkey = run.stdout.find("TUR Türkiye").unwrap();
+    let spain = run.stdout.find("ESP Spain").unwrap();
+    assert!(turkey < spain, "{}", run.stdout);
+    assert!(run.stdout.contains("1 of 2 allies"), "{}", run.stdout);
+}
+
+#[test]
+fn sweep_takes_countries_and_says_how_to_see_a_requirement_not_yet_due() {
+    let run = pledge(&[
+        "sweep",
+        "rules/hague-2025.pledge",
+        "--param",
+        "core_floor=3%..4%:0.5%",
+        "--year",
+        "2024",
+        "--country",
+        "Poland,ESP",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("0 of 2 (2 not due)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("run with `--set deadline=2024`"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn explain_json_gives_exact_numbers_with_their_unit() {
+    let run = pledge(&[
+        "explain",
+        "rules/wales-2014.pledge",
+        "--country",
+        "Spain",
+        "--year",
+        "2024",
+        "--requirement",
+        "halt_decline",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let top = &json["requirements"][0]["values"];
+    assert_eq!(top["status"], "met");
+    assert_eq!(top["unit"], "USD million, constant 2015 prices");
+    assert!(
+        top["margin"].as_str().unwrap().parse::<f64>().is_ok(),
+        "{top}"
+    );
+    assert!(run.stdout.contains("\"amount\": \"5365.939584\""));
+}
+
+#[test]
+fn an_alliance_requirement_has_one_row_and_years_after_until_fold() {
+    let rules = "pledge \"Alliance\" {\n  param floor = 2%\n  category core \"Core\" {\n    include nato_category in [equipment, personnel, infrastructure, other]\n  }\n  require alliance_share: alliance(core) / alliance(gdp) >= floor from 2020 until 2022\n  require most_allies: count(two) >= 10 from 2020\n  require two: core >= floor of gdp from 2014\n}\n";
+    let path = std::env::temp_dir().join(format!("pledge-alliance-{}.pledge", std::process::id()));
+    std::fs::write(&path, rules).unwrap();
+    let file = path.display().to_string();
+    let run = pledge(&[
+        "eval",
+        &file,
+        "--data",
+        "nato",
+        "--years",
+        "2020..2024",
+        "--country",
+        "POL,ESP,DEU",
+    ]);
+    std::fs::remove_file(&path).ok();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // One alliance row, the margin of a count, years after `until` folded.
+    assert!(
+        run.stdout
+            .contains("alliance  met +0.69  met +0.63  met +0.51\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run
+        .stdout
+        .contains("Not applicable to any ally in 2023-2024 (it applies until 2022)."));
+    assert!(run
+        .stdout
+        .contains("2020: the alliance meets alliance_share"));
+    assert!(run.stdout.contains("short -1"), "{}", run.stdout);
+    assert!(!run.stdout.contains("DEU Germany  met +0.69"));
+}
+
+#[test]
+fn a_year_outside_the_data_says_which_years_it_covers() {
+    let run = pledge(&["eval", "rules/wales-2014.pledge", "--year", "2030"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains(
+        "The data covers 2014-2025; 2030 is outside it, so every figure for it is missing."
+    ));
 }

@@ -59,7 +59,8 @@ const BROAD: &str = "rules/alternatives/broad-related.pledge";
 #[test]
 fn broad_related_spending_flips_southland_headline() {
     let run = pledge(&[
-        "compare", HAGUE, BROAD, "--data", "sample", "--year", "2035", "--why", "XSA", "--full",
+        "compare", "--wide", HAGUE, BROAD, "--data", "sample", "--year", "2035", "--why", "XSA",
+        "--full",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // The flip is listed first: 6,750 of 150,000 is 4.5% (short 0.50) under
@@ -108,6 +109,7 @@ fn json_lists_flips_deltas_and_changes() {
 fn a_parameter_change_is_a_diff_with_both_locations() {
     let run = pledge(&[
         "compare",
+        "--wide",
         "--full",
         HAGUE,
         "rules/alternatives/rutte-draft-2032.pledge",
@@ -149,7 +151,7 @@ fn a_draft_against_itself_under_another_parameter_value() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout
-            .contains("core_floor      XWA  2035  short -0.50  met +0.00"),
+            .contains("core_floor      XWA  2035  short -0.50  met exactly"),
         "{}",
         run.stdout
     );
@@ -229,6 +231,7 @@ fn parameters_are_compared_by_their_dated_values() {
     let (a, b) = dated_drafts();
     let run = pledge(&[
         "compare",
+        "--wide",
         "--full",
         a.to_str().unwrap(),
         b.to_str().unwrap(),
@@ -296,6 +299,7 @@ fn parameters_differing_only_in_a_year_are_different() {
     std::fs::write(&b, draft(2036)).unwrap();
     let run = pledge(&[
         "compare",
+        "--wide",
         "--full",
         a.to_str().unwrap(),
         b.to_str().unwrap(),
@@ -379,6 +383,7 @@ fn the_hague_text_against_a_cofog_draft_names_the_cofog_rows() {
     // the southern draft on NATO and COFOG side by side.
     let run = pledge(&[
         "compare",
+        "--wide",
         HAGUE,
         "rules/alternatives/southern-border-security.pledge",
         "--why",
@@ -427,7 +432,7 @@ fn the_hague_text_against_a_cofog_draft_names_the_cofog_rows() {
 
 #[test]
 fn the_one_screen_comparison_on_sample_data() {
-    let run = pledge(&["compare", HAGUE, BROAD, "--data", "sample"]);
+    let run = pledge(&["compare", "--wide", HAGUE, BROAD, "--data", "sample"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!("compare_hague_broad_summary", redact(&run.stdout));
 }

@@ -75,6 +75,7 @@ fn pledge_test(path: &Path, update: bool) -> Run {
     let args = TestArgs {
         paths: vec![path.to_path_buf()],
         update,
+        data: None,
     };
     let code = run(&args, &mut out);
     assert_eq!(out.stdout, "", "`pledge test` prints everything to stderr");

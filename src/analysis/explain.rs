@@ -3,6 +3,8 @@
 //! they took (with weights and cap cut-offs), the parameters and data series
 //! read, and the items that were excluded or matched nothing.
 
+use std::collections::BTreeMap;
+
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -18,6 +20,10 @@ const MAX_ITEMS_SHOWN: usize = 25;
 #[derive(Debug, Clone, Serialize)]
 pub struct Node {
     pub label: String,
+    /// The numbers of the label as exact decimals (`"value": "17707.0"`),
+    /// with their unit, for programs: the label rounds them for people.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<Node>,
 }
@@ -26,6 +32,7 @@ impl Node {
     pub fn leaf(label: impl Into<String>) -> Node {
         Node {
             label: label.into(),
+            values: BTreeMap::new(),
             children: Vec::new(),
         }
     }
@@ -33,7 +40,24 @@ impl Node {
     pub fn with(label: impl Into<String>, children: Vec<Node>) -> Node {
         Node {
             label: label.into(),
+            values: BTreeMap::new(),
             children,
+        }
+    }
+
+    /// The node with an exact number (or a unit) under `key`.
+    #[must_use]
+    pub fn value(mut self, key: &'static str, value: impl ToString) -> Node {
+        self.values.insert(key, value.to_string());
+        self
+    }
+
+    /// The node with an exact number under `key` when there is one.
+    #[must_use]
+    pub fn maybe(self, key: &'static str, value: Option<Decimal>) -> Node {
+        match value {
+            Some(v) => self.value(key, v),
+            None => self,
         }
     }
 }
@@ -212,7 +236,7 @@ impl Explainer<'_> {
                 if let Some(threshold) = outcome.threshold {
                     children.push(Node::leaf(format!(
                         "point on the straight line for {year}: {}",
-                        numbers::in_unit(threshold, outcome.unit)
+                        self.in_unit(threshold, outcome.unit)
                     )));
                 }
             }
@@ -229,7 +253,7 @@ impl Explainer<'_> {
                 let pp = outcome.margin_pp.map_or(String::new(), |pp| {
                     format!(" ({} points{points_of})", numbers::fixed(-pp, 2))
                 });
-                let shortfall = numbers::in_unit(-margin, outcome.unit);
+                let shortfall = self.in_unit(-margin, outcome.unit);
                 let needs = match &outcome.base_growth {
                     Some(growth) => {
                         let share =
@@ -238,7 +262,7 @@ impl Explainer<'_> {
                         let add = match growth.to_add {
                             Some(add) => format!(
                                 "{} more in {part}, which adds as much to {base} (the shortfall ÷ (1 − {share}))",
-                                numbers::in_unit(add, outcome.unit)
+                                self.in_unit(add, outcome.unit)
                             ),
                             None => format!("more than any amount added to {part} alone, which adds as much to {base}"),
                         };
@@ -253,7 +277,7 @@ impl Explainer<'_> {
                 });
                 format!(
                     "margin: {}{pp} to spare",
-                    numbers::in_unit(margin, outcome.unit)
+                    self.in_unit(margin, outcome.unit)
                 )
             };
             let label = if not_due {
@@ -278,10 +302,24 @@ impl Explainer<'_> {
                 } else {
                     String::new()
                 };
-                headline.push_str(&format!("{as_if}, {} points{of_base}", numbers::points(pp)));
+                let shown = match numbers::points(pp).as_str() {
+                    _ if pp.is_zero() => "exactly".to_string(),
+                    "+0.00" => format!("by less than 0.01 points{of_base}"),
+                    points => format!("{points} points{of_base}"),
+                };
+                headline.push_str(&format!("{as_if}, {shown}"));
             }
         }
-        Some(Node::with(headline, children))
+        let unit = self.unit_of_value(outcome.unit, view.in_shares(country, year));
+        Some(
+            Node::with(headline, children)
+                .value("status", outcome.status.word())
+                .maybe("value", outcome.value)
+                .maybe("threshold", outcome.threshold)
+                .maybe("margin", outcome.margin)
+                .maybe("margin_points", outcome.margin_pp)
+                .value("unit", unit),
+        )
     }
 
     fn year_node(&self, label: &str, spec: &YearSpec, country: u16, year: i32) -> Node {
@@ -304,13 +342,32 @@ impl Explainer<'_> {
         node
     }
 
+    /// The unit of the exact numbers of a node: the dataset's money unit,
+    /// `share of GDP` where the figures are shares, or the value's type.
+    fn unit_of_value(&self, unit: &str, shares: bool) -> String {
+        match unit {
+            "money" if shares => "share of GDP".to_string(),
+            "money" => self.engine.data.manifest.money_unit.clone(),
+            other => other.replace('_', " "),
+        }
+    }
+
+    /// A value in its unit; amounts with the dataset's money unit.
+    fn in_unit(&self, value: Decimal, unit: &str) -> String {
+        if unit == "money" {
+            numbers::money_in(value, &self.engine.data.manifest.money_unit)
+        } else {
+            numbers::in_unit(value, unit)
+        }
+    }
+
     fn show(&self, value: &Value, ty: Type, country: u16, year: i32) -> String {
         match value {
             Ok(v) if ty == Type::Money && self.engine.in_shares(country, year) => {
                 format!("{} of GDP", numbers::percent(*v))
             }
             Ok(v) => {
-                let text = numbers::in_unit(*v, unit_of(ty));
+                let text = self.in_unit(*v, unit_of(ty));
                 if ty == Type::Money {
                     match self.engine.data.indicator(country, year, "gdp") {
                         Some(gdp) if !gdp.is_zero() => {
@@ -344,10 +401,18 @@ impl Explainer<'_> {
                 self.show(&value, expr.ty, country, other.unwrap_or(year))
             }
             TExprKind::Alliance(_) => match &value {
-                Ok(v) => numbers::in_unit(*v, unit_of(expr.ty)),
+                Ok(v) => self.in_unit(*v, unit_of(expr.ty)),
                 Err(missing) => format!("no data: {}", missing.reason),
             },
             _ => self.show(&value, expr.ty, country, year),
+        };
+        let shares = matches!(expr.kind, TExprKind::At(..))
+            && expr.ty == Type::Money
+            && self.engine.in_shares(country, year);
+        let unit = self.unit_of_value(unit_of(expr.ty), shares);
+        let exact = |node: Node| match &value {
+            Ok(v) => node.value("value", v).value("unit", unit.clone()),
+            Err(_) => node,
         };
         let label = format!("{text} = {shown}");
         let mut children = Vec::new();
@@ -367,10 +432,12 @@ impl Explainer<'_> {
                     ));
                 }
                 let shown = match &value {
-                    Ok(v) => numbers::in_unit(*v, unit_of(expr.ty)),
+                    Ok(v) => self.in_unit(*v, unit_of(expr.ty)),
                     Err(missing) => format!("no data: {}", missing.reason),
                 };
-                return Node::leaf(format!("{name} for {code} in {year} = {shown}{location}"));
+                return exact(Node::leaf(format!(
+                    "{name} for {code} in {year} = {shown}{location}"
+                )));
             }
             TExprKind::Neg(a) | TExprKind::Round(a, _) => {
                 children.push(self.expr(a, country, year))
@@ -415,7 +482,7 @@ impl Explainer<'_> {
                 }
             }
         }
-        Node::with(label, children)
+        exact(Node::with(label, children))
     }
 
     fn param_node(&self, param: ParamId, country: u16, year: i32) -> Node {
@@ -424,7 +491,7 @@ impl Explainer<'_> {
         };
         match self.engine.param_value(p, country, year, 0) {
             Ok(value) => {
-                let shown = numbers::in_unit(value.value, unit_of(p.ty));
+                let shown = self.in_unit(value.value, unit_of(p.ty));
                 let shown = if p.ty == Type::Number {
                     value.value.normalize().to_string()
                 } else {
@@ -440,6 +507,8 @@ impl Explainer<'_> {
                     self.sources.location(value.span)
                 };
                 Node::leaf(format!("param {} = {shown} ({place}{source})", p.name))
+                    .value("value", value.value)
+                    .value("unit", self.unit_of_value(unit_of(p.ty), false))
             }
             Err(missing) => Node::leaf(format!("param {}: no data: {}", p.name, missing.reason)),
         }
@@ -468,6 +537,12 @@ impl Explainer<'_> {
             definition.id,
             self.sources.location(definition.span)
         ));
+        if let Ok(total) = &cat.counted {
+            node = node.value("value", total).value(
+                "unit",
+                self.unit_of_value("money", engine.in_shares(country, year)),
+            );
+        }
         if state.items.is_empty() {
             return node;
         }
@@ -508,11 +583,13 @@ impl Explainer<'_> {
         };
         // Amounts in money, or shares of GDP where the figures are shares.
         let shares = engine.in_shares(country, year);
+        let unit = engine.data.manifest.money_unit.as_str();
+        let amount_unit = self.unit_of_value("money", shares);
         let money = |value: Decimal| -> String {
             if shares {
                 format!("{} of GDP", numbers::percent(value))
             } else {
-                numbers::money(value)
+                numbers::money_in(value, unit)
             }
         };
         let item_line = |position: usize, weight: Option<Decimal>| -> Node {
@@ -548,26 +625,28 @@ impl Explainer<'_> {
             let edition = data.edition_of(item).map_or(String::new(), |e| {
                 format!(" ({} edition)", edition_short(&e.name))
             });
-            Node::leaf(format!(
+            let node = Node::leaf(format!(
                 "{}{fields}: {}{credit}{edition}",
                 data.describe_item(item),
                 money(a)
             ))
+            .value("amount", a)
+            .value("unit", amount_unit.clone());
+            match weight {
+                Some(w) if w != Decimal::ONE => node.value("weight", w).value("credited", a * w),
+                _ => node,
+            }
         };
         let list = |positions: &[usize], weights: bool| -> Vec<Node> {
+            // By id, so that explanations of two editions can be diffed.
+            let id =
+                |position: usize| data.id(state.items.get(position).copied().unwrap_or(0) as usize);
+            let mut positions = positions.to_vec();
+            positions.sort_by(|&a, &b| id(a).cmp(id(b)));
             let mut nodes: Vec<Node> = positions
                 .iter()
                 .take(MAX_ITEMS_SHOWN)
-                .map(|&p| {
-                    item_line(
-                        p,
-                        if weights {
-                            Some(state.weight(category, p))
-                        } else {
-                            None
-                        },
-                    )
-                })
+                .map(|&p| item_line(p, weights.then(|| state.weight(category, p))))
                 .collect();
             if positions.len() > MAX_ITEMS_SHOWN {
                 nodes.push(Node::leaf(format!(
@@ -678,15 +757,31 @@ impl Explainer<'_> {
         if cat.counted.is_err() {
             return node;
         }
+        // The unit once, before the amounts it applies to.
+        let (unit_label, plain): (String, &dyn Fn(Decimal) -> String) = if shares {
+            (String::new(), &money)
+        } else {
+            (
+                format!(" in {}", numbers::short_unit(unit)),
+                &numbers::money,
+            )
+        };
         node.children.push(Node::leaf(format!(
-            "reconciliation: counted {} + cut off {} + not credited {} + excluded {} + unmatched {} = all items {}",
-            money(cat.counted.clone().unwrap_or(cat.gross - cat.cut_off)),
-            money(cat.cut_off),
-            money(cat.not_credited),
-            money(cat.excluded),
-            money(cat.unmatched),
-            money(cat.input)
-        )));
+            "reconciliation{unit_label}: counted {} + cut off {} + not credited {} + excluded {} + unmatched {} = all items {}",
+            plain(cat.counted.clone().unwrap_or(cat.gross - cat.cut_off)),
+            plain(cat.cut_off),
+            plain(cat.not_credited),
+            plain(cat.excluded),
+            plain(cat.unmatched),
+            plain(cat.input)
+        ))
+        .maybe("counted", cat.counted.clone().ok())
+        .value("cut_off", cat.cut_off)
+        .value("not_credited", cat.not_credited)
+        .value("excluded", cat.excluded)
+        .value("unmatched", cat.unmatched)
+        .value("all_items", cat.input)
+        .value("unit", amount_unit.clone()));
         node
     }
 }

@@ -272,7 +272,7 @@ pub enum CheckError {
         span: Span,
     },
     #[error(
-        "categories `{first}` and `{second}` can both count the same item, for example {example}"
+        "categories `{first}` and `{second}` can both count the same item, for example {example}{others}"
     )]
     #[diagnostic(
         code(pledge::check::overlap),
@@ -283,6 +283,8 @@ pub enum CheckError {
         first: String,
         second: String,
         example: String,
+        /// The other categories `second` overlaps, in words ("" for none).
+        others: String,
         #[label("this clause of `{second}`")]
         span: Span,
         #[label("matches the same items as this clause of `{first}`")]

@@ -24,29 +24,59 @@ pub(super) fn check(checker: &mut Checker<'_>, program: &Program) {
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
+    // One warning per category: the first overlap found for it, and the
+    // other categories it overlaps named in the same warning.
+    let mut found: BTreeMap<CategoryId, Vec<(CategoryId, Found)>> = BTreeMap::new();
     for (a, b) in pairs {
-        {
-            if related(program, a, b) || precedence_declared(program, a, b) {
-                continue;
-            }
-            if let Some((clause_a, clause_b, example)) = find_overlap(program, a, b) {
-                let (Some(first), Some(second)) =
-                    (program.categories.get(a), program.categories.get(b))
-                else {
-                    continue;
-                };
-                let other = (clause_a.file == clause_b.file).then_some(clause_a);
-                checker.push(CheckError::Overlap {
-                    first: first.id.clone(),
-                    second: second.id.clone(),
-                    example,
-                    span: clause_b,
-                    other,
-                });
-            }
+        if related(program, a, b) || precedence_declared(program, a, b) {
+            continue;
+        }
+        if let Some(overlap) = find_overlap(program, a, b) {
+            found.entry(b).or_default().push((a, overlap));
         }
     }
+    // The warning shows the nearest category before it (the last found),
+    // so that its excerpt stays short.
+    let mut order: Vec<(CategoryId, Vec<(CategoryId, Found)>)> = found.into_iter().collect();
+    order.sort_by_key(|(b, list)| (list.last().map(|(a, _)| *a), *b));
+    for (b, mut list) in order {
+        let Some((a, (clause_a, clause_b, example))) = list.pop() else {
+            continue;
+        };
+        let list = list.into_iter();
+        let (Some(first), Some(second)) = (program.categories.get(a), program.categories.get(b))
+        else {
+            continue;
+        };
+        let rest: Vec<String> = list
+            .filter_map(|(c, _)| program.categories.get(c).map(|c| format!("`{}`", c.id)))
+            .collect();
+        let others = match rest.len() {
+            0 => String::new(),
+            n if n <= MAX_OTHERS_NAMED => {
+                format!("; `{}` also overlaps {}", second.id, rest.join(", "))
+            }
+            n => format!(
+                "; `{}` also overlaps {} and {} more",
+                second.id,
+                rest.get(..MAX_OTHERS_NAMED).unwrap_or_default().join(", "),
+                n - MAX_OTHERS_NAMED
+            ),
+        };
+        let other = (clause_a.file == clause_b.file).then_some(clause_a);
+        checker.push(CheckError::Overlap {
+            first: first.id.clone(),
+            second: second.id.clone(),
+            example,
+            others,
+            span: clause_b,
+            other,
+        });
+    }
 }
+
+/// At most this many other overlapping categories are named in a warning.
+const MAX_OTHERS_NAMED: usize = 10;
 
 fn ancestors(program: &Program, mut category: CategoryId) -> Vec<CategoryId> {
     let mut out = Vec::new();

@@ -167,7 +167,9 @@ fn assign(
         };
         found = true;
         let fractional_year = param.used_as_year && !value.fract().is_zero();
-        if param.ty != ty || fractional_year {
+        let year_out_of_range =
+            param.used_as_year && (value < Decimal::ONE || value > Decimal::from(9999));
+        if param.ty != ty || fractional_year || year_out_of_range {
             let example = match param.ty {
                 Type::Ratio => "a percentage such as `3%`",
                 Type::Money => "an amount such as `money(500)`",
@@ -175,6 +177,11 @@ fn assign(
             };
             let (expected, found) = if fractional_year {
                 ("a year".to_string(), "not a whole number".to_string())
+            } else if year_out_of_range {
+                (
+                    "a year from 1 to 9999".to_string(),
+                    "a year outside that range".to_string(),
+                )
             } else {
                 (param.ty.describe().to_string(), ty.describe().to_string())
             };

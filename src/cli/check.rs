@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use super::*;
 use crate::check;
 use crate::diagnostics::summary;
-use crate::workspace::{self};
 
 pub fn run(files: &[PathBuf], data: Option<&str>, out: &mut Output) -> ExitCode {
     let dataset = match data {
@@ -22,8 +21,7 @@ pub fn run(files: &[PathBuf], data: Option<&str>, out: &mut Output) -> ExitCode 
     let mut errors = 0;
     let mut warnings = 0;
     for file in files {
-        let workspace = match workspace::load(file, &read)
-            .map_err(crate::workspace::LoadFailure::into_problems)
+        let workspace = match load_rules(file).map_err(crate::workspace::LoadFailure::into_problems)
         {
             Ok(w) => w,
             Err(problems) => {
@@ -37,7 +35,9 @@ pub fn run(files: &[PathBuf], data: Option<&str>, out: &mut Output) -> ExitCode 
         let owned;
         let schema = match &dataset {
             Some(d) => Some(&d.manifest),
-            None => match load_data(None, Some(&workspace)) {
+            None => match dataset_outside(&workspace)
+                .map_or_else(|| load_data(None, Some(&workspace)), |p| Err(vec![p]))
+            {
                 Ok(d) => {
                     owned = d;
                     Some(&owned.manifest)

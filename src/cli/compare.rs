@@ -164,6 +164,12 @@ fn evaluate_drafts(
         ) {
             Ok(mut o) => {
                 if o.is_empty() {
+                    let file = draft
+                        .workspace
+                        .root()
+                        .map(|f| f.path.display().to_string())
+                        .unwrap_or_default();
+                    out.problems(&[Problem::bare(CompareError::NoPledge { file })]);
                     return None;
                 }
                 outcomes.push(o.remove(0));

@@ -18,17 +18,23 @@ pub fn run(
     format: ExplainFormat,
     out: &mut Output,
 ) -> ExitCode {
+    if !(1..=9999).contains(&year) {
+        out.problems(&[Problem::bare(EvalError::BadYears {
+            text: year.to_string(),
+        })]);
+        return ExitCode::from(1);
+    }
     let Some(prepared) = prepare(file, args, out) else {
         return ExitCode::from(1);
     };
-    let country_code = country.trim().to_uppercase();
-    let Some(country_index) = prepared.dataset.country_index(&country_code) else {
+    let Some(country_index) = prepared.dataset.find_country(country) else {
         out.problems(&[Problem::bare(eval::unknown_country(
             &prepared.dataset,
             country,
         ))]);
         return ExitCode::from(1);
     };
+    let country_code = prepared.dataset.country_code(country_index).to_string();
     let mut nodes = Vec::new();
     let mut found = requirement.is_none();
     for (pledge_index, program) in prepared.checked.pledges().iter().enumerate() {

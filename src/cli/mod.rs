@@ -38,14 +38,31 @@ use crate::workspace::{self, Workspace};
     after_help = "Exit codes: 0 success (warnings allowed), 1 errors in rules or data, or a failing test, 2 wrong command-line usage."
 )]
 pub struct Cli {
-    /// How diagnostics are printed.
-    #[arg(long, value_enum, default_value_t = ErrorFormat::Human, global = true)]
+    /// Diagnostics as human (the default), plain sentences or json.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = ErrorFormat::Human,
+        global = true,
+        hide_possible_values = true,
+        hide_default_value = true
+    )]
     pub error_format: ErrorFormat,
     /// Write the output to this file: the page of `report` (default: named
     /// after the rule file), the workbook of `--format xlsx`, or any other
     /// format of eval, compare, sweep, distance and explain.
     #[arg(short = 'o', long = "output", value_name = "FILE", global = true)]
     pub output: Option<PathBuf>,
+    /// Let `extends` and `meta dataset` read files in this folder too
+    /// (repeat the option for several). Without it they read only in the
+    /// folder of the rule file named on the command line (and below it) and
+    /// in the current folder.
+    #[arg(long = "allow-path", value_name = "DIR", global = true)]
+    pub allow_paths: Vec<PathBuf>,
+    /// Print tables and lines at full length, however wide. By default they
+    /// fit the terminal (100 columns when the output is not a terminal).
+    #[arg(long, global = true)]
+    pub wide: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -106,15 +123,16 @@ pub enum Command {
         file: PathBuf,
         #[command(flatten)]
         data: DataArgs,
-        /// The country (ISO 3166 alpha-3 code, such as POL).
+        /// The country: its ISO 3166 alpha-3 code or its name, such as POL or Poland.
         #[arg(long)]
         country: String,
         /// The year.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         year: i32,
         /// Only this requirement.
         #[arg(long)]
         requirement: Option<String>,
+        /// Output format.
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
     },
@@ -124,7 +142,9 @@ pub enum Command {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExplainFormat {
+    /// The derivation as a tree, for reading in a terminal
     Text,
+    /// The same tree as JSON, with each number as an exact decimal in `values`
     Json,
 }
 
@@ -141,11 +161,12 @@ pub struct DataArgs {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Selection {
-    /// Only these countries (repeat the option or separate with commas).
+    /// Only these countries, in this order: codes or names, such as `POL,Spain`
+    /// (repeat the option or separate with commas).
     #[arg(long = "country", value_delimiter = ',')]
     pub countries: Vec<String>,
     /// Only this year.
-    #[arg(long, conflicts_with = "years")]
+    #[arg(long, conflicts_with = "years", allow_negative_numbers = true)]
     pub year: Option<i32>,
     /// A range of years, both included, such as `2014..2024`.
     #[arg(long)]
@@ -155,6 +176,12 @@ pub struct Selection {
 /// Runs the command line and returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let _ = ALLOWED_PATHS.set(
+        cli.allow_paths
+            .iter()
+            .map(|p| workspace::normalize(p))
+            .collect(),
+    );
     let colour = colour_on(&std::io::stderr());
     let mut out = Output {
         error_format: cli.error_format,
@@ -162,18 +189,130 @@ pub fn main() -> ExitCode {
         stdout: String::new(),
         stderr: String::new(),
     };
+    let width = text_width(cli.wide, cli.output.is_some());
+    crate::report::fit::set_width(width);
+    let fits = laid_out_for_width(&cli.command);
+    // `test` reports on stderr, one line per check; diagnostics in JSON stay
+    // one object a line.
+    let report_fits =
+        matches!(cli.command, Command::Test(_)) && cli.error_format != ErrorFormat::Json;
     let code = output::run_to(cli.command, cli.output.as_deref(), &mut out);
-    print!("{}", out.stdout);
-    eprint!("{}", out.stderr);
+    if fits {
+        out.stdout = crate::report::fit::wrap_text(&out.stdout, width);
+    }
+    if report_fits {
+        out.stderr = crate::report::fit::wrap_text(&out.stderr, width);
+    }
+    let code = write_out(&mut out, code);
     if std::env::var_os("PLEDGE_REPORT_PEAK_MEMORY").is_some() {
         // Used by the benchmark: the process's peak resident memory.
         if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
             if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
-                eprintln!("peak memory: {}", line.trim_start_matches("VmHWM:").trim());
+                use std::io::Write as _;
+                let peak = line.trim_start_matches("VmHWM:").trim();
+                let _ = writeln!(std::io::stderr(), "peak memory: {peak}");
             }
         }
     }
     code
+}
+
+/// An output stream that cannot be written.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum OutputError {
+    #[error("the output cannot be written to {stream}: {reason}")]
+    #[diagnostic(
+        code(pledge::output::write_failed),
+        help("check that the disk has free space and that the folder exists and can be written, or write the output to another file with `-o FILE`")
+    )]
+    WriteFailed { stream: String, reason: String },
+}
+
+/// Says that the file `path` (of `-o FILE`) cannot be written; exit code 1.
+pub(crate) fn write_failed(
+    out: &mut Output,
+    path: &Path,
+    error: &dyn std::fmt::Display,
+) -> ExitCode {
+    out.problems(&[Problem::bare(OutputError::WriteFailed {
+        stream: format!("`{}`", path.display()),
+        reason: error.to_string(),
+    })]);
+    ExitCode::from(1)
+}
+
+/// Prints what a command wrote. A reader that goes away early (a closed
+/// pipe, as in `pledge eval ... | head -1`) ends the run quietly, with the
+/// command's own exit code; any other failure to write (a full disk) is said
+/// on stderr with a code and ends the run with exit code 1.
+fn write_out(out: &mut Output, code: ExitCode) -> ExitCode {
+    use std::io::{ErrorKind, Write as _};
+    let mut code = code;
+    let written = {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(out.stdout.as_bytes())
+            .and_then(|()| stdout.flush())
+    };
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            out.problems(&[Problem::bare(OutputError::WriteFailed {
+                stream: "the standard output".to_string(),
+                reason: e.to_string(),
+            })]);
+            code = ExitCode::from(1);
+        }
+    }
+    let mut stderr = std::io::stderr().lock();
+    match stderr
+        .write_all(out.stderr.as_bytes())
+        .and_then(|()| stderr.flush())
+    {
+        Err(e) if e.kind() != ErrorKind::BrokenPipe => ExitCode::from(1),
+        _ => code,
+    }
+}
+
+/// The width tables and lines are laid out for: the terminal's, or 100
+/// columns when the output is not a terminal; none with `--wide`.
+fn text_width(wide: bool, to_file: bool) -> Option<usize> {
+    use std::io::IsTerminal;
+    if wide {
+        return None;
+    }
+    let stdout = std::io::stdout();
+    let terminal = if !to_file && stdout.is_terminal() {
+        terminal_width(&stdout)
+    } else {
+        None
+    };
+    Some(terminal.unwrap_or(crate::report::fit::DEFAULT_WIDTH))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn terminal_width(stdout: &std::io::Stdout) -> Option<usize> {
+    terminal_size::terminal_size_of(stdout).map(|(w, _)| usize::from(w.0))
+}
+
+#[cfg(target_arch = "wasm32")]
+fn terminal_width(_: &std::io::Stdout) -> Option<usize> {
+    None
+}
+
+/// Whether a command prints text for people, whose long lines are wrapped
+/// to the width (tables are split where they are drawn).
+fn laid_out_for_width(command: &Command) -> bool {
+    match command {
+        Command::Eval { format, .. } => *format == Format::Table,
+        Command::Sweep(a) => a.format == Format::Table,
+        Command::Distance(a) => a.format == Format::Table,
+        Command::Explain { format, .. } => *format == ExplainFormat::Text,
+        Command::Test(_) => true,
+        Command::Compare(a) => a.format == Format::Table,
+        _ => false,
+    }
 }
 
 /// What a command printed; kept apart so that tests can run commands in-process.
@@ -227,8 +366,96 @@ pub fn run(command: Command, out: &mut Output) -> ExitCode {
     }
 }
 
+/// The largest rule file read, in bytes (16 MiB).
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// The folders named with `--allow-path`.
+static ALLOWED_PATHS: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
+
+/// The folders a rule file's `extends` and `meta dataset` may read besides
+/// its own folder tree: the current folder and those of `--allow-path`.
+fn allowed_roots() -> Vec<PathBuf> {
+    let mut roots = vec![PathBuf::new()];
+    if let Ok(current) = std::env::current_dir() {
+        roots.push(workspace::normalize(&current));
+    }
+    if let Some(allowed) = ALLOWED_PATHS.get() {
+        roots.extend(allowed.iter().cloned());
+        // Also in absolute form, for rule files named by an absolute path.
+        if let Ok(current) = std::env::current_dir() {
+            roots.extend(
+                allowed
+                    .iter()
+                    .map(|p| workspace::normalize(&current.join(p))),
+            );
+        }
+    }
+    roots
+}
+
+/// Loads a rule file and its bases from disk: regular `.pledge` files in
+/// the allowed folders, each real file (after links) once.
+pub(crate) fn load_rules(file: &Path) -> Result<Workspace, workspace::LoadFailure> {
+    let seen: std::cell::RefCell<std::collections::BTreeMap<PathBuf, PathBuf>> =
+        std::cell::RefCell::default();
+    let reader = |path: &Path| -> std::io::Result<String> {
+        if let Ok(real) = std::fs::canonicalize(path) {
+            let mut seen = seen.borrow_mut();
+            match seen.get(&real) {
+                Some(first) if first != path => {
+                    return Err(std::io::Error::other(format!(
+                        "it is the file `{}` again, reached through a link; name that file instead",
+                        first.display()
+                    )))
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(real, path.to_path_buf());
+                }
+            }
+        }
+        read(path)
+    };
+    workspace::load_within(file, &reader, Some(&allowed_roots()))
+}
+
+/// Reads a rule file: a regular file only (not a folder, a device or a
+/// pipe), at most [`MAX_FILE_BYTES`], valid UTF-8; a byte-order mark at the
+/// start is dropped. The errors say the cause in words.
 pub(crate) fn read(path: &Path) -> std::io::Result<String> {
-    std::fs::read_to_string(path)
+    use std::io::{Error, ErrorKind, Read as _};
+    let metadata = std::fs::metadata(path).map_err(|e| match e.kind() {
+        ErrorKind::NotFound => Error::new(e.kind(), "there is no such file"),
+        ErrorKind::PermissionDenied => Error::new(e.kind(), "permission denied"),
+        _ => e,
+    })?;
+    if metadata.is_dir() {
+        return Err(Error::other("it is a folder, not a file"));
+    }
+    if !metadata.is_file() {
+        return Err(Error::other(
+            "it is not a regular file (a device, a pipe or a socket)",
+        ));
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(Error::other(format!(
+            "it holds {} bytes, more than the {MAX_FILE_BYTES} bytes a rule file may hold",
+            metadata.len()
+        )));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Error::other("it is larger than a rule file may be"));
+    }
+    let text =
+        String::from_utf8(bytes).map_err(|_| Error::other("it is not text (not valid UTF-8)"))?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
 }
 
 /// Loads the dataset named on the command line or in the rule file.
@@ -247,14 +474,14 @@ pub fn load_data(
 }
 
 /// The dataset a run uses, as a bundled name or a path: `--data`, else the
-/// `meta dataset` of the rule file (or of the nearest base that has one,
-/// relative to that file), else the bundled NATO data.
+/// `meta dataset` of the rule file named on the command line (relative to
+/// it; a base's is not used), else the bundled NATO data.
 pub fn data_choice(choice: Option<&str>, workspace: Option<&Workspace>) -> String {
     if let Some(name) = choice {
         return name.to_string();
     }
     let from_rules = workspace.and_then(|w| {
-        w.files.iter().find_map(|file| {
+        w.root().and_then(|file| {
             let value = file.ast.pledges.iter().find_map(|p| {
                 p.items.iter().find_map(|item| match item {
                     crate::ast::Item::Meta { key, value } if key.name == "dataset" => {
@@ -276,6 +503,40 @@ pub fn data_choice(choice: Option<&str>, workspace: Option<&Workspace>) -> Strin
         Some((name, _)) if data::bundled::source(&name).is_some() => name,
         Some((name, dir)) => dir.join(name).display().to_string(),
         None => data::bundled::DEFAULT.to_string(),
+    }
+}
+
+/// A path that a rule file may not read.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum PathError {
+    #[error("the dataset `{path}` named by `meta dataset` lies outside the folders a rule file may read")]
+    #[diagnostic(
+        code(pledge::load::dataset_outside),
+        help("name a bundled dataset (`nato`, `sample`, `cofog`) or a folder inside the rule file's folder or the current folder; give another folder with `--data DIR`, or allow it with `--allow-path DIR`")
+    )]
+    DatasetOutside { path: String },
+}
+
+/// The problem when the root file's `meta dataset` names a path outside the
+/// allowed folders.
+pub(crate) fn dataset_outside(workspace: &Workspace) -> Option<Problem> {
+    let root = workspace.root()?;
+    let choice = data_choice(None, Some(workspace));
+    if data::bundled::source(&choice).is_some() {
+        return None;
+    }
+    let mut roots = allowed_roots();
+    roots.push(
+        workspace::normalize(&root.path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+    );
+    let path = workspace::normalize(Path::new(&choice));
+    if workspace::within(&path, &roots) {
+        None
+    } else {
+        Some(Problem::bare(PathError::DatasetOutside { path: choice }))
     }
 }
 
@@ -305,14 +566,19 @@ pub fn prepare_shared(
     out: &mut Output,
     loaded: &mut LoadedData,
 ) -> Option<Prepared> {
-    let workspace =
-        match workspace::load(file, &read).map_err(crate::workspace::LoadFailure::into_problems) {
-            Ok(w) => w,
-            Err(problems) => {
-                out.problems(&problems);
-                return None;
-            }
-        };
+    let workspace = match load_rules(file).map_err(crate::workspace::LoadFailure::into_problems) {
+        Ok(w) => w,
+        Err(problems) => {
+            out.problems(&problems);
+            return None;
+        }
+    };
+    if args.data.is_none() {
+        if let Some(problem) = dataset_outside(&workspace) {
+            out.problems(&[problem]);
+            return None;
+        }
+    }
     let dataset_choice = data_choice(args.data.as_deref(), Some(&workspace));
     let known = loaded
         .iter()
@@ -366,6 +632,11 @@ pub fn prepare_shared(
 /// Parses `--year` / `--years` into an inclusive range.
 pub fn year_range(selection: &Selection) -> Result<Option<(i32, i32)>, Problem> {
     if let Some(year) = selection.year {
+        if !(1..=9999).contains(&year) {
+            return Err(Problem::bare(EvalError::BadYears {
+                text: year.to_string(),
+            }));
+        }
         return Ok(Some((year, year)));
     }
     let Some(text) = &selection.years else {
@@ -379,7 +650,8 @@ pub fn year_range(selection: &Selection) -> Result<Option<(i32, i32)>, Problem> 
         .trim_start_matches('=')
         .parse()
         .map_err(|_| bad())?;
-    if from > to || to - from > 200 {
+    let valid = 1..=9999;
+    if !valid.contains(&from) || !valid.contains(&to) || from > to || to - from > 200 {
         return Err(bad());
     }
     Ok(Some((from, to)))

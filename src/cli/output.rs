@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use super::{data_choice, load_data, read, run, Command, Output};
 use crate::report::Format;
-use crate::workspace;
 
 /// Runs a command and writes its output to `output` when given: the report
 /// page, an Excel workbook (`--format xlsx`), or the printed output.
@@ -76,20 +75,14 @@ pub fn run_to(command: Command, output: Option<&Path>, out: &mut Output) -> Exit
                     .push_str(&format!("workbook written to {}\n", path.display()));
                 ExitCode::SUCCESS
             }
-            Err(e) => {
-                out.stderr
-                    .push_str(&format!("cannot write {}: {e}\n", path.display()));
-                ExitCode::from(1)
-            }
+            Err(e) => super::write_failed(out, path, &e),
         };
     }
     let code = run(command, out);
     if let Some(path) = output {
         let text = std::mem::take(&mut out.stdout);
         if let Err(e) = std::fs::write(path, text) {
-            out.stderr
-                .push_str(&format!("cannot write {}: {e}\n", path.display()));
-            return ExitCode::from(1);
+            return super::write_failed(out, path, &e);
         }
         out.stderr
             .push_str(&format!("written to {}\n", path.display()));
@@ -99,7 +92,7 @@ pub fn run_to(command: Command, output: Option<&Path>, out: &mut Output) -> Exit
 
 /// The country names of the dataset a command runs on (for the workbook).
 fn country_names(file: Option<&PathBuf>, data: Option<&str>) -> crate::report::xlsx::Names {
-    let workspace = file.and_then(|f| workspace::load(f, &read).ok());
+    let workspace = file.and_then(|f| super::load_rules(f).ok());
     let choice = data_choice(data, workspace.as_ref());
     load_data(Some(&choice), None)
         .map(|d| {

@@ -225,6 +225,7 @@ fn sweep_json(
         data: data.clone(),
         param: param.to_string(),
         year,
+        countries: Vec::new(),
         format: crate::report::Format::Json,
     };
     let mut inner = Output {

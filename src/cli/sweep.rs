@@ -25,6 +25,10 @@ pub struct SweepArgs {
     /// Only this year (default: the latest year with spending line items)
     #[arg(long)]
     pub year: Option<i32>,
+    /// Only these countries, in this order: codes or names, such as `POL,Spain`
+    /// (repeat the option or separate with commas).
+    #[arg(long = "country", value_delimiter = ',')]
+    pub countries: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -47,7 +51,7 @@ pub fn run(args: &SweepArgs, out: &mut Output) -> ExitCode {
             })],
         );
     };
-    let result = match sweep(&prepared, &range, year) {
+    let result = match sweep(&prepared, &range, year, &args.countries) {
         Ok(result) => result,
         Err(problems) => return fail(out, &whatif_problems(problems, &prepared.workspace.sources)),
     };

@@ -61,15 +61,19 @@ pub(crate) fn read_items<R: Read + Send>(
     .map(|s| s.to_string())
     .chain(dataset.manifest.fields.iter().map(|f| f.name.clone()))
     .collect();
-    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut id_column = None;
     for (i, header) in headers.iter().enumerate() {
+        if pending.len() > MAX_PROBLEMS {
+            // Enough said about this header; a very wide one stops here.
+            return Err(locate_all(pending));
+        }
         let header = String::from_utf8_lossy(header).trim().to_string();
-        if let Some(&(_, first)) = seen.iter().find(|(name, _)| *name == header) {
+        if let Some(&first) = seen.get(&header) {
             pending.push(duplicate_column(&header, first, i));
             continue;
         }
-        seen.push((header.clone(), i));
+        seen.insert(header.clone(), i);
         let role = match header.as_str() {
             "id" => Role::Id,
             "country" => Role::Country,
@@ -112,7 +116,7 @@ pub(crate) fn read_items<R: Read + Send>(
     }
     required.extend(dataset.manifest.fields.iter().map(|f| f.name.clone()));
     for column in required {
-        if !seen.iter().any(|(name, _)| *name == column) {
+        if !seen.contains_key(&column) {
             let help = if dataset.manifest.field(&column).is_some() {
                 format!("the manifest declares the field `{column}`; add the column (cells may be empty)")
             } else {
@@ -176,6 +180,12 @@ pub(crate) fn read_items<R: Read + Send>(
                 // Numbers and codes are ASCII: only texts need UTF-8 validation.
                 let as_text = || std::str::from_utf8(raw).unwrap_or("\u{fffd}");
                 let column = *column;
+                if !raw.is_ascii() && std::str::from_utf8(raw).is_err() {
+                    pending.push(Pending::new(place, Some(column), |span| {
+                        DataError::NotUtf8 { span }
+                    }));
+                    continue;
+                }
                 match role {
                     Role::Id => id = as_text(),
                     Role::Country if raw.is_empty() => pending.push(empty_cell(
@@ -662,6 +672,18 @@ pub(crate) fn read_indicators(
                 Some(IndicatorUnit::Percent) => value / Decimal::ONE_HUNDRED,
                 _ => value,
             };
+            if value <= Decimal::ZERO && series.get(index).is_some_and(|s| s == "gdp") {
+                let (value, country) = (text.to_string(), code.to_string());
+                pending.push(Pending::new(place, Some(column), move |span| {
+                    DataError::BadGdp {
+                        value,
+                        country,
+                        year,
+                        span,
+                    }
+                }));
+                continue;
+            }
             if let Some(slot) = values.get_mut(index) {
                 *slot = Some(value);
             }

@@ -1,5 +1,8 @@
 //! Reading CSV in batches on a read-ahead thread.
 
+// In WebAssembly the rows are read directly: the read-ahead thread is unused.
+#![cfg_attr(target_arch = "wasm32", allow(dead_code))]
+
 use std::io::Read;
 
 /// A CSV error in words, at the row (and cell) concerned.

@@ -138,6 +138,47 @@ pub enum DataError {
         #[label("second occurrence")]
         span: Span,
     },
+    #[error("the GDP of {country} in {year} is `{value}`, but GDP must be above zero")]
+    #[diagnostic(
+        code(pledge::data::bad_gdp),
+        help("shares of GDP divide by it: correct the figure, or leave the cell empty where GDP is not published")
+    )]
+    BadGdp {
+        value: String,
+        country: String,
+        year: i32,
+        #[label("not above zero")]
+        span: Span,
+    },
+    #[error("the line items of {country} in {year} (in `{file}`) cannot be added up exactly")]
+    #[diagnostic(
+        code(pledge::data::sum_too_large),
+        help("their sum needs more than the 28 significant digits an exact decimal holds, so totals would be rounded; check the amounts for a misplaced unit or extra digits, or state them in a larger unit (millions instead of units)")
+    )]
+    SumTooLarge {
+        country: String,
+        year: i32,
+        file: String,
+    },
+    #[error("this cell is not UTF-8 text")]
+    #[diagnostic(
+        code(pledge::data::not_utf8),
+        help("save the file with the UTF-8 encoding (in a spreadsheet: \"CSV UTF-8\"); the cell holds bytes of another encoding")
+    )]
+    NotUtf8 {
+        #[label("not UTF-8")]
+        span: Span,
+    },
+    #[error("{what} is listed twice in the manifest")]
+    #[diagnostic(
+        code(pledge::data::manifest_twice),
+        help("each country, field, tag and series is listed once in `dataset.json`: remove the second entry")
+    )]
+    ManifestTwice {
+        what: String,
+        #[label("listed again here")]
+        span: Span,
+    },
     #[error("the dataset has no `gdp` series")]
     #[diagnostic(
         code(pledge::data::missing_gdp),

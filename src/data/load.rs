@@ -46,6 +46,7 @@ fn workbook(path: &Path, sheet: &str) -> Result<Option<super::xlsx::Sheet>, Vec<
 }
 
 /// Loads a dataset, or every problem found in it.
+#[allow(clippy::too_many_lines)]
 pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
     match source {
         DataSource::Embedded {
@@ -64,6 +65,7 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
             read_items(&mut dataset, items.as_bytes(), &locator, &csv_line)?;
             read_indicators(&mut dataset, &indicators_name, indicators)?;
             dataset.index();
+            exact_sums(&dataset)?;
             dataset.build_share_view();
             let mut hasher = Hasher::default();
             for text in [*manifest_text, *items, *indicators] {
@@ -85,6 +87,7 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
             let text = read_text(&manifest_path)?;
             let manifest_name = manifest_path.display().to_string();
             let manifest = parse_manifest(&manifest_name, &text)?;
+            entries_inside(&manifest, &manifest_name, &text, &dir)?;
             let items_path = dir.join(&manifest.line_items);
             let indicators_path = dir.join(&manifest.indicators);
             let items_sheet = workbook(&items_path, "line_items")?;
@@ -104,9 +107,9 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
             let unreadable = |key: &str, entry: &str, path: &str, error: &std::io::Error| {
                 unreadable_entry(&manifest_name, &text, (key, entry), path, error)
             };
-            let file = std::fs::File::open(&items_path)
+            let file = open_regular(&items_path, None)
                 .map_err(|e| unreadable("line_items", &items_entry, &items_name, &e))?;
-            let reread = || std::fs::read_to_string(&items_path);
+            let reread = || read_lossy(&items_path);
             let hasher = Arc::new(Mutex::new(Hasher::default()));
             update(&hasher, text.as_bytes());
             if let Some(sheet) = &items_sheet {
@@ -115,7 +118,7 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
                 let locator = |pending| locate(&items_name, &reread, pending);
                 read_items(&mut dataset, sheet.csv.as_bytes(), &locator, &csv_line)?;
             } else if items_name.ends_with(".json") {
-                let items_text = std::fs::read_to_string(&items_path)
+                let items_text = read_regular(&items_path)
                     .map_err(|e| unreadable("line_items", &items_entry, &items_name, &e))?;
                 update(&hasher, items_text.as_bytes());
                 read_json_items(&mut dataset, &items_name, &items_text)?;
@@ -133,7 +136,7 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
                     sheet.csv
                 }
                 None => {
-                    let text = std::fs::read_to_string(&indicators_path).map_err(|e| {
+                    let text = read_regular(&indicators_path).map_err(|e| {
                         unreadable("indicators", &indicators_entry, &indicators_name, &e)
                     })?;
                     update(&hasher, text.as_bytes());
@@ -142,10 +145,57 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
             };
             read_indicators(&mut dataset, &indicators_name, &indicators_text)?;
             dataset.index();
+            exact_sums(&dataset)?;
             dataset.build_share_view();
             dataset.content_hash = hasher.lock().map(|h| h.hex()).unwrap_or_default();
             Ok(dataset)
         }
+    }
+}
+
+/// Refuses a dataset whose items of one country and year cannot be added
+/// up exactly (their sum needs more digits than an exact decimal holds), so
+/// that no total is ever rounded silently.
+fn exact_sums(dataset: &Dataset) -> Result<(), Vec<DataProblem>> {
+    /// 28 significant digits, the documented precision.
+    const LIMIT: u128 = 10_u128.pow(28);
+    let mut problems = Vec::new();
+    for (&(country, year), items) in &dataset.by_country_year {
+        let mut sum = rust_decimal::Decimal::ZERO;
+        for &item in items.iter() {
+            let amount = dataset
+                .amount
+                .get(item as usize)
+                .copied()
+                .unwrap_or_default()
+                .abs();
+            let next = sum.checked_add(amount);
+            match next {
+                Some(next)
+                    if next - amount == sum
+                        && next - sum == amount
+                        && next.mantissa().unsigned_abs() < LIMIT =>
+                {
+                    sum = next;
+                }
+                _ => {
+                    problems.push(DataProblem::bare(DataError::SumTooLarge {
+                        country: dataset.country_code(country).to_string(),
+                        year,
+                        file: dataset.items_file.clone(),
+                    }));
+                    break;
+                }
+            }
+        }
+        if problems.len() >= MAX_PROBLEMS {
+            break;
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
     }
 }
 
@@ -156,12 +206,102 @@ pub(crate) fn update(hasher: &Mutex<Hasher>, bytes: &[u8]) {
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String, Vec<DataProblem>> {
-    std::fs::read_to_string(path).map_err(|e| {
+    let not_json = path.extension().is_none_or(|e| e != "json");
+    let result = if not_json {
+        Err(std::io::Error::other(
+            "it is not a dataset folder, nor a `.json` manifest",
+        ))
+    } else {
+        read_regular(path)
+    };
+    result.map_err(|e| {
         vec![DataProblem::bare(DataError::Unreadable {
             path: path.display().to_string(),
             reason: io_reason(&e),
         })]
     })
+}
+
+/// The largest data file read whole (the manifest, the indicators, JSON
+/// line items), in bytes: 256 MiB. CSV line items are streamed.
+pub const MAX_READ_BYTES: u64 = 256 << 20;
+
+/// A file as text, bytes that are not UTF-8 replaced (to locate problems).
+fn read_lossy(path: &Path) -> std::io::Result<String> {
+    std::fs::read(path).map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// The problem when the manifest names a file outside its own folder.
+fn entries_inside(
+    manifest: &super::schema::Manifest,
+    manifest_name: &str,
+    text: &str,
+    dir: &Path,
+) -> Result<(), Vec<DataProblem>> {
+    for (key, entry) in [
+        ("line_items", &manifest.line_items),
+        ("indicators", &manifest.indicators),
+    ] {
+        if !inside_folder(entry) {
+            let error = std::io::Error::other(
+                "a manifest may name only files in its own folder or below it",
+            );
+            let path = dir.join(entry).display().to_string();
+            return Err(unreadable_entry(
+                manifest_name,
+                text,
+                (key, entry),
+                &path,
+                &error,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a file name of the manifest stays in the manifest's folder: not
+/// absolute, no `..`.
+fn inside_folder(entry: &str) -> bool {
+    let path = Path::new(entry);
+    path.components().all(|c| {
+        matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    })
+}
+
+/// Opens a regular file (not a folder, a device or a pipe) of at most
+/// `limit` bytes.
+pub(crate) fn open_regular(path: &Path, limit: Option<u64>) -> std::io::Result<std::fs::File> {
+    let metadata = std::fs::metadata(path)?;
+    if metadata.is_dir() {
+        return Err(std::io::Error::other("it is a folder, not a file"));
+    }
+    if !metadata.is_file() {
+        return Err(std::io::Error::other(
+            "it is not a regular file (a device, a pipe or a socket)",
+        ));
+    }
+    if let Some(limit) = limit {
+        if metadata.len() > limit {
+            return Err(std::io::Error::other(format!(
+                "it holds {} bytes, more than the {limit} bytes read from one data file",
+                metadata.len()
+            )));
+        }
+    }
+    std::fs::File::open(path)
+}
+
+/// Reads a regular file of at most [`MAX_READ_BYTES`] as UTF-8 text.
+pub(crate) fn read_regular(path: &Path) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut text = String::new();
+    open_regular(path, Some(MAX_READ_BYTES))?
+        .take(MAX_READ_BYTES)
+        .read_to_string(&mut text)?;
+    Ok(text)
 }
 
 /// An I/O error in words, without the operating system's error number.
@@ -253,9 +393,13 @@ mod tests {
                 "{bad:?}"
             );
         }
-        // Exponents (accepted by the parser) are checked the same way.
-        assert_eq!(exact("1.25e-1").as_deref(), Some("0.125"));
-        assert!(parse_decimal("1.5e3").is_ok());
+        // Only the documented syntax: no exponent, no `_`, no bare `.5`.
+        for bad in ["1.25e-1", "1.5e3", "1_000", ".5", "5.", "+5"] {
+            assert!(
+                matches!(parse_decimal(bad), Err(NumberProblem::NotANumber(_))),
+                "{bad:?}"
+            );
+        }
         assert_eq!(needed_scale("12.50"), 1);
         assert_eq!(needed_scale("100e-2"), 0);
         assert_eq!(needed_scale("-0.000001"), 6);

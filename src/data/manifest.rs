@@ -158,6 +158,7 @@ pub(crate) fn check_manifest(
             id,
         ));
     }
+    problems.extend(listed_twice(dataset, text, &sources, id, opening));
     if dataset.manifest.tags.len() > 64 {
         problems.push(DataProblem::located(
             DataError::TooManyTags {
@@ -173,4 +174,76 @@ pub(crate) fn check_manifest(
     } else {
         Err(problems)
     }
+}
+
+/// A country, field, tag or indicator series listed twice in the manifest:
+/// one problem for each, pointing at the second entry where it can be found.
+fn listed_twice(
+    dataset: &Dataset,
+    text: &str,
+    sources: &Sources,
+    id: crate::source::FileId,
+    opening: Span,
+) -> Vec<DataProblem> {
+    let manifest = &dataset.manifest;
+    let lists: [(&str, &str, Vec<&str>); 4] = [
+        (
+            "countries",
+            "country",
+            manifest.countries.iter().map(|c| c.code.as_str()).collect(),
+        ),
+        (
+            "fields",
+            "field",
+            manifest.fields.iter().map(|f| f.name.as_str()).collect(),
+        ),
+        (
+            "tags",
+            "tag",
+            manifest.tags.iter().map(String::as_str).collect(),
+        ),
+        (
+            "indicator_series",
+            "indicator series",
+            manifest
+                .indicator_series
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect(),
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (key, what, names) in lists {
+        let mut seen = std::collections::BTreeSet::new();
+        for name in names {
+            if seen.insert(name) {
+                continue;
+            }
+            // The second `"name"` after the list's key, else the key.
+            let quoted = format!("\"{name}\"");
+            let after = key_spans(text, key).first().map_or(0, |&(start, _)| start);
+            let span = text
+                .get(after..)
+                .and_then(|rest| {
+                    rest.match_indices(&quoted)
+                        .nth(1)
+                        .map(|(at, _)| Span::new(id, after + at, after + at + quoted.len()))
+                })
+                .or_else(|| {
+                    key_spans(text, key)
+                        .first()
+                        .map(|&(start, end)| Span::new(id, start, end))
+                })
+                .unwrap_or(opening);
+            problems.push(DataProblem::located(
+                DataError::ManifestTwice {
+                    what: format!("the {what} `{name}`"),
+                    span,
+                },
+                sources,
+                id,
+            ));
+        }
+    }
+    problems
 }

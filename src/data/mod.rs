@@ -2,6 +2,7 @@
 //! datasets bundled into the binary.
 
 pub mod bundled;
+mod countries;
 mod csv_rows;
 mod csv_thread;
 pub mod dataset;

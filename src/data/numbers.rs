@@ -72,6 +72,9 @@ pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, NumberProblem> {
     if text.is_empty() {
         return Err(NumberProblem::NotANumber(text.to_string()));
     }
+    if !documented(text) {
+        return Err(NumberProblem::NotANumber(text.to_string()));
+    }
     let parsed = if text.len() > 100 {
         Err(())
     } else {
@@ -111,6 +114,20 @@ pub(crate) fn needed_scale(text: &str) -> usize {
         .saturating_add(exponent);
     let significant = i64::try_from(digits.trim_end_matches('0').len()).unwrap_or(0);
     usize::try_from(significant.saturating_sub(point)).unwrap_or(0)
+}
+
+/// The number syntax of docs/data.md: digits, with an optional leading `-`
+/// and an optional `.` between digits, such as `-1234.5`.
+fn documented(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((whole, fraction)) if !fraction.is_empty() => (whole, fraction),
+        Some(_) => return false,
+        None => (digits, "0"),
+    };
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Digits with an optional sign and decimal point, such as `-1234.5`.

@@ -52,7 +52,7 @@ pub enum EvalError {
     #[error("the year range `{text}` is not valid")]
     #[diagnostic(
         code(pledge::eval::bad_years),
-        help("write a range as `2014..2024` (both years included) or a single year with `--year 2024`")
+        help("years run from 1 to 9999: write a range as `2014..2024` (both years included) or a single year with `--year 2024`")
     )]
     BadYears { text: String },
 }
@@ -127,7 +127,7 @@ pub fn unknown_country(data: &Dataset, code: &str) -> EvalError {
     let help = suggest(
         &upper,
         codes.iter().copied(),
-        "Countries are ISO 3166 alpha-3 codes",
+        "Countries are ISO 3166 alpha-3 codes or their names, such as `ESP` or `Spain`",
         || {
             format!(
                 "the dataset `{}` has {}",
@@ -151,8 +151,7 @@ fn select_countries(data: &Dataset, wanted: &[String]) -> Result<Vec<u16>, Vec<E
             .collect();
     }
     for code in wanted {
-        let upper = code.trim().to_uppercase();
-        match data.country_index(&upper) {
+        match data.find_country(code) {
             Some(index) => {
                 if !selected.contains(&index) {
                     selected.push(index);
@@ -164,7 +163,10 @@ fn select_countries(data: &Dataset, wanted: &[String]) -> Result<Vec<u16>, Vec<E
     if !problems.is_empty() {
         return Err(problems);
     }
-    selected.sort_by(|a, b| data.country_code(*a).cmp(data.country_code(*b)));
+    // All countries by code; countries asked for in the order asked.
+    if wanted.is_empty() {
+        selected.sort_by(|a, b| data.country_code(*a).cmp(data.country_code(*b)));
+    }
     Ok(selected)
 }
 

@@ -97,7 +97,8 @@ impl Analysis {
         let read = |p: &Path| match open(&workspace::normalize(p)) {
             Some(text) => Ok(text),
             None if workspace::normalize(p) == root => Ok(text.to_string()),
-            None => std::fs::read_to_string(p),
+            // Regular files only: a pipe or a device as a base never hangs the editor.
+            None => crate::data::load::read_regular(p),
         };
         let mut analysis = Analysis {
             path: root.clone(),

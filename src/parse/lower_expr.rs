@@ -357,7 +357,7 @@ impl Lower {
                     text: offset_pair.as_str().to_string(),
                     span: self.span(&offset_pair),
                 })?;
-                if offset.abs() > 1000 {
+                if offset.unsigned_abs() > 1000 {
                     return Err(SyntaxError::BadYear {
                         text: offset_pair.as_str().to_string(),
                         span: self.span(&offset_pair),

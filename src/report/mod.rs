@@ -1,9 +1,11 @@
 //! Rendering outcomes for people and programs: the text table a negotiator
 //! reads, Markdown for documents, CSV and JSON for analysts. Output order is
-//! always deterministic: requirements in file order, countries by code,
+//! always deterministic: requirements in file order, countries by code (or as asked),
 //! years ascending.
 
 pub mod compare;
+pub mod fit;
+mod fold;
 mod formats;
 pub mod numbers;
 pub mod snapshot;
@@ -68,30 +70,62 @@ pub struct Grid {
 
 impl Grid {
     /// Plain text with aligned columns. `painted` cells may hold ANSI codes
-    /// that do not count towards the width.
+    /// that do not count towards the width. A grid wider than the width set
+    /// with `fit::set_width` is split into blocks of columns, one under the
+    /// other, each with the first column.
     pub fn text(&self) -> String {
         let widths = self.widths();
+        let blocks = fit::column_blocks(&widths, fit::width());
         let mut out = String::new();
-        let line = |cells: &[String], out: &mut String| {
-            let mut parts = Vec::new();
-            for (i, cell) in cells.iter().enumerate() {
-                let width = widths.get(i).copied().unwrap_or(0);
-                let visible = visible_width(cell);
-                let pad = " ".repeat(width.saturating_sub(visible));
-                if i == 0 {
-                    parts.push(format!("{cell}{pad}"));
-                } else {
-                    parts.push(format!("{pad}{cell}"));
-                }
+        for (b, block) in blocks.iter().enumerate() {
+            if b > 0 {
+                out.push('\n');
             }
-            out.push_str(parts.join("  ").trim_end());
-            out.push('\n');
-        };
-        line(&self.header, &mut out);
-        for row in &self.rows {
-            line(row, &mut out);
+            let columns: Vec<usize> = std::iter::once(0).chain(block.iter().copied()).collect();
+            let line = |cells: &[String], out: &mut String| {
+                let mut parts = Vec::new();
+                for &i in &columns {
+                    let cell = cells.get(i).map_or("", String::as_str);
+                    let width = widths.get(i).copied().unwrap_or(0);
+                    let pad = " ".repeat(width.saturating_sub(visible_width(cell)));
+                    if i == 0 {
+                        parts.push(format!("{cell}{pad}"));
+                    } else {
+                        parts.push(format!("{pad}{cell}"));
+                    }
+                }
+                out.push_str(parts.join("  ").trim_end());
+                out.push('\n');
+            };
+            line(&self.header, &mut out);
+            for row in &self.rows {
+                line(row, &mut out);
+            }
         }
         out
+    }
+
+    /// Puts each country's name beside its code in the first column
+    /// ("POL Poland") when the grid then needs no more blocks of columns.
+    pub fn name_countries(&mut self, name: impl Fn(&str) -> String) {
+        let before = fit::column_blocks(&self.widths(), fit::width()).len();
+        let mut named = self.rows.clone();
+        for row in &mut named {
+            if let Some(first) = row.first_mut() {
+                let full = name(first.trim_end_matches('*'));
+                if !full.is_empty() {
+                    first.push(' ');
+                    first.push_str(&full);
+                }
+            }
+        }
+        let candidate = Grid {
+            header: self.header.clone(),
+            rows: named,
+        };
+        if fit::column_blocks(&candidate.widths(), fit::width()).len() <= before {
+            self.rows = candidate.rows;
+        }
     }
 
     pub fn markdown(&self) -> String {
@@ -183,8 +217,13 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
     }
     out.push_str(&paragraph(format!(
         "Data: {} ({}); amounts in {}.",
-        data.manifest.name, data.manifest.edition, data.manifest.money_unit
+        data.manifest.name,
+        data.manifest.edition.trim_end_matches('.'),
+        data.manifest.money_unit
     )));
+    if let Some(sentence) = fold::outside_data(data, &outcome.years) {
+        out.push_str(&paragraph(sentence));
+    }
     let other_basis = outcome
         .results
         .iter()
@@ -248,11 +287,14 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                         .all(|r| matches!(r.status, Status::NotYetDue | Status::NotApplicable))
             })
             .collect();
+        // Years after the requirement stops applying fold the same way.
+        let ended = fold::ended_years(&rule, &results, &outcome.years);
+        let alliance = fold::alliance_wide(&rule, &results, outcome.countries.len());
         let shown: Vec<i32> = outcome
             .years
             .iter()
             .copied()
-            .filter(|y| !folded.contains(y))
+            .filter(|y| !folded.contains(y) && !ended.contains(y))
             .collect();
         if !folded.is_empty() {
             let reason = results
@@ -287,7 +329,6 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
             );
             // When the start year is a parameter, say how to see where the
             // allies stand today.
-            let start = rule.rsplit(" from ").next().unwrap_or("").trim();
             let latest = outcome
                 .totals
                 .iter()
@@ -305,7 +346,7 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                         .any(|r| r.year == y && r.would_be_met.is_some())
                 })
                 .collect();
-            let now: Vec<i32> = now
+            let mut now: Vec<i32> = now
                 .iter()
                 .copied()
                 .skip(now.len().saturating_sub(2))
@@ -313,17 +354,39 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
             if !now.is_empty() {
                 out.push_str(&paragraph(sentence.clone()));
                 sentence = format!(
-                    "Where the allies stand now, as if it were due in {} (margins, not verdicts):",
+                    "Where {} now, as if it were due in {} (margins, not verdicts):",
+                    if alliance {
+                        "the alliance stands"
+                    } else {
+                        "the allies stand"
+                    },
                     numbers::year_ranges(&now)
                 );
-                out.push_str(&paragraph(sentence));
-                out.push_str(&as_if_grid(
-                    &outcome.countries,
-                    &results,
-                    &now,
-                    style,
-                    markdown,
-                ));
+                if alliance {
+                    for result in now
+                        .iter()
+                        .filter_map(|&y| fold::alliance_result(&results, y))
+                    {
+                        out.push_str(&format!(
+                            "{}{}, as if due: the alliance {}\n",
+                            if markdown { "- " } else { "" },
+                            result.year,
+                            as_if_cell(result)
+                        ));
+                    }
+                    out.push('\n');
+                    now.clear();
+                } else {
+                    out.push_str(&paragraph(sentence));
+                    out.push_str(&as_if_grid(
+                        data,
+                        &outcome.countries,
+                        &results,
+                        &now,
+                        style,
+                        markdown,
+                    ));
+                }
                 for &year in &now {
                     out.push_str(&format!(
                         "{}{}\n",
@@ -337,24 +400,41 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
                     " Where the allies stand now cannot be shown: {why}."
                 ));
             } else if let Some(latest) = latest.filter(|y| folded.contains(y)) {
-                if rule.contains(" from ")
-                    && start.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-                    && !start.is_empty()
-                {
-                    sentence.push_str(&format!(
-                        " To see where the allies stand against it in {latest}, run with `--set {start}={latest}`."
-                    ));
+                if let Some(hint) = set_start_hint(&rule, latest) {
+                    sentence.push(' ');
+                    sentence.push_str(&hint);
                 }
             }
             if !sentence.is_empty() {
                 out.push_str(&paragraph(sentence));
             }
         }
-        let mut header = vec!["ally".to_string()];
+        if let (false, Some(last)) = (ended.is_empty(), shown.last()) {
+            out.push_str(&paragraph(format!(
+                "Not applicable to any ally in {} (it applies until {last}).",
+                numbers::year_ranges(&ended)
+            )));
+        }
+        let mut header = vec![if alliance { "" } else { "ally" }.to_string()];
         header.extend(shown.iter().map(|y| y.to_string()));
         let mut rows = Vec::new();
         let mut notes = Vec::new();
-        for country in &outcome.countries {
+        if alliance {
+            let mut row = vec!["alliance".to_string()];
+            for &year in &shown {
+                row.push(
+                    fold::alliance_result(&results, year).map_or(String::new(), |r| {
+                        if markdown {
+                            cell(r)
+                        } else {
+                            style.paint(&cell(r), r.status)
+                        }
+                    }),
+                );
+            }
+            rows.push(row);
+        }
+        for country in outcome.countries.iter().filter(|_| !alliance) {
             let mut row = vec![country.clone()];
             let mut specific = false;
             for &year in &shown {
@@ -388,7 +468,10 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
             rows.push(row);
         }
         if !shown.is_empty() {
-            let grid = Grid { header, rows };
+            let mut grid = Grid { header, rows };
+            if !markdown {
+                grid.name_countries(|code| data.country_name(code).to_string());
+            }
             out.push_str(&if markdown {
                 grid.markdown()
             } else {
@@ -404,16 +487,14 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
         if !markdown && !shown.is_empty() {
             out.push('\n');
         }
-        for summary in outcome
-            .summaries
-            .iter()
-            .filter(|s| &s.requirement == requirement && !folded.contains(&s.year))
-        {
-            out.push_str(&format!(
-                "{}{}\n",
-                if markdown { "- " } else { "" },
-                summary_line(summary)
-            ));
+        for summary in outcome.summaries.iter().filter(|s| {
+            &s.requirement == requirement && !folded.contains(&s.year) && !ended.contains(&s.year)
+        }) {
+            let line = match fold::alliance_result(&results, summary.year) {
+                Some(result) if alliance => fold::alliance_line(result, requirement),
+                _ => summary_line(summary),
+            };
+            out.push_str(&format!("{}{line}\n", if markdown { "- " } else { "" },));
         }
         out.push('\n');
     }
@@ -457,7 +538,10 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
             total_row.push(text);
         }
         rows.push(total_row);
-        let grid = Grid { header, rows };
+        let mut grid = Grid { header, rows };
+        if !markdown {
+            grid.name_countries(|code| data.country_name(code).to_string());
+        }
         out.push_str(&if markdown {
             grid.markdown()
         } else {
@@ -471,20 +555,38 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
     out
 }
 
+/// "To see where the allies stand against it in 2024, run with `--set
+/// deadline=2024`.", for a rule whose start year is a parameter.
+pub(crate) fn set_start_hint(rule: &str, year: i32) -> Option<String> {
+    let start = rule.rsplit(" from ").next().unwrap_or("").trim();
+    let named = !start.is_empty() && start.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    (rule.contains(" from ") && named).then(|| {
+        format!(
+            "To see where the allies stand against it in {year}, run with `--set {start}={year}`."
+        )
+    })
+}
+
 /// The cell of a requirement not yet due, with the margin it would have.
 fn as_if_cell(result: &RequirementResult) -> String {
     match (result.would_be_met, result.margin_pp) {
+        (Some(true), Some(pp)) if pp.is_zero() => "(met exactly)".into(),
+        (Some(true), Some(pp)) if numbers::points(pp) == "+0.00" => "(met <0.01)".into(),
         (Some(true), Some(pp)) => format!("(met {})", numbers::points(pp)),
         (Some(false), Some(pp)) if numbers::points(pp) == "+0.00" => "(short <0.01)".into(),
         (Some(false), Some(pp)) => format!("(short {})", numbers::points(pp)),
-        (Some(true), None) => "(met)".into(),
-        (Some(false), None) => "(short)".into(),
+        (Some(true), None) => {
+            numbers::count_margin(result).map_or_else(|| "(met)".into(), |m| format!("(met {m})"))
+        }
+        (Some(false), None) => numbers::count_margin(result)
+            .map_or_else(|| "(short)".into(), |m| format!("(short {m})")),
         (None, _) if result.status == Status::NotApplicable => "n/a".into(),
         (None, _) => "no data".into(),
     }
 }
 
 fn as_if_grid(
+    data: &Dataset,
     countries: &[String],
     results: &[&RequirementResult],
     years: &[i32],
@@ -517,7 +619,10 @@ fn as_if_grid(
         }
         rows.push(row);
     }
-    let grid = Grid { header, rows };
+    let mut grid = Grid { header, rows };
+    if !markdown {
+        grid.name_countries(|code| data.country_name(code).to_string());
+    }
     let mut out = if markdown {
         grid.markdown()
     } else {

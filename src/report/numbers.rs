@@ -10,6 +10,26 @@ pub fn money(value: Decimal) -> String {
     grouped(value, 1)
 }
 
+/// An amount with its unit, written short: `17,707.0 USD million (2015
+/// prices)` for a dataset in "USD million, constant 2015 prices".
+pub fn money_in(value: Decimal, unit: &str) -> String {
+    let unit = short_unit(unit);
+    if unit.is_empty() {
+        money(value)
+    } else {
+        format!("{} {unit}", money(value))
+    }
+}
+
+/// "USD million (2015 prices)" for "USD million, constant 2015 prices";
+/// other units as they are.
+pub fn short_unit(unit: &str) -> String {
+    match unit.split_once(", constant ") {
+        Some((money, prices)) => format!("{money} ({prices})"),
+        None => unit.trim().to_string(),
+    }
+}
+
 /// A share as a percentage: `2.15%`.
 pub fn percent(ratio: Decimal) -> String {
     match ratio.checked_mul(Decimal::ONE_HUNDRED) {
@@ -78,21 +98,44 @@ pub fn group_thousands(text: &str) -> String {
 }
 
 /// The cell of a result in the outcome matrix: a status word and the margin.
+/// A margin that rounds to zero reads `met <0.01` or `short <0.01`; a
+/// requirement met with no margin at all reads `met exactly`.
 pub fn cell(result: &RequirementResult) -> String {
     match result.status {
         Status::Met => match result.margin_pp {
+            Some(pp) if pp.is_zero() => "met exactly".to_string(),
+            Some(pp) if points(pp) == "+0.00" => "met <0.01".to_string(),
             Some(pp) => format!("met {}", points(pp)),
-            None => "met".to_string(),
+            None => match count_margin(result) {
+                Some(m) => format!("met {m}"),
+                None => "met".to_string(),
+            },
         },
         Status::NotMet => match result.margin_pp {
-            Some(pp) if points(pp) == "+0.00" => "short -0.00".to_string(),
+            Some(pp) if points(pp) == "+0.00" => "short <0.01".to_string(),
             Some(pp) => format!("short {}", points(pp)),
-            None => "short".to_string(),
+            None => match count_margin(result) {
+                Some(m) => format!("short {m}"),
+                None => "short".to_string(),
+            },
         },
         Status::NotYetDue => "not due".to_string(),
         Status::NotApplicable => "n/a".to_string(),
         Status::NoData => "no data".to_string(),
     }
+}
+
+/// The margin of a requirement on a plain number, such as a count of
+/// members (`count(core_floor) >= 20`): `+2`, `-7`, `exactly`.
+pub fn count_margin(result: &RequirementResult) -> Option<String> {
+    let margin = result.margin.filter(|_| result.unit == "number")?;
+    Some(if margin.is_zero() {
+        "exactly".to_string()
+    } else if margin.is_sign_negative() {
+        margin.normalize().to_string()
+    } else {
+        format!("+{}", margin.normalize())
+    })
 }
 
 /// Years as ranges: `2014-2023`, `2014-2020, 2022`.
@@ -136,5 +179,13 @@ mod tests {
         assert_eq!(points(d("0.004")), "+0.00");
         assert_eq!(points(d("-0.004")), "+0.00");
         assert_eq!(fixed(d("2"), 2), "2.00");
+        assert_eq!(
+            money_in(d("17707"), "USD million, constant 2015 prices"),
+            "17,707.0 USD million (2015 prices)"
+        );
+        assert_eq!(
+            money_in(d("1.25"), "EUR million (fictional)"),
+            "1.3 EUR million (fictional)"
+        );
     }
 }

@@ -440,4 +440,10 @@ pub enum CompareError {
     #[error("`--draft-data {value}` does not name a draft and a dataset")]
     #[diagnostic(code(pledge::compare::bad_draft_data), help("{help}"))]
     BadDraftData { value: String, help: String },
+    #[error("the rule file `{file}` holds no pledge, so there is nothing to compare")]
+    #[diagnostic(
+        code(pledge::compare::no_pledge),
+        help("each file given to `compare` needs a `pledge \"...\" {{ ... }}` block; check that this is the draft you meant")
+    )]
+    NoPledge { file: String },
 }

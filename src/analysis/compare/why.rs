@@ -166,7 +166,15 @@ pub(crate) fn explain_why(
                 };
                 let mut shown = 0;
                 let mut more = 0;
-                for position in 0..state_a.items.len() {
+                // Items by id, so that explanations diff across editions.
+                let id = |position: usize| {
+                    reference
+                        .dataset
+                        .id(state_a.items.get(position).copied().unwrap_or(0) as usize)
+                };
+                let mut order: Vec<usize> = (0..state_a.items.len()).collect();
+                order.sort_by(|&a, &b| id(a).cmp(id(b)));
+                for position in order {
                     let (wa, wb) = (state_a.weight(ia, position), state_b.weight(ib, position));
                     let (da, db) = (
                         cat_a.decisions.get(position).map(|d| decode(*d)),

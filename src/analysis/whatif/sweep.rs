@@ -107,10 +107,11 @@ pub(crate) fn sweep(
     prepared: &Prepared,
     range: &Range,
     year: i32,
+    countries: &[String],
 ) -> Result<SweepResult, Vec<WhatIfProblem>> {
     let options = Options {
         years: Some((year, year)),
-        countries: Vec::new(),
+        countries: countries.to_vec(),
     };
     let with_param: Vec<usize> = prepared
         .checked

@@ -86,7 +86,9 @@ impl Distance<'_> {
             out.push_str(&h.title(&format!("{} — distance to the pledge", program.name), 0));
             out.push_str(&h.paragraph(&format!(
                 "Data: {} ({}); amounts in {}.",
-                data.manifest.name, data.manifest.edition, data.manifest.money_unit
+                data.manifest.name,
+                data.manifest.edition.trim_end_matches('.'),
+                data.manifest.money_unit
             )));
             out.push_str(&h.paragraph(&format!(
                 "For every ally, year and requirement not met: the additional spending meeting it needs (\"needed\", in {}) and the shortfall in percentage points of GDP (or of the amount a share is asked of), the largest first. Figures are exact; ≈ marks a rounded one.",
@@ -125,7 +127,10 @@ impl Distance<'_> {
                 let mut header = vec![
                     "ally".to_string(),
                     "year".to_string(),
-                    "needed".to_string(),
+                    format!(
+                        "needed, {}",
+                        crate::report::numbers::short_unit(&data.manifest.money_unit)
+                    ),
                     points_header(basis),
                 ];
                 if let Some(growth) = &growth {
@@ -552,7 +557,8 @@ pub(crate) struct BreakEvenJson {
     pub(crate) text: String,
 }
 
-/// "XWA meets core_floor in 2035", "core_floor is not yet due for XWA in 2035".
+/// The ally first, in every outcome: "XWA meets core_floor in 2035", "XWA
+/// is not yet due to meet core_floor in 2035".
 pub(crate) fn outcome_clause(
     status: Status,
     requirement: &str,
@@ -562,9 +568,9 @@ pub(crate) fn outcome_clause(
     match status {
         Status::Met => format!("{country} meets {requirement} in {year}"),
         Status::NotMet => format!("{country} does not meet {requirement} in {year}"),
-        Status::NotYetDue => format!("{requirement} is not yet due for {country} in {year}"),
-        Status::NotApplicable => format!("{requirement} does not apply to {country} in {year}"),
-        Status::NoData => format!("{requirement} has no data for {country} in {year}"),
+        Status::NotYetDue => format!("{country} is not yet due to meet {requirement} in {year}"),
+        Status::NotApplicable => format!("{country} is not bound by {requirement} in {year}"),
+        Status::NoData => format!("{country} has no data for {requirement} in {year}"),
     }
 }
 
@@ -573,6 +579,10 @@ impl BreakEven {
     pub(crate) fn sentence(&self, param: &ParamInfo) -> String {
         let name = &param.name;
         let now = match self.now {
+            // Shares as the break-even values are shown: `3.50%`.
+            Some(v) if param.ty == crate::program::Type::Ratio => {
+                format!("now {}", shown(v, param.ty))
+            }
             Some(v) => format!("now {}", written(v, param.ty)),
             None => "now without a value".to_string(),
         };

@@ -33,6 +33,43 @@ pub(crate) struct Count {
     allies_not_met: Vec<String>,
 }
 
+/// For each requirement not yet due for any ally at any value of the sweep,
+/// the sentence `eval` gives: when it is due, and the `--set` that shows
+/// where the allies stand.
+fn not_due_hints(pledge: &SweepPledge, year: i32) -> Vec<String> {
+    let mut hints = Vec::new();
+    for requirement in pledge.requirements() {
+        let results: Vec<_> = pledge
+            .rows
+            .iter()
+            .flat_map(|row| row.outcome.results.iter())
+            .filter(|r| &r.requirement == requirement)
+            .collect();
+        let folded = results.iter().any(|r| r.status == Status::NotYetDue)
+            && results
+                .iter()
+                .all(|r| matches!(r.status, Status::NotYetDue | Status::NotApplicable));
+        if !folded {
+            continue;
+        }
+        let Some(first) = results.iter().find(|r| r.status == Status::NotYetDue) else {
+            continue;
+        };
+        let due = first
+            .reason
+            .as_deref()
+            .and_then(|r| r.split(crate::eval::requirement::NOW_MISSING).next())
+            .map_or(String::new(), |r| format!(" ({r})"));
+        let mut hint = format!("{requirement} is not yet due for any ally in {year}{due}.");
+        if let Some(set) = crate::report::set_start_hint(&first.rule, year) {
+            hint.push(' ');
+            hint.push_str(&set);
+        }
+        hints.push(hint);
+    }
+    hints
+}
+
 /// The counts of every requirement of one evaluation.
 pub(crate) fn counts(outcome: &PledgeOutcome) -> Vec<Count> {
     outcome
@@ -70,7 +107,9 @@ impl Sweep<'_> {
             ));
             out.push_str(&h.paragraph(&format!(
                 "Data: {} ({}); amounts in {}.",
-                self.data.manifest.name, self.data.manifest.edition, self.data.manifest.money_unit
+                self.data.manifest.name,
+                self.data.manifest.edition.trim_end_matches('.'),
+                self.data.manifest.money_unit
             )));
             out.push_str(&h.paragraph(&format!(
                 "How many allies meet each requirement in {} when {} is set to each value from {} to {} in steps of {} (both ends included), as with `--set {}=VALUE`.",
@@ -101,6 +140,12 @@ impl Sweep<'_> {
                 })
                 .collect();
             out.push_str(&h.grid(&Grid { header, rows }));
+            for hint in not_due_hints(pledge, self.year) {
+                out.push_str(&h.paragraph(&hint));
+            }
+            if !markdown && !not_due_hints(pledge, self.year).is_empty() {
+                out.push('\n');
+            }
 
             out.push_str(&h.title("Who meets what", 1));
             for row in &pledge.rows {
