@@ -522,7 +522,7 @@ fn partial_credit_caps_within_and_precedence_on_the_sample() {
 }
 
 #[test]
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 fn the_rule_for_items_matched_by_several_clauses() {
     let data = dataset("tests/data/eval/tiny");
     let text = r#"

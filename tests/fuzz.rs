@@ -1,4 +1,4 @@
-//! A grammar-aware fuzzer in the test suite (issue 11). It generates rule
+//! A grammar-aware fuzzer in the test suite. It generates rule
 //! files from the grammar (`grammar/pledge.pest`), mutates the rule files of
 //! `rules/` and the datasets of `data/sample` and `tests/data/datasets`, and
 //! runs every case through the public library API (parse, format, load,
@@ -10,7 +10,7 @@
 //! a fixed number of cases, a time budget after which the run stops early
 //! (and says so), and a watchdog that fails the test when one case takes
 //! longer than `CASE_LIMIT`. A panic whose message is one of the known,
-//! not yet fixed crashes of issue 11 (listed in `KNOWN`, each with its
+//! not yet fixed crashes (listed in `KNOWN`, each with its
 //! reproducer in `tests/hostile.rs` and `tests/data/fuzz/`) is reported but
 //! does not fail the test; any other panic does, with the input written to
 //! `target/tmp/fuzz-failures/` to be kept under `tests/data/fuzz/`.
@@ -44,7 +44,7 @@ const CASE_LIMIT: Duration = Duration::from_secs(10);
 const RULE_CASES: usize = 5_000;
 const DATA_CASES: usize = 1_000;
 
-/// Known crashes not fixed yet (issue 11): (substring of the panic message,
+/// Known crashes not fixed yet (substring of the panic message,
 /// what is missing). Each has a test in `tests/hostile.rs`.
 const KNOWN: &[(&str, &str)] = &[
     (
@@ -935,7 +935,7 @@ fn report(count: usize, failures: Vec<Failure>, stages: [usize; 4]) {
             .iter()
             .find(|(needle, _)| failure.message.contains(needle));
         match known {
-            Some((_, what)) => eprintln!("known crash (issue 11: {what}): {}", failure.message),
+            Some((_, what)) => eprintln!("known crash ({what}): {}", failure.message),
             None => {
                 let _ = std::fs::create_dir_all(&dir);
                 let path = dir.join(format!("{}-{i}.txt", failure.kind));

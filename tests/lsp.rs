@@ -158,7 +158,7 @@ fn repo(path: &str) -> std::path::PathBuf {
 }
 
 #[test]
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 fn an_editor_gets_diagnostics_quick_fixes_hover_definitions_completion_and_formatting() {
     let mut editor = Editor::start();
 

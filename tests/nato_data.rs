@@ -204,7 +204,7 @@ fn wales(years: Option<(i32, i32)>) -> (PledgeOutcome, Dataset) {
 }
 
 #[test]
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 fn wales_pledge_gives_natos_2024_verdicts() {
     let (outcome, data) = wales(None);
     let status =

@@ -123,7 +123,7 @@ fn status_word(json: &str) -> &str {
 }
 
 #[test]
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 fn eval_workbook_matches_the_json() {
     let (json, mut book) = both(&["eval", "rules/wales-2014.pledge"], "eval");
     let pledge = &json["pledges"][0];

@@ -1,4 +1,4 @@
-//! The side-by-side benchmark that keeps the score (issue 11), run by
+//! The side-by-side benchmark that keeps the score, run by
 //! `cargo bench --bench scorecard`:
 //!
 //! 1. the same synthetic data (1,000,000 line items; 10,000,000 too when
@@ -460,7 +460,7 @@ fn dataset(work: &Path, items: u64) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 fn run() -> Result<bool, String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scorecard");

@@ -140,7 +140,7 @@ impl Explainer<'_> {
     }
 
     /// The derivation of one requirement for a country and year.
-    #[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+    #[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
     pub fn requirement(&self, requirement: RequirementId, country: u16, year: i32) -> Option<Node> {
         let program = self.engine.program;
         let req = program.requirements.get(requirement)?;
@@ -516,7 +516,7 @@ impl Explainer<'_> {
 
     /// A category's total: its clauses, the items each took, caps,
     /// exclusions and the items that matched nothing.
-    #[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+    #[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
     pub fn category(&self, category: CategoryId, country: u16, year: i32, text: &str) -> Node {
         let engine = self.engine;
         let data = engine.data;

@@ -25,7 +25,7 @@ pub(crate) struct Env {
     pub(crate) year_params: BTreeSet<ParamId>,
 }
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> {
     let groups = lower_groups(checker, &draft);
     let mut env = Env {

@@ -251,7 +251,7 @@ impl Checker<'_> {
         draft
     }
 
-    #[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+    #[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
     fn apply(&mut self, draft: &mut Draft, own: &mut Own, item: &Item, scope: Option<&Vec<Ident>>) {
         match item {
             Item::Source(text) => draft.source = Some(text.value.clone()),

@@ -213,7 +213,7 @@ pub(crate) fn binary_type(
     result
 }
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub(crate) fn type_call(
     checker: &mut Checker<'_>,
     env: &mut Env,

@@ -31,7 +31,7 @@ pub(crate) fn csv_line(place: Place) -> u32 {
     u32::try_from(place.line).unwrap_or(u32::MAX)
 }
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub(crate) fn read_items<R: Read + Send>(
     dataset: &mut Dataset,
     reader: R,
@@ -527,7 +527,7 @@ pub(crate) fn truncate_fields(dataset: &mut Dataset, len: usize) {
     }
 }
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub(crate) fn read_indicators(
     dataset: &mut Dataset,
     name: &str,

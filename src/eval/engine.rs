@@ -352,7 +352,7 @@ impl<'a> Engine<'a> {
         state
     }
 
-    #[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+    #[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
     pub(crate) fn compute_state(&self, country: u16, year: i32) -> YearState {
         let items: std::sync::Arc<[u32]> = self
             .data

@@ -233,7 +233,7 @@ impl DoubleCounting {
     }
 }
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 fn evaluate_program(
     program: &Program,
     data: &Dataset,

@@ -61,7 +61,7 @@ pub fn body_for<'p>(
         .or_else(|| requirement.body.as_ref().map(|b| (b, false)))
 }
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub fn evaluate(
     engine: &Engine<'_>,
     requirement: RequirementId,

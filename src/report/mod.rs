@@ -196,7 +196,7 @@ pub fn heading(text: &str, level: usize, markdown: bool) -> String {
 }
 
 /// The text table of one pledge's outcomes.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bool) -> String {
     let mut out = String::new();
     let heading = |text: &str, level: usize| heading(text, level, markdown);

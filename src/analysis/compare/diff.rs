@@ -8,7 +8,7 @@ use crate::program::{Category, CategoryBody, Program, ScopedChange};
 use crate::source::Sources;
 
 /// The clause-level differences between the reference draft and another.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub fn diff(a: &Prepared, b: &Prepared, draft: &str) -> Vec<Change> {
     let (Some(pa), Some(pb)) = (program(a), program(b)) else {
         return Vec::new();

@@ -13,7 +13,7 @@ use crate::source::Sources;
 /// Why an ally's outcomes differ: per requirement that flips (or, if none,
 /// that changes value), the categories whose totals differ and the items
 /// each draft treats differently, citing the deciding clause of each draft.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub(crate) fn explain_why(
     prepared: &[Prepared],
     drafts: &[Draft],

@@ -236,7 +236,7 @@ pub(crate) fn flip_at(trials: &Trials<'_>, q: &Question, at: Point) -> Option<Fi
 /// Where it is not linear (a cap that binds only above some value, say),
 /// the search keeps two values with different outcomes and narrows them
 /// down, by the line through them or by halving.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub(crate) fn solve(trials: &Trials<'_>, center: Decimal, q: &Question) -> Finding {
     let Some(xs) = trial_points(center, trials.param.ty) else {
         return Finding::NotFound {

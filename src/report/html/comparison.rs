@@ -3,7 +3,7 @@
 
 use super::*;
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub(super) fn comparison_page(
     drafts: &[Draft<'_>],
     prepared: &[Prepared],

@@ -200,7 +200,7 @@ pub struct LineChart<'a> {
 }
 
 /// A line chart: lines with dots, an optional horizontal threshold.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub fn lines(chart: &LineChart<'_>, series: &[Series]) -> String {
     let left = 46.0;
     let right = 14.0;

@@ -3,7 +3,7 @@
 
 use super::*;
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub(super) fn sweep_sections(sweeps: &[serde_json::Value], drafts: &[Draft<'_>]) -> Vec<Section> {
     let mut sections = Vec::new();
     for (index, sweep) in sweeps.iter().enumerate() {

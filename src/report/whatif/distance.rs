@@ -70,7 +70,7 @@ impl Distance<'_> {
         (needed, points.unwrap_or_else(|| "—".to_string()))
     }
 
-    #[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+    #[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
     pub(crate) fn text(&self, markdown: bool) -> String {
         let h = Heading { markdown };
         let data = self.data();

@@ -282,7 +282,7 @@ pub(crate) fn row_of(index: usize) -> u32 {
 /// `eval`: one sheet per requirement (one row per ally; per year the
 /// status, the margin in points and its exact decimal), then one sheet per
 /// category with the counted total as a share of GDP.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub(crate) fn eval_sheets(
     workbook: &mut Workbook,
     document: &Value,
@@ -411,7 +411,7 @@ pub(crate) fn eval_sheets(
 
 /// `compare`: the drafts, then one sheet per requirement with its flips
 /// (one row per ally and year whose outcome differs), then the totals.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split (issue 10).
+#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub(crate) fn compare_sheets(
     workbook: &mut Workbook,
     document: &Value,
