@@ -2,6 +2,8 @@
 //! outcomes and return typed results. No clap, no terminal, no file writes;
 //! rendering lives in `report`, the commands in `cli`.
 
+use std::sync::Arc;
+
 use crate::data::Dataset;
 use crate::program::Checked;
 use crate::stamp::Stamp;
@@ -13,10 +15,12 @@ pub mod explain;
 pub mod snapshot;
 pub mod whatif;
 
-/// Everything a run on data needs: the rules, checked, and the dataset.
+/// Everything a run on data needs: the rules, checked, and the dataset
+/// (shared: the drafts of one `compare` that run on the same data hold one
+/// copy of it).
 pub struct Prepared {
     pub workspace: Workspace,
-    pub dataset: Dataset,
+    pub dataset: Arc<Dataset>,
     /// The dataset as a bundled name or a path (see `data_choice`).
     pub dataset_choice: String,
     pub checked: Checked,

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{prepare, year_range, DataArgs, Output, Selection};
+use super::{prepare_shared, year_range, DataArgs, Output, Selection};
 use crate::analysis::compare::{compare, CompareError};
 use crate::analysis::Prepared;
 use crate::check;
@@ -53,6 +53,7 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
     };
     let mut prepared: Vec<Prepared> = Vec::new();
     let mut used_sets: BTreeSet<String> = BTreeSet::new();
+    let mut loaded = Vec::new();
     for (index, file) in args.files.iter().enumerate() {
         let plain = DataArgs {
             data: own_data
@@ -61,7 +62,7 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
                 .or_else(|| args.data.data.clone()),
             sets: Vec::new(),
         };
-        let Some(mut draft) = prepare(file, &plain, out) else {
+        let Some(mut draft) = prepare_shared(file, &plain, out, &mut loaded) else {
             return ExitCode::from(1);
         };
         let params: Vec<String> = draft

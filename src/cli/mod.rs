@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
@@ -598,6 +599,21 @@ fn resolve_data(name: &str, dir: &Path) -> Option<DataSource> {
 /// Loads, checks and applies `--set`; prints warnings; returns `None` after
 /// printing errors.
 pub fn prepare(file: &Path, args: &DataArgs, out: &mut Output) -> Option<Prepared> {
+    prepare_shared(file, args, out, &mut Vec::new())
+}
+
+/// Datasets already loaded in this process, by the name or path they were
+/// loaded from, so that drafts on the same data load it once.
+pub type LoadedData = Vec<(String, Arc<Dataset>)>;
+
+/// `prepare`, taking the dataset from `loaded` when it was loaded before
+/// (and keeping it there when it is loaded now).
+pub fn prepare_shared(
+    file: &Path,
+    args: &DataArgs,
+    out: &mut Output,
+    loaded: &mut LoadedData,
+) -> Option<Prepared> {
     let workspace = match load_rules(file).map_err(crate::workspace::LoadFailure::into_problems) {
         Ok(w) => w,
         Err(problems) => {
@@ -612,12 +628,23 @@ pub fn prepare(file: &Path, args: &DataArgs, out: &mut Output) -> Option<Prepare
         }
     }
     let dataset_choice = data_choice(args.data.as_deref(), Some(&workspace));
-    let dataset = match load_data(Some(&dataset_choice), None) {
-        Ok(d) => d,
-        Err(problems) => {
-            out.problems(&problems);
-            return None;
-        }
+    let known = loaded
+        .iter()
+        .find(|(choice, _)| *choice == dataset_choice)
+        .map(|(_, d)| Arc::clone(d));
+    let dataset = match known {
+        Some(d) => d,
+        None => match load_data(Some(&dataset_choice), None) {
+            Ok(d) => {
+                let d = Arc::new(d);
+                loaded.push((dataset_choice.clone(), Arc::clone(&d)));
+                d
+            }
+            Err(problems) => {
+                out.problems(&problems);
+                return None;
+            }
+        },
     };
     let (checked, mut problems) =
         crate::check::check(&workspace, Some(&dataset.manifest)).into_problems(&workspace.sources);

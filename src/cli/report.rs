@@ -57,6 +57,7 @@ pub fn run(args: &ReportArgs, output: Option<&Path>, out: &mut Output) -> ExitCo
     let comparison = args.files.len() > 1;
     let mut draft_data = Vec::new();
     let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut loaded = Vec::new();
     for (index, file) in args.files.iter().enumerate() {
         // One draft: `--set` as for `eval`. Several: as for `compare`,
         // `name=value` for every draft that has the parameter and
@@ -66,7 +67,7 @@ pub fn run(args: &ReportArgs, output: Option<&Path>, out: &mut Output) -> ExitCo
                 data: args.data.data.clone(),
                 sets: Vec::new(),
             };
-            let Some(mut draft) = cli::prepare(file, &plain, out) else {
+            let Some(mut draft) = cli::prepare_shared(file, &plain, out, &mut loaded) else {
                 return ExitCode::from(1);
             };
             let mine = sets_of_draft(&args.data.sets, index, &draft, &mut used);

@@ -71,6 +71,8 @@ pub struct Dataset {
     pub indicator_lines: BTreeMap<(u16, i32), u32>,
     /// Items of each (country, year), as indices into the columns.
     pub by_country_year: BTreeMap<(u16, i32), std::sync::Arc<[u32]>>,
+    /// For each country, the first in the manifest with its code.
+    first_of_code: Vec<u16>,
     /// In a share view: the country-years measured in shares of GDP.
     pub share_years: std::collections::BTreeSet<(u16, i32)>,
     /// Content hash of the manifest, items and indicators (for stamps).
@@ -110,6 +112,7 @@ impl Dataset {
             indicators: BTreeMap::new(),
             indicator_lines: BTreeMap::new(),
             by_country_year: BTreeMap::new(),
+            first_of_code: Vec::new(),
             share_years: std::collections::BTreeSet::new(),
             content_hash: String::new(),
         }
@@ -243,18 +246,125 @@ impl Dataset {
             .collect()
     }
 
-    /// Groups items by country and year; called once after loading.
+    /// Groups items by country and year; called once after loading. The
+    /// items are first put in (country, year) order, keeping the file order
+    /// within each country-year, so that the items of a country-year lie
+    /// side by side in every column (each keeps its line and id for traces).
     pub(crate) fn index(&mut self) {
-        let mut map: BTreeMap<(u16, i32), Vec<u32>> = BTreeMap::new();
-        for (i, (&c, &y)) in self.country.iter().zip(&self.year).enumerate() {
-            map.entry((c, y))
-                .or_default()
-                .push(u32::try_from(i).unwrap_or(u32::MAX));
+        self.sort_by_country_year();
+        let mut map: BTreeMap<(u16, i32), std::sync::Arc<[u32]>> = BTreeMap::new();
+        let mut start = 0usize;
+        let n = self.len();
+        while start < n {
+            let key = (self.country.get(start), self.year.get(start));
+            let end = (start..n)
+                .find(|&i| (self.country.get(i), self.year.get(i)) != key)
+                .unwrap_or(n);
+            if let (Some(&c), Some(&y)) = key {
+                let run: Vec<u32> = (start..end).filter_map(|i| u32::try_from(i).ok()).collect();
+                map.insert((c, y), std::sync::Arc::from(run));
+            }
+            start = end;
         }
-        self.by_country_year = map
-            .into_iter()
-            .map(|(k, v)| (k, std::sync::Arc::from(v)))
+        self.by_country_year = map;
+        // The first country of each code, as `Manifest::country` finds it.
+        let mut first: HashMap<&str, u16> = HashMap::new();
+        self.first_of_code = self
+            .manifest
+            .countries
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let i = u16::try_from(i).unwrap_or(u16::MAX);
+                *first.entry(c.code.as_str()).or_insert(i)
+            })
             .collect();
+    }
+
+    /// The manifest's entry for a country (the first with its code).
+    pub fn country_spec(&self, country: u16) -> Option<&super::schema::CountrySpec> {
+        match self.first_of_code.get(country as usize) {
+            Some(&first) => self.manifest.countries.get(first as usize),
+            None => self.manifest.country(self.country_code(country)),
+        }
+    }
+
+    /// Puts the items in (country, year) order, stably.
+    fn sort_by_country_year(&mut self) {
+        let key = |i: usize| (self.country.get(i).copied(), self.year.get(i).copied());
+        let n = self.len();
+        if (1..n).all(|i| key(i - 1) <= key(i)) {
+            return;
+        }
+        let order = self.counting_order().unwrap_or_else(|| {
+            // (country, year, index): sorted, the index keeps the file order.
+            let mut keys: Vec<(u16, i32, u32)> = self
+                .country
+                .iter()
+                .zip(&self.year)
+                .zip(0u32..)
+                .map(|((&c, &y), i)| (c, y, i))
+                .collect();
+            keys.sort_unstable();
+            keys.into_iter().map(|(_, _, i)| i).collect()
+        });
+        permute(&mut self.country, &order);
+        permute(&mut self.year, &order);
+        permute(&mut self.amount, &order);
+        permute(&mut self.share, &order);
+        permute(&mut self.amount_missing, &order);
+        permute(&mut self.edition, &order);
+        permute(&mut self.line, &order);
+        permute(&mut self.tags, &order);
+        for column in &mut self.columns {
+            match column {
+                Column::Text(values) => permute(values, &order),
+                Column::Number(values) => permute(values, &order),
+                Column::Bool(values) => permute(values, &order),
+            }
+        }
+        if !self.id_end.is_empty() {
+            let mut ids = String::with_capacity(self.ids.len());
+            let mut id_end = Vec::with_capacity(self.id_end.len());
+            for &i in &order {
+                ids.push_str(self.id(i as usize));
+                id_end.push(u32::try_from(ids.len()).unwrap_or(u32::MAX));
+            }
+            self.ids = ids;
+            self.id_end = id_end;
+        }
+    }
+
+    /// The (country, year) order by counting, when the countries times the
+    /// span of years make a table of moderate size (else `None`).
+    fn counting_order(&self) -> Option<Vec<u32>> {
+        let first = *self.year.iter().min()?;
+        let last = *self.year.iter().max()?;
+        let span = usize::try_from(i64::from(last) - i64::from(first) + 1).ok()?;
+        let countries = usize::from(*self.country.iter().max()?) + 1;
+        let slots = countries.checked_mul(span).filter(|s| *s <= 1 << 22)?;
+        let slot = |c: u16, y: i32| {
+            usize::from(c) * span + usize::try_from(i64::from(y) - i64::from(first)).unwrap_or(0)
+        };
+        let mut starts = vec![0u32; slots + 1];
+        for (&c, &y) in self.country.iter().zip(&self.year) {
+            if let Some(count) = starts.get_mut(slot(c, y) + 1) {
+                *count += 1;
+            }
+        }
+        for i in 1..starts.len() {
+            let before = starts.get(i - 1).copied().unwrap_or(0);
+            if let Some(start) = starts.get_mut(i) {
+                *start += before;
+            }
+        }
+        let mut order = vec![0u32; self.len()];
+        for ((&c, &y), i) in self.country.iter().zip(&self.year).zip(0u32..) {
+            let next = starts.get_mut(slot(c, y))?;
+            *order.get_mut(*next as usize)? = i;
+            *next += 1;
+        }
+        Some(order)
     }
 
     /// Whether the amount of an item is published.
@@ -327,4 +437,17 @@ impl Dataset {
             format!("{} ({}:{})", id, self.items_file, line)
         }
     }
+}
+
+/// `values` in the order `order` (a permutation of its indices); a column
+/// of another length (an optional column left empty) stays as it is.
+fn permute<T: Clone>(values: &mut Vec<T>, order: &[u32]) {
+    if values.len() != order.len() {
+        return;
+    }
+    let sorted: Vec<T> = order
+        .iter()
+        .filter_map(|&i| values.get(i as usize).cloned())
+        .collect();
+    *values = sorted;
 }

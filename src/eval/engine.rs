@@ -18,6 +18,38 @@ pub use super::decision::*;
 pub use super::expr::compare;
 #[allow(unused_imports)]
 use super::expr::*;
+use super::sum::{Fixed, Plain, Total};
+
+/// A hasher for the engine's caches, whose keys are small integers
+/// (countries and years): a multiply per integer instead of SipHash. The
+/// caches are never iterated, so their order reaches no output.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IntHasher(u64);
+
+impl IntHasher {
+    fn mix(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(26) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+impl std::hash::Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.mix(u64::from(b));
+        }
+    }
+    fn write_u16(&mut self, n: u16) {
+        self.mix(u64::from(n));
+    }
+    fn write_i32(&mut self, n: i32) {
+        self.mix(u64::from(n.cast_unsigned()));
+    }
+}
+
+pub(crate) type Fast = std::hash::BuildHasherDefault<IntHasher>;
 
 /// Why a value cannot be computed. Never silently zero.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +136,53 @@ pub fn weight_in(categories: &[CategoryState], category: CategoryId, position: u
     weight.unwrap_or_default()
 }
 
+/// One item as `decide` sees it: its position in the country-year, its
+/// index in the dataset, and the clauses' answers for every position when
+/// they were computed a column at a time.
+#[derive(Clone, Copy)]
+pub(crate) struct Place<'m> {
+    position: usize,
+    item: usize,
+    masks: Option<&'m [Vec<bool>]>,
+}
+
+/// One category's body applied to the items of a country-year.
+pub(crate) struct Work<'w, 'p> {
+    body: &'w Body<'p>,
+    parent: Option<CategoryId>,
+    items: &'w [u32],
+    masks: Option<&'w [Vec<bool>]>,
+}
+
+/// What one category did with the items of a country-year, and its sums.
+pub(crate) struct Taken {
+    decisions: Vec<Decision>,
+    gross: Decimal,
+    not_credited: Decimal,
+    excluded: Decimal,
+    unmatched: Decimal,
+    items_counted: usize,
+    overflow: bool,
+    split: Option<usize>,
+}
+
+impl Taken {
+    /// Sums that could not be added: the category's total is then "too
+    /// large to compute exactly", never a wrong figure.
+    fn overflowed(items: usize) -> Taken {
+        Taken {
+            decisions: vec![UNMATCHED; items],
+            gross: Decimal::ZERO,
+            not_credited: Decimal::ZERO,
+            excluded: Decimal::ZERO,
+            unmatched: Decimal::ZERO,
+            items_counted: 0,
+            overflow: true,
+            split: None,
+        }
+    }
+}
+
 /// Every category for one country and year.
 #[derive(Debug)]
 pub struct YearState {
@@ -120,8 +199,8 @@ impl YearState {
 pub struct Engine<'a> {
     pub program: &'a Program,
     pub data: &'a Dataset,
-    pub(crate) bodies: RefCell<HashMap<u16, Rc<Vec<Body<'a>>>>>,
-    pub(crate) states: RefCell<HashMap<(u16, i32), Rc<YearState>>>,
+    pub(crate) bodies: RefCell<HashMap<u16, Rc<Vec<Body<'a>>>, Fast>>,
+    pub(crate) states: RefCell<HashMap<(u16, i32), Rc<YearState>, Fast>>,
     /// Requirements being counted (to stop `count` from referring to itself).
     pub(crate) counting: RefCell<Vec<RequirementId>>,
     /// Results of `count(requirement)` per year.
@@ -161,8 +240,8 @@ impl<'a> Engine<'a> {
         Engine {
             program,
             data,
-            bodies: RefCell::new(HashMap::new()),
-            states: RefCell::new(HashMap::new()),
+            bodies: RefCell::new(HashMap::default()),
+            states: RefCell::new(HashMap::default()),
             counting: RefCell::new(Vec::new()),
             counts: RefCell::new(HashMap::new()),
             shares: None,
@@ -282,7 +361,25 @@ impl<'a> Engine<'a> {
             .cloned()
             .unwrap_or_else(|| std::sync::Arc::from(Vec::new()));
         let bodies = self.bodies(country);
+        let code = self.data.country_code(country);
+        let no_expenditure = self
+            .data
+            .country_spec(country)
+            .is_some_and(|c| c.no_expenditure.is_some());
         let mut categories: Vec<CategoryState> = Vec::with_capacity(bodies.len());
+        // Every category sees every item: their total is added up once.
+        let mut all = Plain::new();
+        for &item in items.iter() {
+            all.add(
+                self.data
+                    .amount
+                    .get(item as usize)
+                    .copied()
+                    .unwrap_or_default(),
+            );
+        }
+        let (input, input_overflow) = all.value().unwrap_or((Decimal::ZERO, true));
+        let fixed_scale = self.fixed_scale(&bodies, &items);
         for (index, body) in bodies.iter().enumerate() {
             let parent = self.program.categories.get(index).and_then(|c| c.within);
             let clause_weights: Vec<Decimal> = body
@@ -293,42 +390,37 @@ impl<'a> Engine<'a> {
                     ClauseKind::Exclude => Decimal::ZERO,
                 })
                 .collect();
-            let mut decisions = Vec::with_capacity(items.len());
-            let (mut gross, mut not_credited, mut excluded, mut unmatched, mut input) = (
-                Decimal::ZERO,
-                Decimal::ZERO,
-                Decimal::ZERO,
-                Decimal::ZERO,
-                Decimal::ZERO,
-            );
-            let mut items_counted = 0;
-            let mut overflow = false;
-            let mut split: Option<usize> = None;
-            for (position, &item) in items.iter().enumerate() {
-                let item = item as usize;
-                let amount = self.data.amount.get(item).copied().unwrap_or_default();
-                let parent_weight = parent.map(|p| weight_in(&categories, p, position));
-                let (decision, weight) =
-                    self.decide(body, &categories, position, item, parent_weight, &mut split);
-                if weight == Decimal::ONE {
-                    add(&mut gross, amount, &mut overflow);
-                    items_counted += 1;
-                } else if !weight.is_zero() {
-                    let credited = amount * weight;
-                    add(&mut gross, credited, &mut overflow);
-                    add(&mut not_credited, amount - credited, &mut overflow);
-                    items_counted += 1;
-                } else {
-                    let bucket = match decode(decision) {
-                        DecisionKind::Included(_) => &mut not_credited,
-                        DecisionKind::Excluded(_) | DecisionKind::CountedIn(_) => &mut excluded,
-                        DecisionKind::NotInParent | DecisionKind::Unmatched => &mut unmatched,
-                    };
-                    add(bucket, amount, &mut overflow);
-                }
-                add(&mut input, amount, &mut overflow);
-                decisions.push(decision);
-            }
+            // Without `*` cells, each clause is tested on every item at
+            // once, a column at a time.
+            let masks: Option<Vec<Vec<bool>>> = (!self.data.has_any).then(|| {
+                body.clauses
+                    .iter()
+                    .map(|(_, compiled)| self.mask(&compiled.condition, &items))
+                    .collect()
+            });
+            let work = Work {
+                body,
+                parent,
+                items: &items,
+                masks: masks.as_deref(),
+            };
+            // Sums on integers where that is exact, else decimal by decimal.
+            let taken = fixed_scale
+                .and_then(|scale| self.take(&work, &categories, || Fixed::new(scale)))
+                .or_else(|| self.take(&work, &categories, Plain::new));
+            // (Adding decimal by decimal always gives an answer; were it not
+            // to, the total would be "too large", never a wrong figure.)
+            let Taken {
+                decisions,
+                gross,
+                not_credited,
+                excluded,
+                unmatched,
+                items_counted,
+                overflow,
+                split,
+            } = taken.unwrap_or_else(|| Taken::overflowed(items.len()));
+            let overflow = overflow || input_overflow;
             let mut state = CategoryState {
                 decisions,
                 clause_weights,
@@ -344,12 +436,6 @@ impl<'a> Engine<'a> {
                 caps: Vec::new(),
                 gaps: Vec::new(),
             };
-            let code = self.data.country_code(country);
-            let no_expenditure = self
-                .data
-                .manifest
-                .country(code)
-                .and_then(|c| c.no_expenditure.clone());
             // Include clauses, and those the dataset cannot apply here.
             let (mut includes, mut unpublished_includes) = (0, 0);
             let mut first_gap = None;
@@ -367,7 +453,7 @@ impl<'a> Engine<'a> {
                 }
             }
             let uncovered = includes > 0 && unpublished_includes == includes;
-            if items.is_empty() && no_expenditure.is_some() {
+            if items.is_empty() && no_expenditure {
                 // Nothing spent, as the source says: zero in alliance sums
                 // (the member's own requirements say why there is no data).
                 state.gaps.clear();
@@ -449,6 +535,98 @@ impl<'a> Engine<'a> {
         YearState { items, categories }
     }
 
+    /// The working scale of integer sums for a country-year: the largest
+    /// scale of its amounts plus the largest of the clause weights; `None`
+    /// when an amount is negative (sums on integers assume none is).
+    fn fixed_scale(&self, bodies: &[Body<'_>], items: &[u32]) -> Option<u32> {
+        let mut largest = 0;
+        for &item in items {
+            let amount = self
+                .data
+                .amount
+                .get(item as usize)
+                .copied()
+                .unwrap_or_default();
+            if amount.is_sign_negative() && !amount.is_zero() {
+                return None;
+            }
+            largest = largest.max(amount.scale());
+        }
+        let weights = bodies
+            .iter()
+            .flat_map(|b| b.clauses.iter())
+            .filter_map(|(clause, _)| match clause.kind {
+                ClauseKind::Include(weight) => Some(weight),
+                ClauseKind::Exclude => None,
+            });
+        let mut weight_scale = 0;
+        for weight in weights {
+            if weight.is_sign_negative() || weight > Decimal::ONE {
+                return None;
+            }
+            weight_scale = weight_scale.max(weight.scale());
+        }
+        Some(largest + weight_scale).filter(|s| *s <= 28)
+    }
+
+    /// What one category does with each item of a country-year, and its
+    /// sums, added with `T`; `None` when `T` cannot add them exactly.
+    fn take<T: Total>(
+        &self,
+        work: &Work<'_, '_>,
+        categories: &[CategoryState],
+        new: impl Fn() -> T,
+    ) -> Option<Taken> {
+        let (mut gross, mut not_credited, mut excluded, mut unmatched) =
+            (new(), new(), new(), new());
+        let mut decisions = Vec::with_capacity(work.items.len());
+        let mut items_counted = 0;
+        let mut split: Option<usize> = None;
+        for (position, &item) in work.items.iter().enumerate() {
+            let item = item as usize;
+            let amount = self.data.amount.get(item).copied().unwrap_or_default();
+            let parent_weight = work.parent.map(|p| weight_in(categories, p, position));
+            let at = Place {
+                position,
+                item,
+                masks: work.masks,
+            };
+            let (decision, weight) =
+                self.decide(work.body, categories, at, parent_weight, &mut split);
+            if weight == Decimal::ONE {
+                gross.add(amount);
+                items_counted += 1;
+            } else if !weight.is_zero() {
+                let credited = amount * weight;
+                gross.add(credited);
+                not_credited.add(amount - credited);
+                items_counted += 1;
+            } else {
+                let bucket = match decode(decision) {
+                    DecisionKind::Included(_) => &mut not_credited,
+                    DecisionKind::Excluded(_) | DecisionKind::CountedIn(_) => &mut excluded,
+                    DecisionKind::NotInParent | DecisionKind::Unmatched => &mut unmatched,
+                };
+                bucket.add(amount);
+            }
+            decisions.push(decision);
+        }
+        let (gross, a) = gross.value()?;
+        let (not_credited, b) = not_credited.value()?;
+        let (excluded, c) = excluded.value()?;
+        let (unmatched, d) = unmatched.value()?;
+        Some(Taken {
+            decisions,
+            gross,
+            not_credited,
+            excluded,
+            unmatched,
+            items_counted,
+            overflow: a || b || c || d,
+            split,
+        })
+    }
+
     /// Applies the documented rule for one item: `exclude counted in` and
     /// `exclude` clauses win over `include`; among matching includes, the
     /// last one decides the weight; a `within` category never counts an item
@@ -457,11 +635,15 @@ impl<'a> Engine<'a> {
         &self,
         body: &Body<'_>,
         done: &[CategoryState],
-        position: usize,
-        item: usize,
+        at: Place<'_>,
         parent_weight: Option<Decimal>,
         split: &mut Option<usize>,
     ) -> (Decision, Decimal) {
+        let Place {
+            position,
+            item,
+            masks,
+        } = at;
         if parent_weight.is_some_and(|w| w.is_zero()) {
             return (NOT_IN_PARENT, Decimal::ZERO);
         }
@@ -474,7 +656,13 @@ impl<'a> Engine<'a> {
         }
         let mut included: Option<(usize, Decimal)> = None;
         for (index, (clause, compiled)) in body.clauses.iter().enumerate() {
-            let matched = if self.data.has_any {
+            let matched = if let Some(masks) = masks {
+                masks
+                    .get(index)
+                    .and_then(|mask| mask.get(position))
+                    .copied()
+                    .unwrap_or(false)
+            } else if self.data.has_any {
                 match self.matches3(&compiled.condition, item) {
                     Ok(m) => m,
                     Err(column) => {

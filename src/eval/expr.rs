@@ -272,14 +272,6 @@ impl<'a> Engine<'a> {
     }
 }
 
-/// Adds to a running total, noting an overflow instead of panicking.
-pub(crate) fn add(total: &mut Decimal, amount: Decimal, overflow: &mut bool) {
-    match total.checked_add(amount) {
-        Some(sum) => *total = sum,
-        None => *overflow = true,
-    }
-}
-
 pub(crate) fn checked(value: Option<Decimal>) -> Value {
     value.ok_or_else(|| Missing::new("the result is too large to compute exactly"))
 }

@@ -10,8 +10,9 @@ pub mod engine;
 mod expr;
 pub mod outcome;
 pub mod requirement;
+mod sum;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use miette::Diagnostic;
 use rust_decimal::Decimal;
@@ -316,6 +317,22 @@ fn evaluate_program(
         }
     }
 
+    // The results of each requirement and year, and the total of each
+    // category, country and year, found by key rather than by a search of
+    // every result (the first one of each key, as a search would find).
+    let mut by_requirement_year: HashMap<(&str, i32), Vec<usize>> = HashMap::new();
+    for (i, r) in results.iter().enumerate() {
+        by_requirement_year
+            .entry((r.requirement.as_str(), r.year))
+            .or_default()
+            .push(i);
+    }
+    let mut total_index: HashMap<(&str, &str, i32), usize> = HashMap::new();
+    for (i, t) in totals.iter().enumerate() {
+        total_index
+            .entry((t.category.as_str(), t.country.as_str(), t.year))
+            .or_insert(i);
+    }
     let mut summaries = Vec::new();
     for requirement in &program.requirements {
         for &year in years {
@@ -329,9 +346,12 @@ fn evaluate_program(
                 no_data: 0,
                 members: 0,
             };
-            for result in results
-                .iter()
-                .filter(|r| r.requirement == requirement.id && r.year == year)
+            let key = (requirement.id.as_str(), year);
+            for result in by_requirement_year
+                .get(&key)
+                .into_iter()
+                .flatten()
+                .filter_map(|&i| results.get(i))
             {
                 match result.status {
                     Status::Met => summary.met += 1,
@@ -377,9 +397,9 @@ fn evaluate_program(
             let mut reporting = 0;
             for &country in &members {
                 let code = data.country_code(country);
-                if let Some(total) = totals
-                    .iter()
-                    .find(|t| t.category == category.id && t.country == code && t.year == year)
+                if let Some(total) = total_index
+                    .get(&(category.id.as_str(), code, year))
+                    .and_then(|&i| totals.get(i))
                 {
                     // A member the source reports no expenditure for adds
                     // its GDP and nothing else, as NATO's totals do.

@@ -78,7 +78,7 @@ pub fn evaluate(
         );
     };
     let code = engine.country_code(country).to_string();
-    let spec = engine.data.manifest.country(&code);
+    let spec = engine.data.country_spec(country);
     let Some((body, country_specific)) = body_for(req, &code) else {
         return Evaluated::simple(
             Status::NotApplicable,

@@ -1,0 +1,193 @@
+//! Adding up the amounts of a category: the same decimal sums as adding one
+//! `Decimal` after the other, computed on integers where that is exact.
+//!
+//! A sum of decimals is exact as long as it fits in the 96 bits of a
+//! `Decimal`; its scale is then the largest scale of the terms that are not
+//! zero (a zero term leaves the sum as it is, and a sum that is still zero
+//! takes the next term as it is). `Fixed` keeps the terms as integers at one
+//! working scale and gives up (so that the caller adds `Decimal`s instead)
+//! on anything outside that case: a negative term, a scale above the working
+//! scale, or a total that might not fit.
+
+use rust_decimal::Decimal;
+
+/// Where a sum stops being certainly exact: 10^27 is below 2^96.
+const LIMIT: i128 = 1_000_000_000_000_000_000_000_000_000;
+
+/// Powers of ten up to the largest scale a `Decimal` has.
+#[allow(clippy::indexing_slicing)] // Evaluated at compile time, indices below 29.
+const POWERS: [i128; 29] = {
+    let mut powers = [1i128; 29];
+    let mut i = 1;
+    while i < 29 {
+        powers[i] = powers[i - 1] * 10;
+        i += 1;
+    }
+    powers
+};
+
+fn power(exponent: u32) -> Option<i128> {
+    POWERS.get(exponent as usize).copied()
+}
+
+/// A running sum of decimals.
+pub(crate) trait Total {
+    fn add(&mut self, term: Decimal);
+    /// The sum and whether a term could not be added (it overflowed; the
+    /// sum is then that of the terms before and after it), or `None` when
+    /// this way of adding cannot tell the exact sum.
+    fn value(&self) -> Option<(Decimal, bool)>;
+}
+
+/// One `Decimal` added after the other (the reference).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Plain {
+    total: Decimal,
+    overflow: bool,
+}
+
+impl Plain {
+    pub(crate) fn new() -> Plain {
+        Plain {
+            total: Decimal::ZERO,
+            overflow: false,
+        }
+    }
+}
+
+impl Total for Plain {
+    fn add(&mut self, term: Decimal) {
+        match self.total.checked_add(term) {
+            Some(sum) => self.total = sum,
+            None => self.overflow = true,
+        }
+    }
+
+    fn value(&self) -> Option<(Decimal, bool)> {
+        Some((self.total, self.overflow))
+    }
+}
+
+/// Non-negative terms as integers at `scale`; `exact` turns false when the
+/// result could differ from `Plain`'s.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fixed {
+    scale: u32,
+    total: i128,
+    /// The largest scale of a term that is not zero.
+    largest: u32,
+    /// Whether a term that is not zero was added.
+    nonzero: bool,
+    /// The last zero term before the first that is not zero.
+    zero: Decimal,
+    pub(crate) exact: bool,
+}
+
+impl Fixed {
+    pub(crate) fn new(scale: u32) -> Fixed {
+        Fixed {
+            scale,
+            total: 0,
+            largest: 0,
+            nonzero: false,
+            zero: Decimal::ZERO,
+            exact: scale < 29,
+        }
+    }
+}
+
+impl Total for Fixed {
+    #[inline]
+    fn add(&mut self, term: Decimal) {
+        if term.is_zero() {
+            if !self.nonzero {
+                self.zero = term;
+            }
+            return;
+        }
+        let scale = term.scale();
+        let scaled = self
+            .scale
+            .checked_sub(scale)
+            .and_then(power)
+            .filter(|_| term.is_sign_positive())
+            .and_then(|p| term.mantissa().checked_mul(p))
+            .and_then(|m| self.total.checked_add(m))
+            .filter(|t| *t < LIMIT);
+        match scaled {
+            Some(total) => {
+                self.total = total;
+                self.largest = self.largest.max(scale);
+                self.nonzero = true;
+            }
+            None => self.exact = false,
+        }
+    }
+
+    fn value(&self) -> Option<(Decimal, bool)> {
+        if !self.exact {
+            return None;
+        }
+        if !self.nonzero {
+            return Some((self.zero, false));
+        }
+        // Every term had a scale of at most `largest`, so the division is exact.
+        let divisor = self.scale.checked_sub(self.largest).and_then(power)?;
+        let total =
+            Decimal::try_from_i128_with_scale(self.total.checked_div(divisor)?, self.largest);
+        total.ok().map(|t| (t, false))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn both(terms: &[&str], scale: u32) -> (Option<String>, Option<String>) {
+        let mut plain = Plain::new();
+        let mut fixed = Fixed::new(scale);
+        for t in terms {
+            let Ok(d) = Decimal::from_str(t) else {
+                return (None, None);
+            };
+            plain.add(d);
+            fixed.add(d);
+        }
+        (
+            plain.value().map(|(d, _)| d.to_string()),
+            fixed.value().map(|(d, _)| d.to_string()),
+        )
+    }
+
+    #[test]
+    fn fixed_sums_are_the_decimal_sums_with_their_scales() {
+        for terms in [
+            &["1.5", "2", "3.25"][..],
+            &["0.00", "0.0"],
+            &["0.000", "1.5", "0", "0.00"],
+            &["-0.0"],
+            &["10", "20"],
+            &["0.10", "0.20"],
+            &[],
+        ] {
+            let (plain, fixed) = both(terms, 3);
+            assert_eq!(plain, fixed, "{terms:?}");
+        }
+    }
+
+    #[test]
+    fn fixed_gives_up_where_it_could_differ() {
+        let mut fixed = Fixed::new(2);
+        fixed.add(Decimal::new(-15, 1));
+        assert!(fixed.value().is_none());
+        let mut fixed = Fixed::new(2);
+        fixed.add(Decimal::new(15, 3));
+        assert!(fixed.value().is_none());
+        let mut fixed = Fixed::new(0);
+        for _ in 0..3 {
+            fixed.add(Decimal::from_i128_with_scale(LIMIT / 2, 0));
+        }
+        assert!(fixed.value().is_none());
+    }
+}
