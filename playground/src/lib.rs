@@ -59,6 +59,14 @@ pub fn evaluate(text: &str, dataset: &str) -> String {
                 for outcome in &outcomes {
                     table.push_str(&pledge::report::table(outcome, &data, style, false));
                 }
+                // The same stamp as `pledge eval` prints for the same rules and data.
+                let texts: Vec<&str> = workspace
+                    .files
+                    .iter()
+                    .map(|f| workspace.sources.text(f.id))
+                    .collect();
+                let stamp = pledge::stamp::Stamp::new(&texts, &data.content_hash);
+                table.push_str(&format!("\n{}\n", stamp.line()));
             }
             Err(more) => problems.extend(pledge::eval::into_problems(more, &workspace.sources)),
         }
@@ -87,14 +95,11 @@ pub fn compare(text: &str, library_path: &str, dataset: &str) -> String {
                     .map(|f| workspace.sources.text(f.id))
                     .collect();
                 let stamp = pledge::stamp::Stamp::new(&texts, &dataset.content_hash);
+                let name = dataset_name(dataset.manifest.name.as_str());
                 drafts.push(pledge::analysis::Prepared {
                     workspace,
-                    dataset_choice: if dataset_name(dataset.manifest.name.as_str()).is_empty() {
-                        "data".to_string()
-                    } else {
-                        dataset_name(dataset.manifest.name.as_str())
-                    },
-                    dataset,
+                    dataset_choice: if name.is_empty() { "data".to_string() } else { name },
+                    dataset: std::sync::Arc::new(dataset),
                     checked,
                     stamp,
                 });
