@@ -33,7 +33,11 @@ pub fn diagnostics(analysis: &Analysis) -> Vec<Diagnostic> {
             };
             if here {
                 if let Some(label) = labels.first().and_then(|(_, l)| l.clone()) {
-                    message.push_str(&format!(" ({label})"));
+                    // A label that repeats the message adds nothing.
+                    let core = label.trim_end_matches(" here");
+                    if !message.contains(core) {
+                        message.push_str(&format!(" ({label})"));
+                    }
                 }
             }
             if let Some(help) = problem.help() {

@@ -6,6 +6,8 @@
 
 mod analysis;
 mod features;
+#[cfg(test)]
+mod tests;
 mod text;
 
 use std::collections::BTreeMap;
@@ -30,6 +32,16 @@ use analysis::{Analysis, DataCache};
 /// terminal when the connection fails.
 pub fn run() -> Result<(), String> {
     let (connection, io_threads) = Connection::stdio();
+    serve(&connection)?;
+    drop(connection);
+    io_threads
+        .join()
+        .map_err(|e| format!("the connection to the editor failed: {e}"))
+}
+
+/// Answers one editor on `connection` (stdio, or in memory for tests) from
+/// `initialize` to `shutdown`.
+pub fn serve(connection: &Connection) -> Result<(), String> {
     let capabilities = ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
         hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
@@ -47,16 +59,12 @@ pub fn run() -> Result<(), String> {
         .initialize(capabilities)
         .map_err(|e| format!("the editor did not start the session: {e}"))?;
     let mut server = Server {
-        connection: &connection,
+        connection,
         documents: BTreeMap::new(),
         analyses: BTreeMap::new(),
         data: DataCache::default(),
     };
-    server.serve()?;
-    drop(connection);
-    io_threads
-        .join()
-        .map_err(|e| format!("the connection to the editor failed: {e}"))
+    server.serve()
 }
 
 struct Server<'a> {
