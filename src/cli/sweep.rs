@@ -22,7 +22,7 @@ pub struct SweepArgs {
     /// The parameter and its range: `core_floor=3%..4%:0.25%` (from, to, step; both ends included)
     #[arg(long)]
     pub param: String,
-    /// Only this year (default: the latest year with spending line items)
+    /// Only this year (default: the latest year with spending line items for nearly every ally)
     #[arg(long)]
     pub year: Option<i32>,
     /// Only these countries, in this order: codes or names, such as `POL,Spain`

@@ -419,11 +419,23 @@ pub(crate) fn with_value(
 // ---------------------------------------------------------------------------
 
 /// The latest year in which the dataset has spending line items.
+/// The latest year with spending line items for the most countries: a year
+/// the source covers for a few countries only (NATO's 2025 estimates for
+/// six allies) is not taken as the default.
 pub(crate) fn latest_item_year(data: &Dataset) -> Option<i32> {
-    data.by_country_year
-        .keys()
-        .map(|&(_, year)| year)
-        .max()
+    let mut countries: std::collections::BTreeMap<i32, usize> = std::collections::BTreeMap::new();
+    for &(_, year) in data.by_country_year.keys() {
+        *countries.entry(year).or_default() += 1;
+    }
+    let Some(most) = countries.values().copied().max() else {
+        return data.years().last().copied();
+    };
+    countries
+        .iter()
+        .rev()
+        // Years with at least nine tenths of the best coverage.
+        .find(|(_, &n)| n * 10 >= most * 9)
+        .map(|(&year, _)| year)
         .or_else(|| data.years().last().copied())
 }
 /// `1,234.5`: thousands grouped, at least `min` decimals, at most `max`;
