@@ -11,38 +11,10 @@ use crate::report::{self, numbers, Grid};
 
 /// Every ally and year: the flips one by one, the outcome of every ally
 /// under every draft, every changed category total (`--full`).
-#[allow(clippy::too_many_lines)] // One section after another, in the order printed.
 pub fn render_full(comparison: &Comparison, markdown: bool) -> String {
-    let mut out = String::new();
+    let mut out = header(comparison, markdown);
     let heading = |text: &str, level: usize| report::heading(text, level, markdown);
-    let show_grid = |grid: &Grid| {
-        if markdown {
-            format!("{}\n", grid.markdown())
-        } else {
-            format!("{}\n", grid.text())
-        }
-    };
-    out.push_str(&heading("Comparison of drafts", 0));
-    for draft in &comparison.drafts {
-        let data = if draft.data.is_empty() {
-            String::new()
-        } else {
-            format!(", on {}", draft.data)
-        };
-        out.push_str(&format!(
-            "{}{} = {} ({}{data})\n",
-            if markdown { "- " } else { "" },
-            draft.label,
-            draft.pledge,
-            draft.file
-        ));
-    }
-    if comparison.drafts.iter().any(|d| !d.data.is_empty()) {
-        out.push_str(
-            "The drafts ran on different data: a flip may come from the data (another edition or source), not from the text.\n",
-        );
-    }
-    out.push('\n');
+    let show_grid = |g: &Grid| grid(g, markdown);
     let labels: Vec<String> = comparison.drafts.iter().map(|d| d.label.clone()).collect();
     // 1. Flips.
     out.push_str(&heading(&format!("Flips ({})", comparison.flips.len()), 1));
@@ -153,48 +125,8 @@ pub fn render_full(comparison: &Comparison, markdown: bool) -> String {
             .collect();
         out.push_str(&show_grid(&Grid { header, rows }));
     }
-    // 4. Clause-level diff.
-    out.push_str(&heading("Differences between the drafts' texts", 1));
-    if comparison.changes.is_empty() {
-        out.push_str("The drafts define the same parameters, categories and requirements.\n\n");
-    } else {
-        for change in &comparison.changes {
-            let line = match change.kind.as_str() {
-                "added" => format!(
-                    "{} {}: added {}",
-                    change.draft,
-                    change.what,
-                    change.after.clone().unwrap_or_default()
-                ),
-                "removed" => format!(
-                    "{} {}: removed {}",
-                    change.draft,
-                    change.what,
-                    change.before.clone().unwrap_or_default()
-                ),
-                _ => format!(
-                    "{} {}: {} → {}",
-                    change.draft,
-                    change.what,
-                    change.before.clone().unwrap_or_default(),
-                    change.after.clone().unwrap_or_default()
-                ),
-            };
-            out.push_str(&format!("{}{line}\n", if markdown { "- " } else { "" }));
-        }
-        out.push('\n');
-    }
-    // 5. Why.
-    if !comparison.why.is_empty() {
-        out.push_str(&heading("Why", 1));
-        if markdown {
-            out.push_str("```text\n");
-        }
-        out.push_str(&crate::analysis::explain::render(&comparison.why));
-        if markdown {
-            out.push_str("```\n");
-        }
-    }
+    out.push_str(&text_changes(comparison, markdown));
+    out.push_str(&why(comparison, markdown));
     for draft in &comparison.drafts {
         out.push_str(&format!("{}: {}\n", draft.label, draft.stamp.line()));
     }
