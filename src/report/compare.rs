@@ -11,6 +11,7 @@ use crate::report::{self, numbers, Grid};
 
 /// Every ally and year: the flips one by one, the outcome of every ally
 /// under every draft, every changed category total (`--full`).
+#[allow(clippy::too_many_lines)] // One section after another, in the order printed.
 pub fn render_full(comparison: &Comparison, markdown: bool) -> String {
     let mut out = header(comparison, markdown);
     let heading = |text: &str, level: usize| report::heading(text, level, markdown);
