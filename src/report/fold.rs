@@ -47,6 +47,24 @@ pub(crate) fn alliance_line(result: &RequirementResult, requirement: &str) -> St
     format!("{}: {verdict}", result.year)
 }
 
+/// The years in which the requirement is not yet due for any ally (each
+/// is not yet due or not applicable, and one at least not yet due): folded
+/// into one sentence, so the table shows the years that count.
+pub(crate) fn not_due_years(results: &[&RequirementResult], years: &[i32]) -> Vec<i32> {
+    years
+        .iter()
+        .copied()
+        .filter(|&year| {
+            let of_year: Vec<&&RequirementResult> =
+                results.iter().filter(|r| r.year == year).collect();
+            of_year.iter().any(|r| r.status == Status::NotYetDue)
+                && of_year
+                    .iter()
+                    .all(|r| matches!(r.status, Status::NotYetDue | Status::NotApplicable))
+        })
+        .collect()
+}
+
 /// The years after a requirement stops applying (`until`): every ally is
 /// "n/a" in them, and in no later year does it apply again.
 pub(crate) fn ended_years(rule: &str, results: &[&RequirementResult], years: &[i32]) -> Vec<i32> {

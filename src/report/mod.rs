@@ -274,19 +274,7 @@ pub fn table(outcome: &PledgeOutcome, data: &Dataset, style: Style, markdown: bo
         }
         // Years in which the requirement is not yet due for any ally are
         // folded into one sentence, so the table shows the years that count.
-        let folded: Vec<i32> = outcome
-            .years
-            .iter()
-            .copied()
-            .filter(|&year| {
-                let of_year: Vec<&&RequirementResult> =
-                    results.iter().filter(|r| r.year == year).collect();
-                of_year.iter().any(|r| r.status == Status::NotYetDue)
-                    && of_year
-                        .iter()
-                        .all(|r| matches!(r.status, Status::NotYetDue | Status::NotApplicable))
-            })
-            .collect();
+        let folded: Vec<i32> = fold::not_due_years(&results, &outcome.years);
         // Years after the requirement stops applying fold the same way.
         let ended = fold::ended_years(&rule, &results, &outcome.years);
         let alliance = fold::alliance_wide(&rule, &results, outcome.countries.len());

@@ -113,20 +113,7 @@ impl<'a> RequirementView<'a> {
                 .all(|r| !matches!(r.status, Status::Met | Status::NotMet));
             (y, as_if)
         });
-        let folded = draft
-            .outcome
-            .years
-            .iter()
-            .copied()
-            .filter(|&y| {
-                let of_year: Vec<&&RequirementResult> =
-                    results.iter().filter(|r| r.year == y).collect();
-                of_year.iter().any(|r| r.status == Status::NotYetDue)
-                    && of_year
-                        .iter()
-                        .all(|r| matches!(r.status, Status::NotYetDue | Status::NotApplicable))
-            })
-            .collect();
+        let folded = crate::report::fold::not_due_years(&results, &draft.outcome.years);
         RequirementView {
             draft,
             id,
