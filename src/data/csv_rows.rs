@@ -246,7 +246,8 @@ struct ItemReader<'d> {
     /// Per field, the values already seen (those checked against the
     /// field's allowed values, or the first few of a free-text field).
     known: Vec<Vec<(String, u32)>>,
-    id_hashes: Vec<(u64, u32)>,
+    /// A key per item with an id (`id_key`), to find ids given twice.
+    id_hashes: Vec<u64>,
     pending: Vec<Pending>,
     /// The number of items kept so far.
     index: u32,
@@ -300,17 +301,22 @@ impl<'d> ItemReader<'d> {
         let place = record.place;
         let before = self.pending.len();
         let mut values = RowValues::default();
+        // The row is checked to be UTF-8 once; a row that is not is read
+        // cell by cell, to say which cell is not.
+        let whole = record.text();
         for (column, role) in &self.layout.roles {
             let column = *column;
-            let raw = record.get(column).unwrap_or_default().trim_ascii();
-            // Numbers and codes are ASCII: only texts need UTF-8 validation.
-            let Ok(text) = std::str::from_utf8(raw) else {
+            let cell = match whole {
+                Some(whole) => record.cell_range(column).and_then(|r| whole.get(r)),
+                None => std::str::from_utf8(record.get(column).unwrap_or_default()).ok(),
+            };
+            let Some(cell) = cell else {
                 self.pending.push(Pending::new(place, Some(column), |span| {
                     DataError::NotUtf8 { span }
                 }));
                 continue;
             };
-            self.cell(role, text, place, column, &mut values);
+            self.cell(role, cell.trim_ascii(), place, column, &mut values);
         }
         if let (None, None, Some(column)) = (values.amount, values.share, values.amount_column) {
             self.pending.push(empty_cell(
@@ -343,8 +349,7 @@ impl<'d> ItemReader<'d> {
         if !values.id.is_empty() {
             // Equal hashes are compared by their ids afterwards
             // (`duplicate_ids`), so any hash serves.
-            self.id_hashes
-                .push((hash_bytes(values.id.as_bytes()), self.index));
+            self.id_hashes.push(id_key(values.id, self.index));
         }
         let dataset = &mut *self.dataset;
         dataset.country.push(country);
@@ -586,29 +591,27 @@ pub(crate) fn pack(bytes: &[u8]) -> Option<u64> {
     Some(u64::from_le_bytes(word))
 }
 
+/// The key by which ids are sorted to find those that occur twice: 32 bits
+/// of the id's hash above the item's index.
+fn id_key(id: &str, item: u32) -> u64 {
+    (hash_bytes(id.as_bytes()) >> 32 << 32) | u64::from(item)
+}
+
 /// Reports ids that occur twice. Sorting hashes keeps memory small for
 /// large files; equal hashes are confirmed by comparing the ids. Runs only
 /// when no row was dropped, so item `i` is record `i + 1` of the file.
 pub(crate) fn duplicate_ids(
     dataset: &Dataset,
-    mut hashes: Vec<(u64, u32)>,
+    mut keys: Vec<u64>,
     id_column: usize,
     pending: &mut Vec<Pending>,
 ) {
-    hashes.sort_unstable();
+    keys.sort_unstable();
     // (second item, first item with the same id)
     let mut twice: Vec<(usize, usize)> = Vec::new();
-    for run in hashes.chunk_by(|a, b| a.0 == b.0) {
-        for (k, &(_, second)) in run.iter().enumerate() {
-            let second = second as usize;
-            let first = run
-                .iter()
-                .take(k)
-                .map(|&(_, i)| i as usize)
-                .find(|&first| dataset.id(first) == dataset.id(second));
-            if let Some(first) = first {
-                twice.push((second, first));
-            }
+    for run in keys.chunk_by(|a, b| a >> 32 == b >> 32) {
+        if run.len() > 1 {
+            same_ids(dataset, run, &mut twice);
         }
     }
     twice.sort_unstable();
@@ -624,6 +627,19 @@ pub(crate) fn duplicate_ids(
         pending.push(Pending::new(place, Some(id_column), move |span| {
             DataError::DuplicateKey { what, help, span }
         }));
+    }
+}
+
+/// Among items whose ids hash alike, each item whose id an earlier item
+/// has, with the first such item. The items are sorted by id, so a file
+/// made to collide costs a sort, not a comparison of every pair.
+fn same_ids(dataset: &Dataset, run: &[u64], twice: &mut Vec<(usize, usize)>) {
+    let mut items: Vec<usize> = run.iter().map(|&k| (k & 0xFFFF_FFFF) as usize).collect();
+    items.sort_by(|&a, &b| dataset.id(a).cmp(dataset.id(b)).then(a.cmp(&b)));
+    for group in items.chunk_by(|&a, &b| dataset.id(a) == dataset.id(b)) {
+        if let Some((&first, later)) = group.split_first() {
+            twice.extend(later.iter().map(|&second| (second, first)));
+        }
     }
 }
 
