@@ -24,7 +24,7 @@ pub mod summary;
 pub mod why;
 
 pub use diff::diff;
-use why::explain_why;
+use why::{explain_why, WhyQuestion};
 
 /// One draft in a comparison.
 #[derive(Debug, Clone, Serialize)]
@@ -258,10 +258,21 @@ pub fn compare(
         }
     }
     let why_nodes = match why {
-        Some(country) if !same_data(prepared) => {
-            across::explain_across_data(prepared, &drafts, outcomes, country, &years, &flips)
+        Some(country) => {
+            let question = WhyQuestion {
+                prepared,
+                drafts: &drafts,
+                outcomes,
+                country,
+                years: &years,
+                flips: &flips,
+            };
+            if same_data(prepared) {
+                explain_why(&question)
+            } else {
+                across::explain_across_data(&question)
+            }
         }
-        Some(country) => explain_why(prepared, &drafts, outcomes, country, &years, &flips),
         None => Vec::new(),
     };
     let mut comparison = Comparison {
