@@ -129,17 +129,7 @@ impl<'a> RequirementView<'a> {
     }
 
     fn due_from(&self) -> String {
-        self.results
-            .iter()
-            .find(|r| r.status == Status::NotYetDue)
-            .and_then(|r| r.reason.clone())
-            .map(|r| {
-                r.split(crate::eval::requirement::NOW_MISSING)
-                    .next()
-                    .unwrap_or("")
-                    .to_string()
-            })
-            .unwrap_or_default()
+        crate::report::fold::not_due_reason(&self.results).unwrap_or_default()
     }
 
     /// One sentence for the findings at the top of the page.
