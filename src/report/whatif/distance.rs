@@ -425,12 +425,7 @@ impl Distance<'_> {
 
     pub(crate) fn csv(&self) -> String {
         let mut writer = csv::Writer::from_writer(Vec::new());
-        let _ = writer.write_record([
-            "pledge",
-            "requirement",
-            "country",
-            "year",
-            "status",
+        let _ = writer.write_record(crate::report::OUTCOME_COLUMNS.iter().chain(&[
             "shortfall",
             "needed",
             "shift",
@@ -449,7 +444,7 @@ impl Distance<'_> {
             "earlier_to",
             "earlier_status",
             "text",
-        ]);
+        ]));
         let names: Vec<&str> = self
             .prepared
             .checked
