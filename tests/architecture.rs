@@ -1,9 +1,9 @@
 //! The invariants of `docs/ARCHITECTURE.md` that a scan of `src/` can check:
 //! the command line is the only place with clap and exit codes, only the
-//! checker builds a `Program`, analyses never import commands, the
-//! interpreter and the requirement code do not import each other both ways,
-//! no file grows past 800 lines, and rendered problems are built only at
-//! the edges.
+//! checker builds a `Program`, analyses never import commands, the command
+//! line builds no analysis error, the interpreter and the requirement code
+//! do not import each other both ways, no file grows past 800 lines, and
+//! rendered problems are built only at the edges.
 
 use std::path::{Path, PathBuf};
 
@@ -156,6 +156,27 @@ fn analyses_use_only_the_number_formatting_of_report() {
     assert!(
         importing.is_empty(),
         "analyses importing report beyond report::numbers: {importing:?}"
+    );
+}
+
+#[test]
+fn the_command_line_builds_no_analysis_error() {
+    // The analyses say what is wrong with a comparison or a what-if
+    // question; the command line only turns their errors into problems.
+    let building: Vec<String> = sources()
+        .iter()
+        .filter(|(path, _)| path.starts_with("cli/"))
+        .filter(|(_, text)| {
+            let code = code(text);
+            ["CompareError::", "WhatIfError::"]
+                .iter()
+                .any(|error| code.contains(error))
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
+    assert!(
+        building.is_empty(),
+        "analysis errors built in src/cli/: {building:?}"
     );
 }
 

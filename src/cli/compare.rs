@@ -1,12 +1,12 @@
 //! `pledge compare`: the command-line arguments, the drafts' preparation
 //! and evaluation, and the output.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{prepare_shared, year_range, DataArgs, Output, Selection};
-use crate::analysis::compare::{compare, CompareError};
+use crate::analysis::compare::{compare, compared_outcome, draft_data};
 use crate::analysis::Prepared;
 use crate::check;
 use crate::diagnostics::Problem;
@@ -46,8 +46,8 @@ pub fn run(args: &CompareArgs, out: &mut Output) -> ExitCode {
     // `meta dataset`.
     let own_data = match draft_data(&args.draft_data, args.files.len()) {
         Ok(d) => d,
-        Err(problem) => {
-            out.problems(&[problem]);
+        Err(error) => {
+            out.problems(&[Problem::bare(error)]);
             return ExitCode::from(1);
         }
     };
@@ -162,18 +162,13 @@ fn evaluate_drafts(
             &draft.workspace.sources,
             options,
         ) {
-            Ok(mut o) => {
-                if o.is_empty() {
-                    let file = draft
-                        .workspace
-                        .root()
-                        .map(|f| f.path.display().to_string())
-                        .unwrap_or_default();
-                    out.problems(&[Problem::bare(CompareError::NoPledge { file })]);
+            Ok(o) => match compared_outcome(o, draft) {
+                Ok(outcome) => outcomes.push(outcome),
+                Err(error) => {
+                    out.problems(&[Problem::bare(error)]);
                     return None;
                 }
-                outcomes.push(o.remove(0));
-            }
+            },
             Err(errors) => {
                 out.problems(&eval::into_problems(errors, &draft.workspace.sources));
                 return None;
@@ -245,27 +240,4 @@ fn sets_for(
         }
     }
     (mine, used)
-}
-
-/// `--draft-data N:NAME` per draft index (from 0).
-fn draft_data(values: &[String], drafts: usize) -> Result<BTreeMap<usize, String>, Problem> {
-    let mut out = BTreeMap::new();
-    for value in values {
-        let parsed = value
-            .split_once(':')
-            .and_then(|(n, name)| Some((n.trim().parse::<usize>().ok()?, name.trim())))
-            .filter(|(n, name)| (1..=drafts).contains(n) && !name.is_empty());
-        match parsed {
-            Some((n, name)) => {
-                out.insert(n - 1, name.to_string());
-            }
-            None => {
-                return Err(Problem::bare(CompareError::BadDraftData {
-                    value: value.clone(),
-                    help: format!("write the draft's number (1 to {drafts}) and a dataset, such as `--draft-data 2:nato-2025`"),
-                }))
-            }
-        }
-    }
-    Ok(out)
 }

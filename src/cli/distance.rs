@@ -5,8 +5,7 @@ use std::process::ExitCode;
 
 use super::{fail, prepare, year_range, DataArgs, Output, Selection};
 use crate::analysis::whatif::distance::distance;
-use crate::analysis::whatif::{find_param, whatif_problems, WhatIfError};
-use crate::diagnostics::Problem;
+use crate::analysis::whatif::{distance_param, whatif_problems};
 use crate::eval::Options;
 use crate::report::whatif::distance::Distance;
 use crate::report::whatif::stamp_with;
@@ -39,27 +38,9 @@ pub fn run(args: &DistanceArgs, out: &mut Output) -> ExitCode {
     };
     let param = match &args.param {
         None => None,
-        Some(text) if text.contains('=') => {
-            return fail(
-                out,
-                &[Problem::bare(WhatIfError::Malformed {
-                    form: "name".to_string(),
-                    text: text.clone(),
-                    help: format!(
-                        "`distance --param` takes the name of a parameter only, such as `--param {}`; it finds the values itself",
-                        text.split_once('=').map_or("core_floor", |(n, _)| n.trim())
-                    ),
-                })],
-            )
-        }
-        Some(text) => match find_param(&prepared.checked, text.trim()) {
+        Some(text) => match distance_param(&prepared.checked, text) {
             Ok(p) => Some(p),
-            Err(problem) => {
-                return fail(
-                    out,
-                    &[problem.into_problem(&prepared.workspace.sources)],
-                )
-            }
+            Err(problem) => return fail(out, &[problem.into_problem(&prepared.workspace.sources)]),
         },
     };
     let options = Options {

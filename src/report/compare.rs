@@ -11,127 +11,150 @@ use crate::report::{self, numbers, Grid};
 
 /// Every ally and year: the flips one by one, the outcome of every ally
 /// under every draft, every changed category total (`--full`).
-#[allow(clippy::too_many_lines)] // One section after another, in the order printed.
 pub fn render_full(comparison: &Comparison, markdown: bool) -> String {
-    let mut out = header(comparison, markdown);
-    let heading = |text: &str, level: usize| report::heading(text, level, markdown);
-    let show_grid = |g: &Grid| grid(g, markdown);
     let labels: Vec<String> = comparison.drafts.iter().map(|d| d.label.clone()).collect();
-    // 1. Flips.
-    out.push_str(&heading(&format!("Flips ({})", comparison.flips.len()), 1));
+    let mut out = header(comparison, markdown);
+    out.push_str(&every_flip(comparison, &labels, markdown));
+    out.push_str(&outcomes_by_draft(comparison, &labels, markdown));
+    out.push_str(&total_changes(comparison, &labels, markdown));
+    out.push_str(&text_changes(comparison, markdown));
+    out.push_str(&why(comparison, markdown));
+    out.push_str(&stamp_lines(comparison));
+    out
+}
+
+/// Every flip on a row of its own, with its outcome under every draft.
+fn every_flip(comparison: &Comparison, labels: &[String], markdown: bool) -> String {
+    let mut out = report::heading(&format!("Flips ({})", comparison.flips.len()), 1, markdown);
     if comparison.flips.is_empty() {
         out.push_str(
             "No ally, year and requirement has a different outcome under another draft.\n\n",
         );
-    } else {
-        let mut header = vec!["requirement".to_string(), "ally".into(), "year".into()];
-        header.extend(labels.iter().cloned());
-        let rows = comparison
-            .flips
-            .iter()
-            .map(|f| {
-                let mut row = vec![f.requirement.clone(), f.country.clone(), f.year.to_string()];
-                row.extend(
-                    f.outcomes
-                        .iter()
-                        .map(|c| c.as_ref().map_or("absent".to_string(), |c| c.text.clone())),
-                );
-                row
-            })
-            .collect();
-        out.push_str(&show_grid(&Grid { header, rows }));
+        return out;
     }
-    // 2. Matrix per requirement and year.
-    out.push_str(&heading("Outcomes by draft", 1));
+    let mut header = vec!["requirement".to_string(), "ally".into(), "year".into()];
+    header.extend(labels.iter().cloned());
+    let rows = comparison
+        .flips
+        .iter()
+        .map(|f| {
+            let mut row = vec![f.requirement.clone(), f.country.clone(), f.year.to_string()];
+            row.extend(f.outcomes.iter().map(cell_text));
+            row
+        })
+        .collect();
+    out.push_str(&grid(&Grid { header, rows }, markdown));
+    out
+}
+
+/// One grid per requirement and year: every ally's outcome under every
+/// draft.
+fn outcomes_by_draft(comparison: &Comparison, labels: &[String], markdown: bool) -> String {
+    let mut out = report::heading("Outcomes by draft", 1, markdown);
     for requirement in &comparison.requirements {
         for &year in &comparison.years {
             let mut header = vec![format!("{requirement} {year}")];
             header.extend(labels.iter().cloned());
-            let mut rows = Vec::new();
-            for country in &comparison.countries {
-                let Some(row_cells) =
-                    comparison
-                        .cells
-                        .get(&(requirement.clone(), country.clone(), year))
-                else {
-                    continue;
-                };
-                let mut row = vec![country.clone()];
-                row.extend(
-                    row_cells
-                        .iter()
-                        .map(|c| c.as_ref().map_or("absent".to_string(), |c| c.text.clone())),
-                );
-                rows.push(row);
+            let rows: Vec<Vec<String>> = comparison
+                .countries
+                .iter()
+                .filter_map(|country| {
+                    let cells =
+                        comparison
+                            .cells
+                            .get(&(requirement.clone(), country.clone(), year))?;
+                    let mut row = vec![country.clone()];
+                    row.extend(cells.iter().map(cell_text));
+                    Some(row)
+                })
+                .collect();
+            if !rows.is_empty() {
+                out.push_str(&grid(&Grid { header, rows }, markdown));
             }
-            if rows.is_empty() {
-                continue;
-            }
-            out.push_str(&show_grid(&Grid { header, rows }));
         }
-    }
-    // 3. Deltas.
-    out.push_str(&heading("Changes in category totals (share of GDP)", 1));
-    if comparison.deltas.is_empty() {
-        out.push_str("No category total differs between the drafts in the years shown.\n\n");
-    } else {
-        let mut header = vec!["category".to_string(), "ally".into(), "year".into()];
-        header.extend(labels.iter().cloned());
-        for label in labels.iter().skip(1) {
-            header.push(format!("{label} − A"));
-        }
-        let share = |d: &Delta, i: usize| -> String {
-            match (
-                d.share_of_gdp.get(i).copied().flatten(),
-                d.counted.get(i).copied().flatten(),
-            ) {
-                (Some(s), _) => numbers::percent(s),
-                (None, Some(v)) => numbers::money(v),
-                _ => "no data".into(),
-            }
-        };
-        let rows = comparison
-            .deltas
-            .iter()
-            .map(|d| {
-                let mut row = vec![d.category.clone(), d.country.clone(), d.year.to_string()];
-                row.extend((0..labels.len()).map(|i| share(d, i)));
-                for i in 1..labels.len() {
-                    let text = match (
-                        d.share_of_gdp.first().copied().flatten(),
-                        d.share_of_gdp.get(i).copied().flatten(),
-                    ) {
-                        (Some(a), Some(b)) => {
-                            format!(
-                                "{} pp",
-                                numbers::points(
-                                    (b - a)
-                                        .checked_mul(Decimal::ONE_HUNDRED)
-                                        .unwrap_or_default()
-                                )
-                            )
-                        }
-                        _ => match (
-                            d.counted.first().copied().flatten(),
-                            d.counted.get(i).copied().flatten(),
-                        ) {
-                            (Some(a), Some(b)) => numbers::money(b - a),
-                            _ => "n/a".into(),
-                        },
-                    };
-                    row.push(text);
-                }
-                row
-            })
-            .collect();
-        out.push_str(&show_grid(&Grid { header, rows }));
-    }
-    out.push_str(&text_changes(comparison, markdown));
-    out.push_str(&why(comparison, markdown));
-    for draft in &comparison.drafts {
-        out.push_str(&format!("{}: {}\n", draft.label, draft.stamp.line()));
     }
     out
+}
+
+/// An outcome under one draft, or `absent` where the draft has none.
+fn cell_text(cell: &Option<Cell>) -> String {
+    cell.as_ref()
+        .map_or("absent".to_string(), |c| c.text.clone())
+}
+
+/// Every category total that differs: its share of GDP under every draft
+/// and the change from A.
+fn total_changes(comparison: &Comparison, labels: &[String], markdown: bool) -> String {
+    let mut out = report::heading("Changes in category totals (share of GDP)", 1, markdown);
+    if comparison.deltas.is_empty() {
+        out.push_str("No category total differs between the drafts in the years shown.\n\n");
+        return out;
+    }
+    let mut header = vec!["category".to_string(), "ally".into(), "year".into()];
+    header.extend(labels.iter().cloned());
+    for label in labels.iter().skip(1) {
+        header.push(format!("{label} − A"));
+    }
+    let rows = comparison
+        .deltas
+        .iter()
+        .map(|d| {
+            let mut row = vec![d.category.clone(), d.country.clone(), d.year.to_string()];
+            row.extend((0..labels.len()).map(|i| delta_share(d, i)));
+            row.extend((1..labels.len()).map(|i| delta_change(d, i)));
+            row
+        })
+        .collect();
+    out.push_str(&grid(&Grid { header, rows }, markdown));
+    out
+}
+
+/// A category total under draft `i`: its share of GDP, else the amount.
+fn delta_share(d: &Delta, i: usize) -> String {
+    match (
+        d.share_of_gdp.get(i).copied().flatten(),
+        d.counted.get(i).copied().flatten(),
+    ) {
+        (Some(s), _) => numbers::percent(s),
+        (None, Some(v)) => numbers::money(v),
+        _ => "no data".into(),
+    }
+}
+
+/// The change of a category total from A to draft `i`: in points of GDP,
+/// else in money.
+fn delta_change(d: &Delta, i: usize) -> String {
+    match (
+        d.share_of_gdp.first().copied().flatten(),
+        d.share_of_gdp.get(i).copied().flatten(),
+    ) {
+        (Some(a), Some(b)) => {
+            format!(
+                "{} pp",
+                numbers::points(
+                    (b - a)
+                        .checked_mul(Decimal::ONE_HUNDRED)
+                        .unwrap_or_default()
+                )
+            )
+        }
+        _ => match (
+            d.counted.first().copied().flatten(),
+            d.counted.get(i).copied().flatten(),
+        ) {
+            (Some(a), Some(b)) => numbers::money(b - a),
+            _ => "n/a".into(),
+        },
+    }
+}
+
+/// The stamp of every draft, one line each.
+fn stamp_lines(comparison: &Comparison) -> String {
+    comparison
+        .drafts
+        .iter()
+        .map(|draft| format!("{}: {}\n", draft.label, draft.stamp.line()))
+        .collect()
 }
 
 /// CSV: one row per requirement, ally, year and draft of the shown years,
@@ -198,9 +221,7 @@ pub fn render(comparison: &Comparison, markdown: bool) -> String {
     out.push_str(&categories(summary, &labels, markdown));
     out.push_str(&text_changes(comparison, markdown));
     out.push_str(&why(comparison, markdown));
-    for draft in &comparison.drafts {
-        out.push_str(&format!("{}: {}\n", draft.label, draft.stamp.line()));
-    }
+    out.push_str(&stamp_lines(comparison));
     out
 }
 

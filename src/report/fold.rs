@@ -107,3 +107,18 @@ pub(crate) fn outside_data(data: &Dataset, years: &[i32]) -> Option<String> {
         if outside.len() == 1 { "it" } else { "them" }
     ))
 }
+
+/// Why a requirement is not yet due, from its first result not yet due,
+/// without what keeps the margin now unknown.
+pub(crate) fn not_due_reason(results: &[&RequirementResult]) -> Option<String> {
+    results
+        .iter()
+        .find(|r| r.status == Status::NotYetDue)
+        .and_then(|r| r.reason.as_deref())
+        .map(|r| {
+            r.split(crate::eval::requirement::NOW_MISSING)
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+}

@@ -111,15 +111,14 @@ pub fn json_text(document: &impl serde::Serialize) -> String {
     text
 }
 
+/// The first columns of a CSV row about one outcome: which outcome it is.
+pub(crate) const OUTCOME_COLUMNS: [&str; 5] =
+    ["pledge", "requirement", "country", "year", "status"];
+
 /// CSV: one row per requirement, country and year, after a stamp comment.
 pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let _ = writer.write_record([
-        "pledge",
-        "requirement",
-        "country",
-        "year",
-        "status",
+    let _ = writer.write_record(OUTCOME_COLUMNS.iter().chain(&[
         "value",
         "threshold",
         "margin",
@@ -132,7 +131,7 @@ pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
         "would_be_met",
         "measured_on",
         "gaps",
-    ]);
+    ]));
     let text = |v: Option<Decimal>| v.map_or(String::new(), |d| d.normalize().to_string());
     for outcome in outcomes {
         for r in &outcome.results {

@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 
-use super::{describe_outcome, opt_in_unit, Draft, Flip};
+use super::why::WhyQuestion;
+use super::{describe_outcome, opt_in_unit, Draft};
 use crate::analysis::explain::Node;
 use crate::analysis::Prepared;
 use crate::eval::engine::{decode, DecisionKind, Engine, YearState};
@@ -17,31 +18,23 @@ use crate::report::numbers;
 /// Items listed per category and draft.
 const MAX_ITEMS: usize = 12;
 
-pub(crate) fn explain_across_data(
-    prepared: &[Prepared],
-    drafts: &[Draft],
-    outcomes: &[PledgeOutcome],
-    country: &str,
-    years: &[i32],
-    flips: &[Flip],
-) -> Vec<Node> {
-    let mut chosen: BTreeSet<i32> = flips
-        .iter()
-        .filter(|f| f.country == country)
-        .map(|f| f.year)
-        .collect();
-    if chosen.is_empty() {
-        chosen.extend(years.iter().copied());
-    }
-    let requirements: BTreeSet<&str> = flips
-        .iter()
-        .filter(|f| f.country == country)
+/// Why an ally's outcomes differ, draft by draft on its own data, for the
+/// requirements that flip (every requirement when none does).
+pub(crate) fn explain_across_data(question: &WhyQuestion<'_>) -> Vec<Node> {
+    let country = question.country;
+    let requirements: BTreeSet<&str> = question
+        .ally_flips()
         .map(|f| f.requirement.as_str())
         .collect();
     let mut nodes = Vec::new();
-    for &year in &chosen {
+    for year in question.years_explained() {
         let mut children = Vec::new();
-        for ((draft, outcome), p) in drafts.iter().zip(outcomes).zip(prepared) {
+        for ((draft, outcome), p) in question
+            .drafts
+            .iter()
+            .zip(question.outcomes)
+            .zip(question.prepared)
+        {
             children.push(draft_node(draft, outcome, p, country, year, &requirements));
         }
         nodes.push(Node::with(

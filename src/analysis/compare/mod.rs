@@ -24,7 +24,7 @@ pub mod summary;
 pub mod why;
 
 pub use diff::diff;
-use why::explain_why;
+use why::{explain_why, WhyQuestion};
 
 /// One draft in a comparison.
 #[derive(Debug, Clone, Serialize)]
@@ -258,10 +258,21 @@ pub fn compare(
         }
     }
     let why_nodes = match why {
-        Some(country) if !same_data(prepared) => {
-            across::explain_across_data(prepared, &drafts, outcomes, country, &years, &flips)
+        Some(country) => {
+            let question = WhyQuestion {
+                prepared,
+                drafts: &drafts,
+                outcomes,
+                country,
+                years: &years,
+                flips: &flips,
+            };
+            if same_data(prepared) {
+                explain_why(&question)
+            } else {
+                across::explain_across_data(&question)
+            }
         }
-        Some(country) => explain_why(prepared, &drafts, outcomes, country, &years, &flips),
         None => Vec::new(),
     };
     let mut comparison = Comparison {
@@ -432,6 +443,50 @@ pub(crate) fn same_data(prepared: &[Prepared]) -> bool {
     prepared
         .windows(2)
         .all(|w| matches!(w, [a, b] if a.dataset.content_hash == b.dataset.content_hash))
+}
+
+/// `--draft-data N:NAME` values: the dataset each named draft runs on, by
+/// the draft's index (from 0).
+pub fn draft_data(
+    values: &[String],
+    drafts: usize,
+) -> Result<BTreeMap<usize, String>, CompareError> {
+    let mut chosen = BTreeMap::new();
+    for value in values {
+        let parsed = value
+            .split_once(':')
+            .and_then(|(n, name)| Some((n.trim().parse::<usize>().ok()?, name.trim())))
+            .filter(|(n, name)| (1..=drafts).contains(n) && !name.is_empty());
+        match parsed {
+            Some((n, name)) => {
+                chosen.insert(n - 1, name.to_string());
+            }
+            None => {
+                return Err(CompareError::BadDraftData {
+                    value: value.clone(),
+                    help: format!("write the draft's number (1 to {drafts}) and a dataset, such as `--draft-data 2:nato-2025`"),
+                })
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+/// The outcome compared of a draft: that of the first pledge of its rule
+/// file, which must hold one.
+pub fn compared_outcome(
+    mut outcomes: Vec<PledgeOutcome>,
+    draft: &Prepared,
+) -> Result<PledgeOutcome, CompareError> {
+    if outcomes.is_empty() {
+        let file = draft
+            .workspace
+            .root()
+            .map(|f| f.path.display().to_string())
+            .unwrap_or_default();
+        return Err(CompareError::NoPledge { file });
+    }
+    Ok(outcomes.remove(0))
 }
 
 /// Errors of `pledge compare` itself.

@@ -5,264 +5,372 @@ use std::collections::BTreeSet;
 use super::*;
 use crate::analysis::explain::Node;
 use crate::analysis::Prepared;
-use crate::eval::engine::{decode, DecisionKind, Engine};
+use crate::eval::engine::{decode, Body, DecisionKind, Engine, Value, YearState};
 use crate::eval::outcome::PledgeOutcome;
+use crate::program::Category;
 use crate::report::numbers;
 use crate::source::Sources;
+
+/// Items listed per category before "and N more".
+const MAX_ITEMS_SHOWN: usize = 25;
+
+/// What `--why` asks: why one ally's outcomes differ between the drafts.
+pub(crate) struct WhyQuestion<'a> {
+    pub(crate) prepared: &'a [Prepared],
+    pub(crate) drafts: &'a [Draft],
+    pub(crate) outcomes: &'a [PledgeOutcome],
+    /// The ally, as a code of the data.
+    pub(crate) country: &'a str,
+    /// The years shown in the comparison.
+    pub(crate) years: &'a [i32],
+    pub(crate) flips: &'a [Flip],
+}
+
+impl WhyQuestion<'_> {
+    /// The flips of the ally.
+    pub(crate) fn ally_flips(&self) -> impl Iterator<Item = &Flip> {
+        self.flips.iter().filter(|f| f.country == self.country)
+    }
+
+    /// The years explained: those in which the ally's outcomes flip, else
+    /// every year shown.
+    pub(crate) fn years_explained(&self) -> BTreeSet<i32> {
+        let mut chosen: BTreeSet<i32> = self.ally_flips().map(|f| f.year).collect();
+        if chosen.is_empty() {
+            chosen.extend(self.years.iter().copied());
+        }
+        chosen
+    }
+}
 
 /// Why an ally's outcomes differ: per requirement that flips (or, if none,
 /// that changes value), the categories whose totals differ and the items
 /// each draft treats differently, citing the deciding clause of each draft.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
-pub(crate) fn explain_why(
-    prepared: &[Prepared],
-    drafts: &[Draft],
-    outcomes: &[PledgeOutcome],
-    country: &str,
-    years: &[i32],
-    flips: &[Flip],
-) -> Vec<Node> {
-    let Some(reference) = prepared.first() else {
+pub(crate) fn explain_why(question: &WhyQuestion<'_>) -> Vec<Node> {
+    let Some(reference) = question.prepared.first() else {
         return Vec::new();
     };
-    let Some(country_index) = reference.dataset.country_index(country) else {
+    let Some(country_index) = reference.dataset.country_index(question.country) else {
         return Vec::new();
     };
-    let mut chosen: BTreeSet<i32> = flips
-        .iter()
-        .filter(|f| f.country == country)
-        .map(|f| f.year)
-        .collect();
-    if chosen.is_empty() {
-        chosen.extend(years.iter().copied());
-    }
+    let country = question.country;
+    let years = question.years_explained();
     let mut nodes = Vec::new();
-    for (index, other) in prepared.iter().enumerate().skip(1) {
-        let (Some(engine_a), Some(engine_b)) = (
-            Engine::for_pledge(&reference.checked, 0, &reference.dataset),
-            Engine::for_pledge(&other.checked, 0, &other.dataset),
-        ) else {
+    for (index, other) in question.prepared.iter().enumerate().skip(1) {
+        let Some(pair) = Pair::new(question, reference, index, other) else {
             continue;
         };
-        let (Some(oa), Some(ob)) = (outcomes.first(), outcomes.get(index)) else {
-            continue;
-        };
-        let name_b = drafts.get(index).map_or(String::new(), |d| d.label.clone());
-        for &year in &chosen {
-            let mut children = Vec::new();
-            for requirement in &oa.requirements {
-                let (Some(ra), Some(rb)) = (
-                    oa.result(requirement, country, year),
-                    ob.result(requirement, country, year),
-                ) else {
-                    continue;
-                };
-                if ra.status == rb.status && ra.value == rb.value && ra.threshold == rb.threshold {
-                    continue;
-                }
-                let mut req_node = Node::leaf(format!(
-                    "{requirement}: A {} → {name_b} {}",
-                    describe_outcome(ra),
-                    describe_outcome(rb)
-                ));
-                if ra.rule != rb.rule {
-                    req_node
-                        .children
-                        .push(Node::leaf(format!("rule in A: `{}`", ra.rule)));
-                    req_node
-                        .children
-                        .push(Node::leaf(format!("rule in {name_b}: `{}`", rb.rule)));
-                }
-                if ra.value != rb.value {
-                    req_node.children.push(Node::leaf(format!(
-                        "value: A {} → {name_b} {}",
-                        opt_in_unit(ra.value, ra.unit),
-                        opt_in_unit(rb.value, rb.unit)
-                    )));
-                }
-                if ra.threshold != rb.threshold {
-                    req_node.children.push(Node::leaf(format!(
-                        "threshold: A {} → {name_b} {}",
-                        opt_in_unit(ra.threshold, ra.unit),
-                        opt_in_unit(rb.threshold, rb.unit)
-                    )));
-                }
-                children.push(req_node);
-            }
-            // Categories whose totals differ, item by item.
-            let (pa, pb) = (engine_a.program, engine_b.program);
-            for (ia, category) in pa.categories.iter().enumerate() {
-                let Some(ib) = pb.category_index(&category.id) else {
-                    continue;
-                };
-                let (state_a, state_b) = (
-                    engine_a.state(country_index, year),
-                    engine_b.state(country_index, year),
-                );
-                let (Some(cat_a), Some(cat_b)) =
-                    (state_a.categories.get(ia), state_b.categories.get(ib))
-                else {
-                    continue;
-                };
-                if cat_a.counted == cat_b.counted {
-                    continue;
-                }
-                let show = |v: &crate::eval::engine::Value| {
-                    v.as_ref().map_or_else(
-                        |m| format!("no data ({})", m.reason),
-                        |d| numbers::money(*d),
-                    )
-                };
-                let mut node = Node::leaf(format!(
-                    "category {}: A {} → {name_b} {}",
-                    category.id,
-                    show(&cat_a.counted),
-                    show(&cat_b.counted)
-                ));
-                let bodies_a = engine_a.bodies(country_index);
-                let bodies_b = engine_b.bodies(country_index);
-                let treatment = |engine: &Engine<'_>,
-                                 bodies: &[crate::eval::engine::Body<'_>],
-                                 state: &crate::eval::engine::YearState,
-                                 cat: usize,
-                                 position: usize,
-                                 sources: &Sources|
-                 -> String {
-                    let weight = state.weight(cat, position);
-                    let decision = state
-                        .categories
-                        .get(cat)
-                        .and_then(|c| c.decisions.get(position))
-                        .copied()
-                        .unwrap_or(crate::eval::engine::UNMATCHED);
-                    let clause = |i: usize| {
-                        bodies
-                            .get(cat)
-                            .and_then(|b| b.clauses.get(i))
-                            .map(|(c, _)| format!("`{}` ({})", c.text, sources.location(c.span)))
-                    };
-                    match decode(decision) {
-                        DecisionKind::Included(i) => format!(
-                            "counted at {} by {}",
-                            numbers::percent(weight).replace(".00%", "%"),
-                            clause(i).unwrap_or_default()
-                        ),
-                        DecisionKind::Excluded(i) => {
-                            format!("excluded by {}", clause(i).unwrap_or_default())
-                        }
-                        DecisionKind::CountedIn(other) => format!(
-                            "left out: already counted in `{}`",
-                            engine
-                                .program
-                                .categories
-                                .get(other)
-                                .map_or("", |c| c.id.as_str())
-                        ),
-                        DecisionKind::NotInParent => {
-                            "not counted in its parent category".to_string()
-                        }
-                        DecisionKind::Unmatched => "matched no clause".to_string(),
-                    }
-                };
-                let mut shown = 0;
-                let mut more = 0;
-                // Items by id, so that explanations diff across editions.
-                let id = |position: usize| {
-                    reference
-                        .dataset
-                        .id(state_a.items.get(position).copied().unwrap_or(0) as usize)
-                };
-                let mut order: Vec<usize> = (0..state_a.items.len()).collect();
-                order.sort_by(|&a, &b| id(a).cmp(id(b)));
-                for position in order {
-                    let (wa, wb) = (state_a.weight(ia, position), state_b.weight(ib, position));
-                    let (da, db) = (
-                        cat_a.decisions.get(position).map(|d| decode(*d)),
-                        cat_b.decisions.get(position).map(|d| decode(*d)),
-                    );
-                    let same_kind = std::mem::discriminant(&da) == std::mem::discriminant(&db);
-                    if wa == wb && same_kind {
-                        continue;
-                    }
-                    if shown >= 25 {
-                        more += 1;
-                        continue;
-                    }
-                    shown += 1;
-                    let item = state_a.items.get(position).copied().unwrap_or(0) as usize;
-                    let amount = reference
-                        .dataset
-                        .amount
-                        .get(item)
-                        .copied()
-                        .unwrap_or_default();
-                    let change = amount * (wb - wa);
-                    node.children.push(Node::with(
-                        format!(
-                            "{}: {} ({}{})",
-                            reference.dataset.describe_item(item),
-                            numbers::money(amount),
-                            if change.is_sign_negative() { "" } else { "+" },
-                            numbers::money(change)
-                        ),
-                        vec![
-                            Node::leaf(format!(
-                                "A: {}",
-                                treatment(
-                                    &engine_a,
-                                    bodies_a.as_slice(),
-                                    &state_a,
-                                    ia,
-                                    position,
-                                    &reference.workspace.sources
-                                )
-                            )),
-                            Node::leaf(format!(
-                                "{name_b}: {}",
-                                treatment(
-                                    &engine_b,
-                                    bodies_b.as_slice(),
-                                    &state_b,
-                                    ib,
-                                    position,
-                                    &other.workspace.sources
-                                )
-                            )),
-                        ],
-                    ));
-                }
-                if more > 0 {
-                    node.children
-                        .push(Node::leaf(format!("… and {more} more items")));
-                }
-                if cat_a.cut_off != cat_b.cut_off {
-                    node.children.push(Node::leaf(format!(
-                        "cut off by caps: A {} → {name_b} {}",
-                        numbers::money(cat_a.cut_off),
-                        numbers::money(cat_b.cut_off)
-                    )));
-                }
-                children.push(node);
-            }
-            // Parameters that differ.
-            for change in diff(reference, other, &name_b) {
-                if change.what.starts_with("param ") {
-                    children.push(Node::leaf(format!(
-                        "{}: A {} → {name_b} {}",
-                        change.what,
-                        change.before.unwrap_or_else(|| "absent".into()),
-                        change.after.unwrap_or_else(|| "absent".into())
-                    )));
-                }
-            }
+        let params = pair.param_nodes();
+        for &year in &years {
+            let mut children = pair.requirement_nodes(country, year);
+            children.extend(pair.category_nodes(country_index, year));
+            children.extend(params.iter().cloned());
             if children.is_empty() {
                 children.push(Node::leaf("no difference for this ally in this year"));
             }
             nodes.push(Node::with(
-                format!("Why {country}'s outcomes differ in {year} (A → {name_b})"),
+                format!(
+                    "Why {country}'s outcomes differ in {year} (A → {})",
+                    pair.name_b
+                ),
                 children,
             ));
         }
     }
     nodes
+}
+
+/// The reference draft (A) and one other draft, with their engines and
+/// outcomes.
+struct Pair<'a> {
+    reference: &'a Prepared,
+    other: &'a Prepared,
+    engine_a: Engine<'a>,
+    engine_b: Engine<'a>,
+    outcome_a: &'a PledgeOutcome,
+    outcome_b: &'a PledgeOutcome,
+    /// The other draft's label (B, C, ...).
+    name_b: String,
+}
+
+impl<'a> Pair<'a> {
+    fn new(
+        question: &WhyQuestion<'a>,
+        reference: &'a Prepared,
+        index: usize,
+        other: &'a Prepared,
+    ) -> Option<Pair<'a>> {
+        Some(Pair {
+            reference,
+            other,
+            engine_a: Engine::for_pledge(&reference.checked, 0, &reference.dataset)?,
+            engine_b: Engine::for_pledge(&other.checked, 0, &other.dataset)?,
+            outcome_a: question.outcomes.first()?,
+            outcome_b: question.outcomes.get(index)?,
+            name_b: question
+                .drafts
+                .get(index)
+                .map_or(String::new(), |d| d.label.clone()),
+        })
+    }
+
+    /// The requirements whose outcome or figures differ for the ally in
+    /// `year`.
+    fn requirement_nodes(&self, country: &str, year: i32) -> Vec<Node> {
+        let mut nodes = Vec::new();
+        for requirement in &self.outcome_a.requirements {
+            let (Some(ra), Some(rb)) = (
+                self.outcome_a.result(requirement, country, year),
+                self.outcome_b.result(requirement, country, year),
+            ) else {
+                continue;
+            };
+            if ra.status == rb.status && ra.value == rb.value && ra.threshold == rb.threshold {
+                continue;
+            }
+            nodes.push(self.requirement_node(requirement, ra, rb));
+        }
+        nodes
+    }
+
+    /// One requirement's outcome in both drafts, with the rule, value and
+    /// threshold that differ.
+    fn requirement_node(
+        &self,
+        requirement: &str,
+        ra: &RequirementResult,
+        rb: &RequirementResult,
+    ) -> Node {
+        let name_b = &self.name_b;
+        let mut node = Node::leaf(format!(
+            "{requirement}: A {} → {name_b} {}",
+            describe_outcome(ra),
+            describe_outcome(rb)
+        ));
+        if ra.rule != rb.rule {
+            node.children
+                .push(Node::leaf(format!("rule in A: `{}`", ra.rule)));
+            node.children
+                .push(Node::leaf(format!("rule in {name_b}: `{}`", rb.rule)));
+        }
+        if ra.value != rb.value {
+            node.children.push(Node::leaf(format!(
+                "value: A {} → {name_b} {}",
+                opt_in_unit(ra.value, ra.unit),
+                opt_in_unit(rb.value, rb.unit)
+            )));
+        }
+        if ra.threshold != rb.threshold {
+            node.children.push(Node::leaf(format!(
+                "threshold: A {} → {name_b} {}",
+                opt_in_unit(ra.threshold, ra.unit),
+                opt_in_unit(rb.threshold, rb.unit)
+            )));
+        }
+        node
+    }
+
+    /// Categories whose totals differ, item by item.
+    fn category_nodes(&self, country: u16, year: i32) -> Vec<Node> {
+        self.engine_a
+            .program
+            .categories
+            .iter()
+            .enumerate()
+            .filter_map(|(ia, category)| self.category_node(ia, category, country, year))
+            .collect()
+    }
+
+    /// One category whose total differs: both totals, the items the drafts
+    /// treat differently and the amounts the caps cut off.
+    fn category_node(
+        &self,
+        ia: usize,
+        category: &Category,
+        country: u16,
+        year: i32,
+    ) -> Option<Node> {
+        let ib = self.engine_b.program.category_index(&category.id)?;
+        let (state_a, state_b) = (
+            self.engine_a.state(country, year),
+            self.engine_b.state(country, year),
+        );
+        let cat_a = state_a.categories.get(ia)?;
+        let cat_b = state_b.categories.get(ib)?;
+        if cat_a.counted == cat_b.counted {
+            return None;
+        }
+        let name_b = &self.name_b;
+        let mut node = Node::leaf(format!(
+            "category {}: A {} → {name_b} {}",
+            category.id,
+            total(&cat_a.counted),
+            total(&cat_b.counted)
+        ));
+        let bodies_a = self.engine_a.bodies(country);
+        let bodies_b = self.engine_b.bodies(country);
+        let a = CategoryView {
+            engine: &self.engine_a,
+            bodies: bodies_a.as_slice(),
+            state: &state_a,
+            category: ia,
+            sources: &self.reference.workspace.sources,
+        };
+        let b = CategoryView {
+            engine: &self.engine_b,
+            bodies: bodies_b.as_slice(),
+            state: &state_b,
+            category: ib,
+            sources: &self.other.workspace.sources,
+        };
+        node.children.extend(self.item_nodes(&a, &b));
+        if cat_a.cut_off != cat_b.cut_off {
+            node.children.push(Node::leaf(format!(
+                "cut off by caps: A {} → {name_b} {}",
+                numbers::money(cat_a.cut_off),
+                numbers::money(cat_b.cut_off)
+            )));
+        }
+        Some(node)
+    }
+
+    /// The items the two drafts treat differently, by id (so that
+    /// explanations diff across editions), at most `MAX_ITEMS_SHOWN`.
+    fn item_nodes(&self, a: &CategoryView<'_, '_>, b: &CategoryView<'_, '_>) -> Vec<Node> {
+        let id = |position: usize| self.reference.dataset.id(a.item(position));
+        let mut order: Vec<usize> = (0..a.state.items.len()).collect();
+        order.sort_by(|&x, &y| id(x).cmp(id(y)));
+        let differing: Vec<usize> = order
+            .into_iter()
+            .filter(|&position| a.treats_differently(b, position))
+            .collect();
+        let mut nodes: Vec<Node> = differing
+            .iter()
+            .take(MAX_ITEMS_SHOWN)
+            .map(|&position| self.item_node(a, b, position))
+            .collect();
+        let more = differing.len().saturating_sub(MAX_ITEMS_SHOWN);
+        if more > 0 {
+            nodes.push(Node::leaf(format!("… and {more} more items")));
+        }
+        nodes
+    }
+
+    /// One item: its amount, the change in what is counted, and how each
+    /// draft treats it.
+    fn item_node(
+        &self,
+        a: &CategoryView<'_, '_>,
+        b: &CategoryView<'_, '_>,
+        position: usize,
+    ) -> Node {
+        let data = &self.reference.dataset;
+        let item = a.item(position);
+        let amount = data.amount.get(item).copied().unwrap_or_default();
+        let change = amount * (b.weight(position) - a.weight(position));
+        Node::with(
+            format!(
+                "{}: {} ({}{})",
+                data.describe_item(item),
+                numbers::money(amount),
+                if change.is_sign_negative() { "" } else { "+" },
+                numbers::money(change)
+            ),
+            vec![
+                Node::leaf(format!("A: {}", a.treatment(position))),
+                Node::leaf(format!("{}: {}", self.name_b, b.treatment(position))),
+            ],
+        )
+    }
+
+    /// The parameters that differ between the two drafts.
+    fn param_nodes(&self) -> Vec<Node> {
+        diff(self.reference, self.other, &self.name_b)
+            .into_iter()
+            .filter(|change| change.what.starts_with("param "))
+            .map(|change| {
+                Node::leaf(format!(
+                    "{}: A {} → {} {}",
+                    change.what,
+                    change.before.unwrap_or_else(|| "absent".into()),
+                    self.name_b,
+                    change.after.unwrap_or_else(|| "absent".into())
+                ))
+            })
+            .collect()
+    }
+}
+
+/// A category total in money, or why there is none.
+fn total(value: &Value) -> String {
+    value.as_ref().map_or_else(
+        |m| format!("no data ({})", m.reason),
+        |d| numbers::money(*d),
+    )
+}
+
+/// One draft's category in a country-year: what it decided for each item.
+struct CategoryView<'v, 'a> {
+    engine: &'v Engine<'a>,
+    bodies: &'v [Body<'a>],
+    state: &'v YearState,
+    category: usize,
+    sources: &'v Sources,
+}
+
+impl CategoryView<'_, '_> {
+    /// The dataset index of the item at `position` of the country-year.
+    fn item(&self, position: usize) -> usize {
+        self.state.items.get(position).copied().unwrap_or(0) as usize
+    }
+
+    fn weight(&self, position: usize) -> Decimal {
+        self.state.weight(self.category, position)
+    }
+
+    fn decision(&self, position: usize) -> Option<DecisionKind> {
+        self.state
+            .categories
+            .get(self.category)
+            .and_then(|c| c.decisions.get(position))
+            .map(|d| decode(*d))
+    }
+
+    /// Whether the other draft counts the item at another weight or decides
+    /// it by another kind of decision.
+    fn treats_differently(&self, other: &CategoryView<'_, '_>, position: usize) -> bool {
+        let (da, db) = (self.decision(position), other.decision(position));
+        let same_kind = std::mem::discriminant(&da) == std::mem::discriminant(&db);
+        !(self.weight(position) == other.weight(position) && same_kind)
+    }
+
+    /// How the draft treats the item, citing the deciding clause.
+    fn treatment(&self, position: usize) -> String {
+        let decision = self.decision(position).unwrap_or(DecisionKind::Unmatched);
+        let clause = |i: usize| {
+            self.bodies
+                .get(self.category)
+                .and_then(|b| b.clauses.get(i))
+                .map(|(c, _)| format!("`{}` ({})", c.text, self.sources.location(c.span)))
+                .unwrap_or_default()
+        };
+        match decision {
+            DecisionKind::Included(i) => format!(
+                "counted at {} by {}",
+                numbers::percent(self.weight(position)).replace(".00%", "%"),
+                clause(i)
+            ),
+            DecisionKind::Excluded(i) => format!("excluded by {}", clause(i)),
+            DecisionKind::CountedIn(other) => format!(
+                "left out: already counted in `{}`",
+                self.engine
+                    .program
+                    .categories
+                    .get(other)
+                    .map_or("", |c| c.id.as_str())
+            ),
+            DecisionKind::NotInParent => "not counted in its parent category".to_string(),
+            DecisionKind::Unmatched => "matched no clause".to_string(),
+        }
+    }
 }

@@ -62,14 +62,11 @@ pub(crate) enum Finding {
     },
 }
 
+/// The answer to one question: the values of the parameter at which the
+/// outcome changes.
 #[derive(Debug, Clone)]
 pub(crate) struct BreakEven {
-    pub(crate) pledge: usize,
-    pub(crate) requirement: String,
-    pub(crate) country: String,
-    pub(crate) year: i32,
-    pub(crate) status: Status,
-    pub(crate) now: Option<Decimal>,
+    pub(crate) question: Question,
     pub(crate) finding: Finding,
 }
 
@@ -154,6 +151,16 @@ impl Trials<'_> {
         }
     }
 
+    /// The trial at `value`: the outcome there and the margin.
+    pub(crate) fn point(&self, value: Decimal, q: &Question) -> Result<Point, String> {
+        let (status, margin) = self.margin(value, q)?;
+        Ok(Point {
+            x: value,
+            met: status == Status::Met,
+            margin,
+        })
+    }
+
     pub(crate) fn met(&self, value: Decimal, q: &Question) -> Result<bool, String> {
         self.at(value, q).map(|(s, _)| s == Status::Met)
     }
@@ -227,6 +234,22 @@ pub(crate) fn flip_at(trials: &Trials<'_>, q: &Question, at: Point) -> Option<Fi
     })
 }
 
+/// The flip at `at` as `flip_at` finds it, marked as found on a line
+/// through the trial values where `linear`.
+fn flip_found(trials: &Trials<'_>, q: &Question, at: Point, linear: bool) -> Option<Finding> {
+    match flip_at(trials, q, at)? {
+        Finding::Flip {
+            value, exact, side, ..
+        } => Some(Finding::Flip {
+            value,
+            exact,
+            linear,
+            side,
+        }),
+        _ => None,
+    }
+}
+
 /// The break-even value of the parameter for one question.
 ///
 /// Three trial values around the current one come first. Where the margin
@@ -236,64 +259,93 @@ pub(crate) fn flip_at(trials: &Trials<'_>, q: &Question, at: Point) -> Option<Fi
 /// Where it is not linear (a cap that binds only above some value, say),
 /// the search keeps two values with different outcomes and narrows them
 /// down, by the line through them or by halving.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub(crate) fn solve(trials: &Trials<'_>, center: Decimal, q: &Question) -> Finding {
-    let Some(xs) = trial_points(center, trials.param.ty) else {
-        return Finding::NotFound {
-            reason: "the value is too large to try".to_string(),
-        };
+    let [low, mid, high] = match first_trials(trials, center, q) {
+        Ok(points) => points,
+        Err(reason) => return Finding::NotFound { reason },
     };
-    let mut probes = Vec::new();
-    for x in xs {
-        match trials.margin(x, q) {
-            Ok((status, margin)) => probes.push(Point {
-                x,
-                met: status == Status::Met,
-                margin,
-            }),
-            Err(reason) => return Finding::NotFound { reason },
-        }
-    }
-    let [low, mid, high] = probes.as_slice() else {
-        return Finding::NotFound {
-            reason: "the trial values could not be evaluated".to_string(),
-        };
-    };
-    let (low, mid, high) = (*low, *mid, *high);
     if low.margin == mid.margin && mid.margin == high.margin {
         return Finding::NoEffect;
     }
     let collinear = mid.margin.checked_sub(low.margin) == high.margin.checked_sub(mid.margin);
     // A trial value may itself be the break-even value.
     for point in [mid, low, high] {
-        if !point.margin.is_zero() {
-            continue;
-        }
-        if let Some(Finding::Flip {
-            value, exact, side, ..
-        }) = flip_at(trials, q, point)
-        {
-            return Finding::Flip {
-                value,
-                exact,
-                linear: collinear,
-                side,
-            };
+        if point.margin.is_zero() {
+            if let Some(flip) = flip_found(trials, q, point, collinear) {
+                return flip;
+            }
         }
     }
-    // Two values with different outcomes, nearest the current value first.
-    let mut bracket = [(mid, high), (low, mid)]
-        .into_iter()
-        .find(|(a, b)| a.met != b.met);
-    // Otherwise, extrapolate along the line through two values.
-    let (mut a, mut b) = if high.margin != mid.margin {
-        (mid, high)
-    } else {
-        (low, mid)
-    };
-    let mut seen = vec![low, mid, high];
+    let mut search = Search::new(low, mid, high);
     for trial in 0..MAX_TRIALS {
-        let x = match bracket {
+        let Some(x) = search.next_value(trial) else {
+            break;
+        };
+        let point = match trials.point(x, q) {
+            Ok(point) => point,
+            Err(reason) => return Finding::NotFound { reason },
+        };
+        if let Some(flip) = flip_found(trials, q, point, collinear && trial == 0) {
+            return flip;
+        }
+        if !search.narrow(point) {
+            break;
+        }
+    }
+    Finding::NotFound {
+        reason: search.failure(trials.param, center, mid.met, collinear),
+    }
+}
+
+/// The three first trials: one step below, at and above the centre.
+fn first_trials(trials: &Trials<'_>, center: Decimal, q: &Question) -> Result<[Point; 3], String> {
+    let Some([low, mid, high]) = trial_points(center, trials.param.ty) else {
+        return Err("the value is too large to try".to_string());
+    };
+    Ok([
+        trials.point(low, q)?,
+        trials.point(mid, q)?,
+        trials.point(high, q)?,
+    ])
+}
+
+/// The search for a flip after the first three trials.
+struct Search {
+    /// Two values with different outcomes, once found.
+    bracket: Option<(Point, Point)>,
+    /// The last two values tried, for the line through them until there is
+    /// a bracket.
+    a: Point,
+    b: Point,
+    /// Every value tried.
+    seen: Vec<Point>,
+}
+
+impl Search {
+    fn new(low: Point, mid: Point, high: Point) -> Search {
+        // Two values with different outcomes, nearest the current value first.
+        let bracket = [(mid, high), (low, mid)]
+            .into_iter()
+            .find(|(a, b)| a.met != b.met);
+        // Otherwise, extrapolate along the line through two values.
+        let (a, b) = if high.margin != mid.margin {
+            (mid, high)
+        } else {
+            (low, mid)
+        };
+        Search {
+            bracket,
+            a,
+            b,
+            seen: vec![low, mid, high],
+        }
+    }
+
+    /// The next value to try: inside the bracket on the line through its
+    /// ends (or halfway, every third trial or when the line leaves it), else
+    /// on the line through the last two values. `None` when there is none.
+    fn next_value(&self, trial: usize) -> Option<Decimal> {
+        match self.bracket {
             Some((lo, hi)) => {
                 let inside = secant((lo.x, lo.margin), (hi.x, hi.margin))
                     .filter(|x| *x > lo.x && *x < hi.x && trial % 3 != 2);
@@ -304,36 +356,19 @@ pub(crate) fn solve(trials: &Trials<'_>, center: Decimal, q: &Question) -> Findi
                     )
                 });
                 match (inside, half) {
-                    (Some(x), _) => x,
-                    (None, Some(half)) if half > lo.x && half < hi.x => half,
-                    _ => break,
+                    (Some(x), _) => Some(x),
+                    (None, Some(half)) if half > lo.x && half < hi.x => Some(half),
+                    _ => None,
                 }
             }
-            None => match secant((a.x, a.margin), (b.x, b.margin)) {
-                Some(x) => x,
-                None => break,
-            },
-        };
-        let point = match trials.margin(x, q) {
-            Ok((status, margin)) => Point {
-                x,
-                met: status == Status::Met,
-                margin,
-            },
-            Err(reason) => return Finding::NotFound { reason },
-        };
-        if let Some(Finding::Flip {
-            value, exact, side, ..
-        }) = flip_at(trials, q, point)
-        {
-            return Finding::Flip {
-                value,
-                exact,
-                linear: collinear && trial == 0,
-                side,
-            };
+            None => secant((self.a.x, self.a.margin), (self.b.x, self.b.margin)),
         }
-        match &mut bracket {
+    }
+
+    /// Takes the trial at `point` into the search; `false` when the search
+    /// cannot go on (no bracket, and the margin did not move).
+    fn narrow(&mut self, point: Point) -> bool {
+        match &mut self.bracket {
             Some((lo, hi)) => {
                 if lo.met == point.met {
                     *lo = point;
@@ -343,7 +378,8 @@ pub(crate) fn solve(trials: &Trials<'_>, center: Decimal, q: &Question) -> Findi
             }
             None => {
                 // A value with the other outcome, nearest to this one.
-                bracket = seen
+                self.bracket = self
+                    .seen
                     .iter()
                     .filter(|p| p.met != point.met)
                     .min_by_key(|p| {
@@ -357,43 +393,47 @@ pub(crate) fn solve(trials: &Trials<'_>, center: Decimal, q: &Question) -> Findi
                             (point, *p)
                         }
                     });
-                seen.push(point);
-                if bracket.is_none() && point.margin == b.margin {
-                    break;
+                self.seen.push(point);
+                if self.bracket.is_none() && point.margin == self.b.margin {
+                    return false;
                 }
-                a = b;
-                b = point;
+                self.a = self.b;
+                self.b = point;
+            }
+        }
+        true
+    }
+
+    /// Why no flip was found: between the two ends of the bracket, or
+    /// nowhere in the values tried.
+    fn failure(&self, param: &ParamInfo, center: Decimal, met: bool, collinear: bool) -> String {
+        match self.bracket {
+            Some((lo, hi)) => format!(
+                "the outcome changes between {} and {}, but no single value was found where it flips",
+                shown(lo.x, param.ty),
+                shown(hi.x, param.ty)
+            ),
+            None => {
+                let tried = |pick: fn(Decimal, Decimal) -> Decimal| {
+                    self.seen.iter().map(|p| p.x).reduce(pick).unwrap_or(center)
+                };
+                let status = if met { "met" } else { "not met" };
+                format!(
+                    "it is {status} at every value tried, from {} to {}{}",
+                    shown(tried(Decimal::min), param.ty),
+                    shown(tried(Decimal::max), param.ty),
+                    if collinear {
+                        String::new()
+                    } else {
+                        format!(
+                            ", and the margin does not move in proportion to {}",
+                            param.name
+                        )
+                    }
+                )
             }
         }
     }
-    let param = trials.param;
-    let reason = match bracket {
-        Some((lo, hi)) => format!(
-            "the outcome changes between {} and {}, but no single value was found where it flips",
-            shown(lo.x, param.ty),
-            shown(hi.x, param.ty)
-        ),
-        None => {
-            let tried = |pick: fn(Decimal, Decimal) -> Decimal| {
-                seen.iter().map(|p| p.x).reduce(pick).unwrap_or(center)
-            };
-            let status = if mid.met { "met" } else { "not met" };
-            format!(
-                "it is {status} at every value tried, from {} to {}{}",
-                shown(tried(Decimal::min), param.ty),
-                shown(tried(Decimal::max), param.ty),
-                if collinear {
-                    String::new()
-                } else {
-                    format!(
-                        ", and the margin does not move in proportion to {}",
-                        param.name
-                    )
-                }
-            )
-        }
-    };
-    Finding::NotFound { reason }
 }
 
 /// The first run of another status than `now`, going from `center` in
@@ -526,12 +566,7 @@ pub(crate) fn linear_break_even(
             Err(reason) => Finding::NotFound { reason },
         };
         found.push(BreakEven {
-            pledge: q.pledge,
-            requirement: q.requirement_id.clone(),
-            country: q.country_code.clone(),
-            year: q.year,
-            status: q.status,
-            now: q.now,
+            question: q.clone(),
             finding,
         });
     }
@@ -613,12 +648,7 @@ pub(crate) fn year_break_even(
             continue;
         }
         found.push(BreakEven {
-            pledge: q.pledge,
-            requirement: q.requirement_id.clone(),
-            country: q.country_code.clone(),
-            year: q.year,
-            status: q.status,
-            now: q.now,
+            question: q.clone(),
             finding: Finding::Scan {
                 low,
                 high,

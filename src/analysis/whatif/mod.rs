@@ -205,6 +205,22 @@ pub(crate) fn param_names(checked: &Checked) -> Vec<String> {
     names
 }
 
+/// The parameter `distance --param` names: a name only, since `distance`
+/// finds the values itself.
+pub(crate) fn distance_param(checked: &Checked, text: &str) -> Result<ParamInfo, WhatIfProblem> {
+    if let Some((name, _)) = text.split_once('=') {
+        return Err(WhatIfProblem::WhatIf(WhatIfError::Malformed {
+            form: "name".to_string(),
+            text: text.to_string(),
+            help: format!(
+                "`distance --param` takes the name of a parameter only, such as `--param {}`; it finds the values itself",
+                name.trim()
+            ),
+        }));
+    }
+    find_param(checked, text.trim())
+}
+
 pub(crate) fn find_param(checked: &Checked, name: &str) -> Result<ParamInfo, WhatIfProblem> {
     let mut found: Option<ParamInfo> = None;
     for param in checked

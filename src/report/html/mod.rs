@@ -229,6 +229,19 @@ pub(crate) fn draft_page(
             sections.push(view.section(&format!("req-{}", slug(requirement)), 2, ""));
         }
     }
+    finish_page(title, findings, sections, drafts, prepared, sweeps)
+}
+
+/// The page from its title, findings and sections: with the sweeps after
+/// the sections, and the facts, rules, sources and stamps of the drafts.
+fn finish_page(
+    title: String,
+    findings: Vec<String>,
+    mut sections: Vec<Section>,
+    drafts: &[Draft<'_>],
+    prepared: &[Prepared],
+    sweeps: &[serde_json::Value],
+) -> Page {
     sections.extend(sweep_sections(sweeps, drafts));
     let (rules, sources, stamps) = common_parts(drafts, prepared);
     Page {

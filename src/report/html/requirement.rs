@@ -70,6 +70,15 @@ pub(super) struct RequirementView<'a> {
     folded: Vec<i32>,
 }
 
+/// The year a requirement's charts show, whether that is before the
+/// requirement is due (the margins are then as if it were due), and the
+/// results of that year.
+struct ChartYear<'r> {
+    year: i32,
+    as_if: bool,
+    results: Vec<&'r RequirementResult>,
+}
+
 impl<'a> RequirementView<'a> {
     pub(super) fn new(draft: &'a Draft<'a>, id: &'a str) -> RequirementView<'a> {
         let results: Vec<&RequirementResult> = draft
@@ -129,17 +138,7 @@ impl<'a> RequirementView<'a> {
     }
 
     fn due_from(&self) -> String {
-        self.results
-            .iter()
-            .find(|r| r.status == Status::NotYetDue)
-            .and_then(|r| r.reason.clone())
-            .map(|r| {
-                r.split(crate::eval::requirement::NOW_MISSING)
-                    .next()
-                    .unwrap_or("")
-                    .to_string()
-            })
-            .unwrap_or_default()
+        crate::report::fold::not_due_reason(&self.results).unwrap_or_default()
     }
 
     /// One sentence for the findings at the top of the page.
@@ -224,20 +223,24 @@ impl<'a> RequirementView<'a> {
                 .collect();
             return section;
         };
-        let of_year: Vec<&RequirementResult> = self
-            .results
-            .iter()
-            .copied()
-            .filter(|r| r.year == year)
-            .collect();
+        let shown = ChartYear {
+            year,
+            as_if,
+            results: self
+                .results
+                .iter()
+                .copied()
+                .filter(|r| r.year == year)
+                .collect(),
+        };
         if self.is_path() {
             self.trajectories(&mut section);
         } else {
-            self.share_bars(&mut section, year, as_if, &of_year);
+            self.share_bars(&mut section, &shown);
         }
-        self.money_gaps(&mut section, year, as_if, &of_year);
+        self.money_gaps(&mut section, &shown);
         let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for r in &of_year {
+        for r in &shown.results {
             if r.status == Status::NotApplicable || kind_of(r) != Kind::Other {
                 continue;
             }
@@ -254,13 +257,8 @@ impl<'a> RequirementView<'a> {
         section
     }
 
-    fn share_bars(
-        &self,
-        section: &mut Section,
-        year: i32,
-        as_if: bool,
-        of_year: &[&RequirementResult],
-    ) {
+    fn share_bars(&self, section: &mut Section, shown: &ChartYear<'_>) {
+        let (year, as_if, of_year) = (shown.year, shown.as_if, shown.results.as_slice());
         let data = self.draft.data();
         let mut bars = Vec::new();
         let mut thresholds: BTreeMap<Decimal, usize> = BTreeMap::new();
@@ -379,13 +377,8 @@ impl<'a> RequirementView<'a> {
         });
     }
 
-    fn money_gaps(
-        &self,
-        section: &mut Section,
-        year: i32,
-        as_if: bool,
-        of_year: &[&RequirementResult],
-    ) {
+    fn money_gaps(&self, section: &mut Section, shown: &ChartYear<'_>) {
+        let (year, as_if, of_year) = (shown.year, shown.as_if, shown.results.as_slice());
         let data = self.draft.data();
         let mut gaps: Vec<(Decimal, String)> = of_year
             .iter()

@@ -178,6 +178,12 @@ pub const PALETTE: [&str; 6] = [
     "#1565c0", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#558b2f",
 ];
 
+/// The colour of the `i`-th series: the palette, over again after its
+/// last colour.
+pub fn series_colour(i: usize) -> &'static str {
+    PALETTE.get(i % PALETTE.len()).copied().unwrap_or("#1565c0")
+}
+
 /// Options of a line chart.
 pub struct LineChart<'a> {
     /// What the chart shows, for tests and the browser check: `sweep`, `trajectory`, `meeting`.
@@ -200,94 +206,150 @@ pub struct LineChart<'a> {
 }
 
 /// A line chart: lines with dots, an optional horizontal threshold.
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub fn lines(chart: &LineChart<'_>, series: &[Series]) -> String {
-    let left = 46.0;
-    let right = 14.0;
-    let top = if chart.legend { 46.0 } else { 24.0 };
-    let bottom = 24.0;
-    let (w, h) = (chart.width, chart.height);
-    let plot_w = w - left - right;
-    let plot_h = h - top - bottom;
-    let (x0, x1) = chart.x_range;
-    let span = if x1 > x0 { x1 - x0 } else { 1.0 };
-    let (y_end, mut y_step) = nice_axis(chart.y_max);
-    if chart.whole && y_step < 1.0 {
-        y_step = 1.0;
-    }
-    let y_end = if chart.whole {
-        (y_end / y_step).ceil() * y_step
-    } else {
-        y_end
-    };
-    let px = |v: f64| left + plot_w * (v - x0) / span;
-    let py = |v: f64| top + plot_h * (1.0 - v.max(0.0) / y_end);
+    let frame = Frame::of(chart);
     let mut s = String::new();
     let _ = write!(
         s,
         r#"<svg class="chart" data-chart="{c}" role="img" viewBox="0 0 {w} {h}" width="{w}" height="{h}"><title>{t}</title>"#,
         c = chart.chart,
-        w = n(w),
-        h = n(h),
+        w = n(frame.w),
+        h = n(frame.h),
         t = esc(chart.title)
     );
-    {
-        let _ = write!(
-            s,
-            r##"<text x="{l}" y="14" font-size="12" font-weight="bold" fill="#222222">{t}</text>"##,
-            l = n(left),
-            t = esc(chart.title)
-        );
-    }
-    let mut tick = 0.0;
-    while tick <= y_end + y_step / 2.0 {
-        let _ = write!(
-            s,
-            r##"<line class="grid" x1="{l}" y1="{y}" x2="{r}" y2="{y}" stroke="#e0e0e0"/><text x="{tx}" y="{ty}" text-anchor="end" font-size="10" fill="#555555">{label}</text>"##,
-            l = n(left),
-            r = n(w - right),
-            y = n(py(tick)),
-            tx = n(left - 4.0),
-            ty = n(py(tick) + 3.5),
-            label = esc(&(chart.y_label)(tick))
-        );
-        tick += y_step;
-    }
-    for &t in &chart.x_ticks {
-        let _ = write!(
-            s,
-            r##"<text x="{x}" y="{y}" text-anchor="middle" font-size="10" fill="#555555">{label}</text>"##,
-            x = n(px(t)),
-            y = n(h - bottom + 14.0),
-            label = esc(&(chart.x_label)(t))
-        );
-    }
     let _ = write!(
         s,
-        r##"<line x1="{l}" y1="{b}" x2="{r}" y2="{b}" stroke="#9e9e9e"/>"##,
-        l = n(left),
-        r = n(w - right),
-        b = n(top + plot_h)
+        r##"<text x="{l}" y="14" font-size="12" font-weight="bold" fill="#222222">{t}</text>"##,
+        l = n(frame.left),
+        t = esc(chart.title)
     );
+    frame.axes(&mut s, chart);
     if let Some((value, label)) = &chart.threshold {
+        frame.threshold(&mut s, *value, label);
+    }
+    for (i, series) in series.iter().enumerate() {
+        if !series.points.is_empty() {
+            frame.series(&mut s, chart, i, series);
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// Where the plot of a line chart lies, and its axes.
+struct Frame {
+    left: f64,
+    right: f64,
+    top: f64,
+    bottom: f64,
+    w: f64,
+    h: f64,
+    plot_w: f64,
+    plot_h: f64,
+    x0: f64,
+    /// The width of the x range (1 for an empty range).
+    span: f64,
+    /// The top of the y axis and the step between its ticks.
+    y_end: f64,
+    y_step: f64,
+}
+
+impl Frame {
+    fn of(chart: &LineChart<'_>) -> Frame {
+        let (left, right, bottom) = (46.0, 14.0, 24.0);
+        let top = if chart.legend { 46.0 } else { 24.0 };
+        let (w, h) = (chart.width, chart.height);
+        let (x0, x1) = chart.x_range;
+        let (y_end, mut y_step) = nice_axis(chart.y_max);
+        if chart.whole && y_step < 1.0 {
+            y_step = 1.0;
+        }
+        let y_end = if chart.whole {
+            (y_end / y_step).ceil() * y_step
+        } else {
+            y_end
+        };
+        Frame {
+            left,
+            right,
+            top,
+            bottom,
+            w,
+            h,
+            plot_w: w - left - right,
+            plot_h: h - top - bottom,
+            x0,
+            span: if x1 > x0 { x1 - x0 } else { 1.0 },
+            y_end,
+            y_step,
+        }
+    }
+
+    /// The x of a figure on the plot.
+    fn px(&self, v: f64) -> f64 {
+        self.left + self.plot_w * (v - self.x0) / self.span
+    }
+
+    /// The y of a figure on the plot (below zero is drawn at zero).
+    fn py(&self, v: f64) -> f64 {
+        self.top + self.plot_h * (1.0 - v.max(0.0) / self.y_end)
+    }
+
+    /// The y grid with its labels, the x labels and the x axis.
+    fn axes(&self, s: &mut String, chart: &LineChart<'_>) {
+        let mut tick = 0.0;
+        while tick <= self.y_end + self.y_step / 2.0 {
+            let _ = write!(
+                s,
+                r##"<line class="grid" x1="{l}" y1="{y}" x2="{r}" y2="{y}" stroke="#e0e0e0"/><text x="{tx}" y="{ty}" text-anchor="end" font-size="10" fill="#555555">{label}</text>"##,
+                l = n(self.left),
+                r = n(self.w - self.right),
+                y = n(self.py(tick)),
+                tx = n(self.left - 4.0),
+                ty = n(self.py(tick) + 3.5),
+                label = esc(&(chart.y_label)(tick))
+            );
+            tick += self.y_step;
+        }
+        for &t in &chart.x_ticks {
+            let _ = write!(
+                s,
+                r##"<text x="{x}" y="{y}" text-anchor="middle" font-size="10" fill="#555555">{label}</text>"##,
+                x = n(self.px(t)),
+                y = n(self.h - self.bottom + 14.0),
+                label = esc(&(chart.x_label)(t))
+            );
+        }
+        let _ = write!(
+            s,
+            r##"<line x1="{l}" y1="{b}" x2="{r}" y2="{b}" stroke="#9e9e9e"/>"##,
+            l = n(self.left),
+            r = n(self.w - self.right),
+            b = n(self.top + self.plot_h)
+        );
+    }
+
+    /// The dashed horizontal line of a threshold, with its label.
+    fn threshold(&self, s: &mut String, value: f64, label: &str) {
         let _ = write!(
             s,
             r##"<line class="threshold" x1="{l}" y1="{y}" x2="{r}" y2="{y}" stroke="#1a237e" stroke-width="1.5" stroke-dasharray="6 3"/><text x="{r}" y="{ty}" text-anchor="end" font-size="10" font-weight="bold" fill="#1a237e">{label}</text>"##,
-            l = n(left),
-            r = n(w - right),
-            y = n(py(*value)),
-            ty = n(py(*value) - 3.0),
+            l = n(self.left),
+            r = n(self.w - self.right),
+            y = n(self.py(value)),
+            ty = n(self.py(value) - 3.0),
             label = esc(label)
         );
     }
-    for (i, series) in series.iter().enumerate() {
-        if series.points.is_empty() {
-            continue;
-        }
+
+    /// The `i`-th series: its line, its dots (unless dashed) and its entry
+    /// in the legend. The first series is drawn thicker where there is a
+    /// legend.
+    fn series(&self, s: &mut String, chart: &LineChart<'_>, i: usize, series: &Series) {
         let path: Vec<String> = series
             .points
             .iter()
-            .map(|&(x, y)| format!("{},{}", n(px(x)), n(py(y))))
+            .map(|&(x, y)| format!("{},{}", n(self.px(x)), n(self.py(y))))
             .collect();
         let dash = if series.dashed {
             r#" stroke-dasharray="5 3""#
@@ -306,14 +368,14 @@ pub fn lines(chart: &LineChart<'_>, series: &[Series]) -> String {
                 let _ = write!(
                     s,
                     r#"<circle cx="{x}" cy="{y}" r="2.5" fill="{c}"/>"#,
-                    x = n(px(x)),
-                    y = n(py(y)),
+                    x = n(self.px(x)),
+                    y = n(self.py(y)),
                     c = series.colour
                 );
             }
         }
         if chart.legend {
-            let lx = left + 260.0 * i as f64;
+            let lx = self.left + 260.0 * i as f64;
             let _ = write!(
                 s,
                 r##"<line x1="{x0}" y1="30" x2="{x1}" y2="30" stroke="{c}" stroke-width="3"{dash}/><text x="{tx}" y="34" font-size="11" fill="#222222">{name}</text>"##,
@@ -325,8 +387,6 @@ pub fn lines(chart: &LineChart<'_>, series: &[Series]) -> String {
             );
         }
     }
-    s.push_str("</svg>");
-    s
 }
 
 /// One row of a flip matrix: an ally and, per year, what changed.

@@ -7,7 +7,7 @@ use super::*;
 use crate::analysis::Prepared;
 use crate::data::Dataset;
 use crate::eval::outcome::{PledgeOutcome, Status};
-use crate::program::Type;
+use crate::program::{Program, Requirement, Type};
 use crate::report::{Grid, JsonDataset};
 use crate::stamp::Stamp;
 
@@ -70,10 +70,8 @@ impl Distance<'_> {
         (needed, points.unwrap_or_else(|| "—".to_string()))
     }
 
-    #[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
     pub(crate) fn text(&self, markdown: bool) -> String {
         let h = Heading { markdown };
-        let data = self.data();
         let mut out = String::new();
         for (pledge_index, (program, outcome)) in self
             .prepared
@@ -83,171 +81,210 @@ impl Distance<'_> {
             .zip(self.outcomes)
             .enumerate()
         {
-            out.push_str(&h.title(&format!("{} — distance to the pledge", program.name), 0));
-            out.push_str(&h.paragraph(&format!(
-                "Data: {} ({}); amounts in {}.",
-                data.manifest.name,
-                data.manifest.edition.trim_end_matches('.'),
-                data.manifest.money_unit
-            )));
-            out.push_str(&h.paragraph(&format!(
-                "For every ally, year and requirement not met: the additional spending meeting it needs (\"needed\", in {}) and the shortfall in percentage points of GDP (or of the amount a share is asked of), the largest first. Figures are exact; ≈ marks a rounded one.",
-                data.manifest.money_unit
-            )));
-            if !markdown {
-                out.push('\n');
-            }
+            out.push_str(&self.pledge_intro(&h, program));
             for requirement in &program.requirements {
-                let rule = outcome
-                    .results
-                    .iter()
-                    .find(|r| r.requirement == requirement.id && !r.rule.is_empty())
-                    .map_or(String::new(), |r| r.rule.clone());
-                out.push_str(&h.title(&format!("{}: {rule}", requirement.id), 1));
-                let these: Vec<&Shortfall> = self
-                    .shortfalls
-                    .iter()
-                    .filter(|s| s.pledge == pledge_index && s.result.requirement == requirement.id)
-                    .collect();
-                if these.is_empty() {
-                    out.push_str(&h.paragraph(&format!(
-                        "No ally falls short of {} in the years evaluated.",
-                        requirement.id
-                    )));
-                    if !markdown {
-                        out.push('\n');
-                    }
-                    continue;
-                }
-                let basis = these
-                    .iter()
-                    .find(|s| !s.result.margin_basis.is_empty())
-                    .map_or("gdp", |s| s.result.margin_basis.as_str());
-                let growth = these.iter().find_map(|s| s.result.base_growth.clone());
-                let mut header = vec![
-                    "ally".to_string(),
-                    "year".to_string(),
-                    format!(
-                        "needed, {}",
-                        crate::report::numbers::short_unit(&data.manifest.money_unit)
-                    ),
-                    points_header(basis),
-                ];
-                if let Some(growth) = &growth {
-                    header.push(format!("or move within {}", growth.base));
-                }
-                let rows = these
-                    .iter()
-                    .map(|s| {
-                        let (needed, points) = Self::shortfall_cells(s);
-                        let mut row = vec![
-                            s.result.country.clone(),
-                            s.result.year.to_string(),
-                            needed,
-                            points,
-                        ];
-                        if growth.is_some() {
-                            row.push(
-                                s.shift()
-                                    .map_or_else(|| "—".to_string(), |m| figure(m, 1, 2)),
-                            );
-                        }
-                        row
-                    })
-                    .collect();
-                out.push_str(&h.grid(&Grid { header, rows }));
-                if let Some(growth) = &growth {
-                    out.push_str(&h.paragraph(&growth_note(growth, &data.manifest.money_unit)));
-                }
-                if these.iter().any(|s| s.cut) {
-                    out.push_str(&h.paragraph(&format!(
-                        "{} is an upper limit: \"less\" is the spending above the limit.",
-                        requirement.id
-                    )));
-                }
-                let count = these.len();
-                out.push_str(&h.paragraph(&format!(
-                    "{count} {} short of {}.",
-                    if count == 1 {
-                        "ally-year falls"
-                    } else {
-                        "ally-years fall"
-                    },
-                    requirement.id
-                )));
-                if !markdown {
-                    out.push('\n');
-                }
+                out.push_str(&self.shortfall_section(&h, pledge_index, requirement, outcome));
             }
-            if let Some((param, found, left_out)) = self.break_even {
-                if program.param_index(&param.name).is_none() {
-                    out.push_str(&h.paragraph(&format!(
-                        "The pledge has no parameter `{}`: no break-even values.",
-                        param.name
-                    )));
-                    out.push('\n');
-                    continue;
-                }
-                out.push_str(&h.title(&format!("Break-even values of {}", param.name), 1));
-                let how = if param.year {
-                    format!(
-                        "{} is read as a year: every whole year from {} before to {} after its value was tried, and the nearest years at which an outcome changes are given.",
-                        param.name, YEAR_WINDOW, YEAR_WINDOW
-                    )
-                } else {
-                    format!(
-                        "The value of {} at which each outcome flips, solved exactly from the margin and checked by evaluating at the solution.",
-                        param.name
-                    )
-                };
-                out.push_str(&h.paragraph(&how));
-                if !markdown {
-                    out.push('\n');
-                }
-                for requirement in &program.requirements {
-                    let these: Vec<&BreakEven> = found
-                        .iter()
-                        .filter(|b| b.pledge == pledge_index && b.requirement == requirement.id)
-                        .collect();
-                    if these.is_empty() {
-                        continue;
-                    }
-                    out.push_str(&h.paragraph(&format!("{}:", requirement.id)));
-                    for b in these {
-                        let line = if markdown {
-                            b.sentence(param)
-                        } else {
-                            format!("  {}", b.sentence(param))
-                        };
-                        out.push_str(&h.item(&line));
-                    }
-                    out.push('\n');
-                }
-                if *left_out > 0 {
-                    let what = if param.year {
-                        "whose outcome is neither met nor not met and does not change"
-                    } else {
-                        "whose outcome is not yet due, not applicable or without data"
-                    };
-                    out.push_str(&h.paragraph(&format!(
-                        "{left_out} ally-year-requirement(s) {what} are left out."
-                    )));
-                    out.push('\n');
-                }
+            if let Some(break_even) = self.break_even {
+                out.push_str(&Self::break_even_section(
+                    &h,
+                    pledge_index,
+                    program,
+                    break_even,
+                ));
             }
         }
         out.push_str(&format!("{}\n", self.stamp.line()));
         out
     }
 
+    /// The title of a pledge, the data and how to read the tables.
+    fn pledge_intro(&self, h: &Heading, program: &Program) -> String {
+        let data = self.data();
+        let mut out = h.title(&format!("{} — distance to the pledge", program.name), 0);
+        out.push_str(&h.paragraph(&format!(
+            "Data: {} ({}); amounts in {}.",
+            data.manifest.name,
+            data.manifest.edition.trim_end_matches('.'),
+            data.manifest.money_unit
+        )));
+        out.push_str(&h.paragraph(&format!(
+            "For every ally, year and requirement not met: the additional spending meeting it needs (\"needed\", in {}) and the shortfall in percentage points of GDP (or of the amount a share is asked of), the largest first. Figures are exact; ≈ marks a rounded one.",
+            data.manifest.money_unit
+        )));
+        out.push_str(h.gap());
+        out
+    }
+
+    /// One requirement: its rule and the table of the allies that fall
+    /// short of it, with notes on how to read it.
+    fn shortfall_section(
+        &self,
+        h: &Heading,
+        pledge_index: usize,
+        requirement: &Requirement,
+        outcome: &PledgeOutcome,
+    ) -> String {
+        let rule = outcome
+            .results
+            .iter()
+            .find(|r| r.requirement == requirement.id && !r.rule.is_empty())
+            .map_or(String::new(), |r| r.rule.clone());
+        let mut out = h.title(&format!("{}: {rule}", requirement.id), 1);
+        let these: Vec<&Shortfall> = self
+            .shortfalls
+            .iter()
+            .filter(|s| s.pledge == pledge_index && s.result.requirement == requirement.id)
+            .collect();
+        if these.is_empty() {
+            out.push_str(&h.paragraph(&format!(
+                "No ally falls short of {} in the years evaluated.",
+                requirement.id
+            )));
+            out.push_str(h.gap());
+            return out;
+        }
+        let growth = these.iter().find_map(|s| s.result.base_growth.clone());
+        out.push_str(&h.grid(&self.shortfall_grid(&these, growth.is_some())));
+        if let Some(growth) = &growth {
+            out.push_str(&h.paragraph(&growth_note(growth, &self.data().manifest.money_unit)));
+        }
+        if these.iter().any(|s| s.cut) {
+            out.push_str(&h.paragraph(&format!(
+                "{} is an upper limit: \"less\" is the spending above the limit.",
+                requirement.id
+            )));
+        }
+        let count = these.len();
+        out.push_str(&h.paragraph(&format!(
+            "{count} {} short of {}.",
+            if count == 1 {
+                "ally-year falls"
+            } else {
+                "ally-years fall"
+            },
+            requirement.id
+        )));
+        out.push_str(h.gap());
+        out
+    }
+
+    /// The shortfalls of one requirement: ally, year, needed, points, and
+    /// what to move within the base where the compared category is part of
+    /// it (`growth`).
+    fn shortfall_grid(&self, these: &[&Shortfall], growth: bool) -> Grid {
+        let basis = these
+            .iter()
+            .find(|s| !s.result.margin_basis.is_empty())
+            .map_or("gdp", |s| s.result.margin_basis.as_str());
+        let mut header = vec![
+            "ally".to_string(),
+            "year".to_string(),
+            format!(
+                "needed, {}",
+                crate::report::numbers::short_unit(&self.data().manifest.money_unit)
+            ),
+            points_header(basis),
+        ];
+        if let Some(growth) = these.iter().find_map(|s| s.result.base_growth.as_ref()) {
+            header.push(format!("or move within {}", growth.base));
+        }
+        let rows = these
+            .iter()
+            .map(|s| {
+                let (needed, points) = Self::shortfall_cells(s);
+                let mut row = vec![
+                    s.result.country.clone(),
+                    s.result.year.to_string(),
+                    needed,
+                    points,
+                ];
+                if growth {
+                    row.push(
+                        s.shift()
+                            .map_or_else(|| "—".to_string(), |m| figure(m, 1, 2)),
+                    );
+                }
+                row
+            })
+            .collect();
+        Grid { header, rows }
+    }
+
+    /// The break-even values of the parameter for one pledge, requirement
+    /// by requirement, and how many outcomes were left out.
+    fn break_even_section(
+        h: &Heading,
+        pledge_index: usize,
+        program: &Program,
+        (param, found, left_out): &(ParamInfo, Vec<BreakEven>, usize),
+    ) -> String {
+        if program.param_index(&param.name).is_none() {
+            return format!(
+                "{}\n",
+                h.paragraph(&format!(
+                    "The pledge has no parameter `{}`: no break-even values.",
+                    param.name
+                ))
+            );
+        }
+        let mut out = h.title(&format!("Break-even values of {}", param.name), 1);
+        let how = if param.year {
+            format!(
+                "{} is read as a year: every whole year from {} before to {} after its value was tried, and the nearest years at which an outcome changes are given.",
+                param.name, YEAR_WINDOW, YEAR_WINDOW
+            )
+        } else {
+            format!(
+                "The value of {} at which each outcome flips, solved exactly from the margin and checked by evaluating at the solution.",
+                param.name
+            )
+        };
+        out.push_str(&h.paragraph(&how));
+        out.push_str(h.gap());
+        for requirement in &program.requirements {
+            let these: Vec<&BreakEven> = found
+                .iter()
+                .filter(|b| {
+                    b.question.pledge == pledge_index && b.question.requirement_id == requirement.id
+                })
+                .collect();
+            if these.is_empty() {
+                continue;
+            }
+            out.push_str(&h.paragraph(&format!("{}:", requirement.id)));
+            for b in these {
+                let line = if h.markdown {
+                    b.sentence(param)
+                } else {
+                    format!("  {}", b.sentence(param))
+                };
+                out.push_str(&h.item(&line));
+            }
+            out.push('\n');
+        }
+        if *left_out > 0 {
+            let what = if param.year {
+                "whose outcome is neither met nor not met and does not change"
+            } else {
+                "whose outcome is not yet due, not applicable or without data"
+            };
+            out.push_str(&h.paragraph(&format!(
+                "{left_out} ally-year-requirement(s) {what} are left out."
+            )));
+            out.push('\n');
+        }
+        out
+    }
+
     pub(crate) fn break_even_json(param: &ParamInfo, b: &BreakEven, pledge: &str) -> BreakEvenJson {
         let mut json = BreakEvenJson {
             pledge: pledge.to_string(),
-            requirement: b.requirement.clone(),
-            country: b.country.clone(),
-            year: b.year,
-            status: b.status,
-            now: exact_opt(b.now),
+            requirement: b.question.requirement_id.clone(),
+            country: b.question.country_code.clone(),
+            year: b.question.year,
+            status: b.question.status,
+            now: exact_opt(b.question.now),
             finding: "",
             break_even: None,
             exact: None,
@@ -377,7 +414,7 @@ impl Distance<'_> {
                         Self::break_even_json(
                             param,
                             b,
-                            names.get(b.pledge).copied().unwrap_or_default(),
+                            names.get(b.question.pledge).copied().unwrap_or_default(),
                         )
                     })
                     .collect()
@@ -388,12 +425,7 @@ impl Distance<'_> {
 
     pub(crate) fn csv(&self) -> String {
         let mut writer = csv::Writer::from_writer(Vec::new());
-        let _ = writer.write_record([
-            "pledge",
-            "requirement",
-            "country",
-            "year",
-            "status",
+        let _ = writer.write_record(crate::report::OUTCOME_COLUMNS.iter().chain(&[
             "shortfall",
             "needed",
             "shift",
@@ -412,7 +444,7 @@ impl Distance<'_> {
             "earlier_to",
             "earlier_status",
             "text",
-        ]);
+        ]));
         let names: Vec<&str> = self
             .prepared
             .checked
@@ -424,15 +456,7 @@ impl Distance<'_> {
         for s in self.shortfalls {
             let r = &s.result;
             let matching = self.break_even.and_then(|(param, found, _)| {
-                found
-                    .iter()
-                    .find(|b| {
-                        b.pledge == s.pledge
-                            && b.requirement == r.requirement
-                            && b.country == r.country
-                            && b.year == r.year
-                    })
-                    .map(|b| (param, b))
+                found.iter().find(|b| answers(b, s)).map(|b| (param, b))
             });
             let mut row = vec![
                 r.pledge.clone(),
@@ -459,20 +483,20 @@ impl Distance<'_> {
             let _ = writer.write_record(&row);
         }
         if let Some((param, found, _)) = self.break_even {
-            for b in found.iter().filter(|b| {
-                !self.shortfalls.iter().any(|s| {
-                    s.pledge == b.pledge
-                        && s.result.requirement == b.requirement
-                        && s.result.country == b.country
-                        && s.result.year == b.year
-                })
-            }) {
+            for b in found
+                .iter()
+                .filter(|b| !self.shortfalls.iter().any(|s| answers(b, s)))
+            {
                 let mut row = vec![
-                    names.get(b.pledge).copied().unwrap_or_default().to_string(),
-                    b.requirement.clone(),
-                    b.country.clone(),
-                    b.year.to_string(),
-                    b.status.word().to_string(),
+                    names
+                        .get(b.question.pledge)
+                        .copied()
+                        .unwrap_or_default()
+                        .to_string(),
+                    b.question.requirement_id.clone(),
+                    b.question.country_code.clone(),
+                    b.question.year.to_string(),
+                    b.question.status.word().to_string(),
                 ];
                 row.extend((0..8).map(|_| blank()));
                 row.extend(Self::break_even_cells(param, b));
@@ -489,7 +513,10 @@ impl Distance<'_> {
     /// parameter, now, break_even, break_even_exact, meets_when,
     /// later_from, later_status, earlier_to, earlier_status, text.
     pub(crate) fn break_even_cells(param: &ParamInfo, b: &BreakEven) -> Vec<String> {
-        let mut cells = vec![param.name.clone(), exact_opt(b.now).unwrap_or_default()];
+        let mut cells = vec![
+            param.name.clone(),
+            exact_opt(b.question.now).unwrap_or_default(),
+        ];
         let side_word = |side: Side| match side {
             Side::AtMost => "at_most",
             Side::Below => "below",
@@ -526,6 +553,16 @@ impl Distance<'_> {
         cells.push(b.sentence(param));
         cells
     }
+}
+
+/// Whether a break-even value answers the question of a shortfall: the
+/// same pledge, requirement, ally and year.
+fn answers(b: &BreakEven, s: &Shortfall) -> bool {
+    let q = &b.question;
+    q.pledge == s.pledge
+        && q.requirement_id == s.result.requirement
+        && q.country_code == s.result.country
+        && q.year == s.result.year
 }
 
 #[derive(Serialize)]
@@ -578,7 +615,7 @@ impl BreakEven {
     /// The finding in one sentence for negotiators.
     pub(crate) fn sentence(&self, param: &ParamInfo) -> String {
         let name = &param.name;
-        let now = match self.now {
+        let now = match self.question.now {
             // Shares as the break-even values are shown: `3.50%`.
             Some(v) if param.ty == crate::program::Type::Ratio => {
                 format!("now {}", shown(v, param.ty))
@@ -586,9 +623,9 @@ impl BreakEven {
             Some(v) => format!("now {}", written(v, param.ty)),
             None => "now without a value".to_string(),
         };
-        let country = &self.country;
-        let requirement = &self.requirement;
-        let year = self.year;
+        let country = &self.question.country_code;
+        let requirement = &self.question.requirement_id;
+        let year = self.question.year;
         match &self.finding {
             Finding::Flip {
                 value,
@@ -616,11 +653,11 @@ impl BreakEven {
             }
             Finding::NoEffect => format!(
                 "{}; {name} makes no difference ({now})",
-                outcome_clause(self.status, requirement, country, year)
+                outcome_clause(self.question.status, requirement, country, year)
             ),
             Finding::NotFound { reason } => format!(
                 "{}; no value of {name} was found at which this changes: {reason} ({now})",
-                outcome_clause(self.status, requirement, country, year)
+                outcome_clause(self.question.status, requirement, country, year)
             ),
             Finding::Scan {
                 low,
@@ -653,13 +690,13 @@ impl BreakEven {
                 if parts.is_empty() {
                     format!(
                         "{} for every {name} from {low} to {high} ({now})",
-                        outcome_clause(self.status, requirement, country, year)
+                        outcome_clause(self.question.status, requirement, country, year)
                     )
                 } else {
                     format!(
                         "{} ({now}, where it is {})",
                         parts.join("; "),
-                        self.status.words()
+                        self.question.status.words()
                     )
                 }
             }

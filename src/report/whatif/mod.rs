@@ -45,6 +45,16 @@ impl Heading {
         }
     }
 
+    /// The blank line that ends a section in text (a Markdown paragraph
+    /// ends with one already).
+    pub(crate) fn gap(&self) -> &'static str {
+        if self.markdown {
+            ""
+        } else {
+            "\n"
+        }
+    }
+
     pub(crate) fn item(&self, text: &str) -> String {
         if self.markdown {
             format!("- {text}\n")
