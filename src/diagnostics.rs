@@ -233,3 +233,19 @@ mod tests {
         assert_eq!(did_you_mean("PLO", ["POL", "ESP"]), Some("POL".to_string()));
     }
 }
+
+/// An I/O error in words, without the operating system's error number.
+pub(crate) fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "there is no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
+        _ => {
+            let text = error.to_string();
+            match text.find(" (os error ") {
+                Some(end) => text.get(..end).unwrap_or(&text).to_string(),
+                None => text,
+            }
+        }
+    }
+}

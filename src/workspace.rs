@@ -10,7 +10,7 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::ast;
-use crate::diagnostics::Problem;
+use crate::diagnostics::{io_reason, Problem};
 use crate::parse::{self, SyntaxError};
 use crate::source::{FileId, Sources, Span};
 
@@ -350,22 +350,6 @@ fn ambiguous_bases(workspace: &Workspace) -> Vec<WorkspaceError> {
         }
     }
     problems
-}
-
-/// An I/O error in words, without the operating system's error number.
-fn io_reason(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::NotFound => "there is no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
-        _ => {
-            let text = error.to_string();
-            match text.find(" (os error ") {
-                Some(end) => text.get(..end).unwrap_or(&text).to_string(),
-                None => text,
-            }
-        }
-    }
 }
 
 /// Removes `.` and `..` without touching the file system.

@@ -4,7 +4,7 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use super::dataset::Dataset;
-use crate::diagnostics::{suggest, Problem};
+use crate::diagnostics::{io_reason, suggest, Problem};
 use crate::source::{FileId, Sources, Span};
 
 use super::load::*;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::dataset::Dataset;
+use crate::diagnostics::io_reason;
 use crate::source::{Sources, Span};
 use crate::stamp::{Hasher, HashingReader};
 
@@ -337,22 +338,6 @@ pub(crate) fn read_regular(path: &Path) -> std::io::Result<String> {
         .take(MAX_READ_BYTES)
         .read_to_string(&mut text)?;
     Ok(text)
-}
-
-/// An I/O error in words, without the operating system's error number.
-pub(crate) fn io_reason(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::NotFound => "there is no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
-        _ => {
-            let text = error.to_string();
-            match text.find(" (os error ") {
-                Some(end) => text.get(..end).unwrap_or(&text).to_string(),
-                None => text,
-            }
-        }
-    }
 }
 
 /// The problem for a file named by the manifest's `key` that cannot be read.
