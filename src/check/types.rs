@@ -213,7 +213,6 @@ pub(crate) fn binary_type(
     result
 }
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub(crate) fn type_call(
     checker: &mut Checker<'_>,
     env: &mut Env,
@@ -222,16 +221,19 @@ pub(crate) fn type_call(
     args: &[ast::Expr],
     span: Span,
 ) -> Option<TExpr> {
-    let bad = |checker: &mut Checker<'_>, message: String, help: &str| {
-        checker.push(CheckError::BadCall {
-            message,
-            help: help.into(),
-            span,
-        });
-        None
-    };
-    // Names inside a call count as used even if the call itself is wrong,
-    // so that one mistake does not also produce "never used" warnings.
+    mark_names_used(env, args);
+    match name.name.as_str() {
+        "count" => type_count(checker, env, args, span),
+        "money" => type_money(checker, env, params, args, span),
+        "alliance" => type_alliance(checker, env, params, args, span),
+        "round" => type_round(checker, env, params, args, span),
+        _ => type_min_max(checker, env, params, name, args, span),
+    }
+}
+
+/// Names inside a call count as used even if the call itself is wrong,
+/// so that one mistake does not also produce "never used" warnings.
+fn mark_names_used(env: &mut Env, args: &[ast::Expr]) {
     for arg in args {
         names_in(arg, &mut |n| {
             if let Some(&index) = env.categories.get(n) {
@@ -242,135 +244,187 @@ pub(crate) fn type_call(
             }
         });
     }
-    match name.name.as_str() {
-        "count" => {
-            let [ast::Expr {
-                kind: ExprKind::Name(requirement),
-                span: arg_span,
-            }] = args
-            else {
-                return bad(
-                    checker,
-                    "`count` takes one requirement id".into(),
-                    "write `count(core_floor)`",
-                );
-            };
-            let Some(&index) = env.requirements.get(requirement) else {
-                let names: Vec<String> = env.requirements.keys().cloned().collect();
-                checker.push(CheckError::UnknownRequirement {
-                    name: requirement.clone(),
-                    help: unknown_help(
-                        requirement,
-                        &names,
-                        "`count` takes the id of a requirement of this pledge",
-                    ),
-                    span: *arg_span,
-                });
-                return None;
-            };
-            Some(TExpr {
-                kind: TExprKind::Count(index),
-                ty: Type::Number,
-                span,
-            })
-        }
-        "money" => {
-            let [arg] = args else {
-                return bad(
-                    checker,
-                    "`money` takes one number".into(),
-                    "write `money(500)` for 500 in the dataset's money unit",
-                );
-            };
-            let arg = type_expr(checker, env, params, arg)?;
-            if arg.ty != Type::Number {
-                return bad(
-                    checker,
-                    format!("`money` takes a plain number, not {}", arg.ty.describe()),
-                    "write `money(500)` for 500 in the dataset's money unit",
-                );
-            }
-            Some(TExpr {
-                kind: arg.kind,
-                ty: Type::Money,
-                span,
-            })
-        }
-        "alliance" => {
-            let [arg] = args else {
-                return bad(
-                    checker,
-                    "`alliance` takes one expression".into(),
-                    "write `alliance(core)` for the total over all members",
-                );
-            };
-            let arg = type_expr(checker, env, params, arg)?;
-            let ty = arg.ty;
-            Some(TExpr {
-                kind: TExprKind::Alliance(Box::new(arg)),
-                ty,
-                span,
-            })
-        }
-        "round" => {
-            let [value, digits] = args else {
-                return bad(
-                    checker,
-                    "`round` takes a value and a number of decimals".into(),
-                    "write `round(x, 2)`",
-                );
-            };
-            let places = match &digits.kind {
-                ExprKind::Number(n)
-                    if n.fract().is_zero() && *n >= Decimal::ZERO && *n <= Decimal::from(12) =>
-                {
-                    u32::try_from(n.mantissa()).ok()
-                }
-                _ => None,
-            };
-            let Some(places) = places else {
-                return bad(
-                    checker,
-                    "the number of decimals must be a whole number from 0 to 12".into(),
-                    "write `round(x, 2)`",
-                );
-            };
-            let value = type_expr(checker, env, params, value)?;
-            let ty = value.ty;
-            Some(TExpr {
-                kind: TExprKind::Round(Box::new(value), places),
-                ty,
-                span,
-            })
-        }
-        _ => {
-            // min and max
-            if args.is_empty() {
-                return bad(
-                    checker,
-                    format!("`{}` needs at least one value", name.name),
-                    "write `min(a, b)`",
-                );
-            }
-            let mut typed = Vec::new();
-            for arg in args {
-                typed.push(type_expr(checker, env, params, arg));
-            }
-            let typed: Vec<TExpr> = typed.into_iter().collect::<Option<_>>()?;
-            let ty = typed.first().map_or(Type::Number, |t| t.ty);
-            if typed.iter().any(|t| t.ty != ty) {
-                return bad(
-                    checker,
-                    format!("the values of `{}` must all be of one kind", name.name),
-                    "compare amounts with amounts and shares with shares",
-                );
-            }
-            let kind = if name.name == "min" {
-                TExprKind::Min(typed)
-            } else {
-                TExprKind::Max(typed)
-            };
-            Some(TExpr { kind, ty, span })
-        }
+}
+
+/// Reports a call with the wrong arguments.
+fn bad_call(checker: &mut Checker<'_>, message: String, help: &str, span: Span) -> Option<TExpr> {
+    checker.push(CheckError::BadCall {
+        message,
+        help: help.into(),
+        span,
+    });
+    None
+}
+
+/// `count(requirement)`
+fn type_count(
+    checker: &mut Checker<'_>,
+    env: &Env,
+    args: &[ast::Expr],
+    span: Span,
+) -> Option<TExpr> {
+    let [ast::Expr {
+        kind: ExprKind::Name(requirement),
+        span: arg_span,
+    }] = args
+    else {
+        return bad_call(
+            checker,
+            "`count` takes one requirement id".into(),
+            "write `count(core_floor)`",
+            span,
+        );
+    };
+    let Some(&index) = env.requirements.get(requirement) else {
+        let names: Vec<String> = env.requirements.keys().cloned().collect();
+        checker.push(CheckError::UnknownRequirement {
+            name: requirement.clone(),
+            help: unknown_help(
+                requirement,
+                &names,
+                "`count` takes the id of a requirement of this pledge",
+            ),
+            span: *arg_span,
+        });
+        return None;
+    };
+    Some(TExpr {
+        kind: TExprKind::Count(index),
+        ty: Type::Number,
+        span,
+    })
+}
+
+/// `money(number)`
+fn type_money(
+    checker: &mut Checker<'_>,
+    env: &mut Env,
+    params: &[Param],
+    args: &[ast::Expr],
+    span: Span,
+) -> Option<TExpr> {
+    const HELP: &str = "write `money(500)` for 500 in the dataset's money unit";
+    let [arg] = args else {
+        return bad_call(checker, "`money` takes one number".into(), HELP, span);
+    };
+    let arg = type_expr(checker, env, params, arg)?;
+    if arg.ty != Type::Number {
+        return bad_call(
+            checker,
+            format!("`money` takes a plain number, not {}", arg.ty.describe()),
+            HELP,
+            span,
+        );
     }
+    Some(TExpr {
+        kind: arg.kind,
+        ty: Type::Money,
+        span,
+    })
+}
+
+/// `alliance(expression)`
+fn type_alliance(
+    checker: &mut Checker<'_>,
+    env: &mut Env,
+    params: &[Param],
+    args: &[ast::Expr],
+    span: Span,
+) -> Option<TExpr> {
+    let [arg] = args else {
+        return bad_call(
+            checker,
+            "`alliance` takes one expression".into(),
+            "write `alliance(core)` for the total over all members",
+            span,
+        );
+    };
+    let arg = type_expr(checker, env, params, arg)?;
+    let ty = arg.ty;
+    Some(TExpr {
+        kind: TExprKind::Alliance(Box::new(arg)),
+        ty,
+        span,
+    })
+}
+
+/// `round(value, decimals)`
+fn type_round(
+    checker: &mut Checker<'_>,
+    env: &mut Env,
+    params: &[Param],
+    args: &[ast::Expr],
+    span: Span,
+) -> Option<TExpr> {
+    const HELP: &str = "write `round(x, 2)`";
+    let [value, digits] = args else {
+        return bad_call(
+            checker,
+            "`round` takes a value and a number of decimals".into(),
+            HELP,
+            span,
+        );
+    };
+    let places = match &digits.kind {
+        ExprKind::Number(n)
+            if n.fract().is_zero() && *n >= Decimal::ZERO && *n <= Decimal::from(12) =>
+        {
+            u32::try_from(n.mantissa()).ok()
+        }
+        _ => None,
+    };
+    let Some(places) = places else {
+        return bad_call(
+            checker,
+            "the number of decimals must be a whole number from 0 to 12".into(),
+            HELP,
+            span,
+        );
+    };
+    let value = type_expr(checker, env, params, value)?;
+    let ty = value.ty;
+    Some(TExpr {
+        kind: TExprKind::Round(Box::new(value), places),
+        ty,
+        span,
+    })
+}
+
+/// `min(a, b, ...)` and `max(a, b, ...)`
+fn type_min_max(
+    checker: &mut Checker<'_>,
+    env: &mut Env,
+    params: &[Param],
+    name: &Ident,
+    args: &[ast::Expr],
+    span: Span,
+) -> Option<TExpr> {
+    if args.is_empty() {
+        return bad_call(
+            checker,
+            format!("`{}` needs at least one value", name.name),
+            "write `min(a, b)`",
+            span,
+        );
+    }
+    let mut typed = Vec::new();
+    for arg in args {
+        typed.push(type_expr(checker, env, params, arg));
+    }
+    let typed: Vec<TExpr> = typed.into_iter().collect::<Option<_>>()?;
+    let ty = typed.first().map_or(Type::Number, |t| t.ty);
+    if typed.iter().any(|t| t.ty != ty) {
+        return bad_call(
+            checker,
+            format!("the values of `{}` must all be of one kind", name.name),
+            "compare amounts with amounts and shares with shares",
+            span,
+        );
+    }
+    let kind = if name.name == "min" {
+        TExprKind::Min(typed)
+    } else {
+        TExprKind::Max(typed)
+    };
+    Some(TExpr { kind, ty, span })
 }
