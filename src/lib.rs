@@ -12,6 +12,7 @@ pub mod cli;
 pub mod data;
 pub mod diagnostics;
 pub mod eval;
+mod fast_hash;
 pub mod lexical;
 // The language server talks to an editor over stdio: not in a browser.
 #[cfg(not(target_arch = "wasm32"))]

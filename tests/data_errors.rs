@@ -25,6 +25,7 @@
 //! | `unknown_country_items`        | `XSB` in the items              |
 //! | `unknown_country_indicators`   | `POL` in the indicators         |
 //! | `unknown_country_transposed`   | `PLO` for `POL`                 |
+//! | `unknown_country_crlf`         | `XSB` on line 7 of a file with `\r\n` line ends, a blank line and a quoted cell on two lines |
 //! | `unknown_value`                | `nato_category` `equipmnet`     |
 //! | `unknown_tag`                  | tag `dual-use`                  |
 //! | `duplicate_id`                 | an id twice                     |

@@ -1,15 +1,17 @@
 //! CSV line items and indicators: header roles, one row loop, fields into columns.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::collections::HashMap;
 use std::io::Read;
 
 use rust_decimal::Decimal;
 
+use super::csv_split::{Record, Splitter};
 use super::dataset::{Column, Dataset, ANY, NONE};
-use super::schema::{FieldType, IndicatorUnit};
+use super::schema::FieldType;
 use crate::diagnostics::suggest;
+use crate::fast_hash::{hash_bytes, Fast};
 
-use super::{csv_thread::*, errors::*, load::*, numbers::*};
+use super::{errors::*, load::*, numbers::*};
 
 /// How each CSV column of the items file is read.
 pub(crate) enum Role {
@@ -31,50 +33,77 @@ pub(crate) fn csv_line(place: Place) -> u32 {
     u32::try_from(place.line).unwrap_or(u32::MAX)
 }
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
-pub(crate) fn read_items<R: Read + Send>(
-    dataset: &mut Dataset,
-    reader: R,
-    locate_all: Locator<'_>,
-    item_line: &dyn Fn(Place) -> u32,
-) -> Result<(), Vec<DataProblem>> {
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(reader);
-    let mut pending: Vec<Pending> = Vec::new();
-    let headers = match csv.byte_headers() {
-        Ok(h) => h.clone(),
-        Err(e) => return Err(locate_all(vec![csv_problem(&e, Place::HEADER)])),
-    };
-    let mut roles = Vec::new();
-    let known: Vec<String> = [
-        "id",
-        "country",
-        "year",
-        "amount",
-        "tags",
-        "unit",
-        "share_of_gdp",
-        "edition",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain(dataset.manifest.fields.iter().map(|f| f.name.clone()))
-    .collect();
-    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let mut id_column = None;
-    for (i, header) in headers.iter().enumerate() {
-        if pending.len() > MAX_PROBLEMS {
-            // Enough said about this header; a very wide one stops here.
-            return Err(locate_all(pending));
+/// The columns of the items file and how each is read.
+pub(crate) struct Layout {
+    roles: Vec<(usize, Role)>,
+    /// How many cells each row has.
+    width: usize,
+    id_column: Option<usize>,
+    has_share: bool,
+    has_edition: bool,
+}
+
+const COLUMN_NAMES: [&str; 8] = [
+    "id",
+    "country",
+    "year",
+    "amount",
+    "tags",
+    "unit",
+    "share_of_gdp",
+    "edition",
+];
+
+impl Layout {
+    /// Reads the header: a role per column, or every problem with it.
+    fn of(dataset: &Dataset, headers: &[String]) -> Result<Layout, Vec<Pending>> {
+        let mut pending: Vec<Pending> = Vec::new();
+        let mut roles = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut id_column = None;
+        for (i, header) in headers.iter().enumerate() {
+            if pending.len() > MAX_PROBLEMS {
+                // Enough said about this header; a very wide one stops here.
+                return Err(pending);
+            }
+            if let Some(&first) = seen.get(header.as_str()) {
+                pending.push(duplicate_column(header, first, i));
+                continue;
+            }
+            seen.insert(header, i);
+            match Layout::role(dataset, header) {
+                Ok(role) => {
+                    if matches!(role, Role::Id) {
+                        id_column = Some(i);
+                    }
+                    roles.push((i, role));
+                }
+                Err(help) => {
+                    let column = header.clone();
+                    pending.push(Pending::new(Place::HEADER, Some(i), move |span| {
+                        DataError::UnknownColumn { column, help, span }
+                    }));
+                }
+            }
         }
-        let header = String::from_utf8_lossy(header).trim().to_string();
-        if let Some(&first) = seen.get(&header) {
-            pending.push(duplicate_column(&header, first, i));
-            continue;
+        let has_share = roles.iter().any(|(_, r)| matches!(r, Role::Share));
+        let has_edition = roles.iter().any(|(_, r)| matches!(r, Role::Edition));
+        pending.extend(Layout::missing_columns(dataset, &seen, has_share));
+        if !pending.is_empty() {
+            return Err(pending);
         }
-        seen.insert(header.clone(), i);
-        let role = match header.as_str() {
+        Ok(Layout {
+            roles,
+            width: headers.len(),
+            id_column,
+            has_share,
+            has_edition,
+        })
+    }
+
+    /// The role of a column, or the help for a column nobody declared.
+    fn role(dataset: &Dataset, header: &str) -> Result<Role, String> {
+        Ok(match header {
             "id" => Role::Id,
             "country" => Role::Country,
             "year" => Role::Year,
@@ -86,37 +115,39 @@ pub(crate) fn read_items<R: Read + Send>(
             other => match dataset.field_index(other) {
                 Some(index) => Role::Field(index),
                 None => {
-                    let help = suggest(
+                    let known = COLUMN_NAMES
+                        .into_iter()
+                        .chain(dataset.manifest.fields.iter().map(|f| f.name.as_str()));
+                    return Err(suggest(
                         other,
-                        known.iter().map(String::as_str),
+                        known,
                         "Declare every further column in `fields` of dataset.json",
                         || {
                             "declare every further column in `fields` of dataset.json, or remove it"
                                 .to_string()
                         },
-                    );
-                    let column = other.to_string();
-                    pending.push(Pending::new(Place::HEADER, Some(i), move |span| {
-                        DataError::UnknownColumn { column, help, span }
-                    }));
-                    continue;
+                    ));
                 }
             },
-        };
-        if matches!(role, Role::Id) {
-            id_column = Some(i);
+        })
+    }
+
+    /// The columns every items file needs that this one lacks.
+    fn missing_columns(
+        dataset: &Dataset,
+        seen: &HashMap<&str, usize>,
+        has_share: bool,
+    ) -> Vec<Pending> {
+        let mut required: Vec<String> = vec!["country".into(), "year".into()];
+        if !has_share {
+            required.push("amount".into());
         }
-        roles.push((i, role));
-    }
-    let has_share = roles.iter().any(|(_, r)| matches!(r, Role::Share));
-    let has_edition = roles.iter().any(|(_, r)| matches!(r, Role::Edition));
-    let mut required: Vec<String> = vec!["country".into(), "year".into()];
-    if !has_share {
-        required.push("amount".into());
-    }
-    required.extend(dataset.manifest.fields.iter().map(|f| f.name.clone()));
-    for column in required {
-        if !seen.contains_key(&column) {
+        required.extend(dataset.manifest.fields.iter().map(|f| f.name.clone()));
+        let mut pending = Vec::new();
+        for column in required {
+            if seen.contains_key(column.as_str()) {
+                continue;
+            }
             let help = if dataset.manifest.field(&column).is_some() {
                 format!("the manifest declares the field `{column}`; add the column (cells may be empty)")
             } else {
@@ -128,241 +159,59 @@ pub(crate) fn read_items<R: Read + Send>(
                 DataError::MissingColumn { column, help, span }
             }));
         }
+        pending
     }
-    if !pending.is_empty() {
-        return Err(locate_all(pending));
-    }
+}
 
-    // Country codes packed into integers, so each row compares numbers.
-    let countries: Vec<(Option<u64>, u16)> = dataset
-        .manifest
-        .countries
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| Some((pack(c.code.as_bytes()), u16::try_from(i).ok()?)))
-        .collect();
-    let mut allowed_symbols: Vec<Vec<(String, u32)>> =
-        vec![Vec::new(); dataset.manifest.fields.len()];
-    let mut id_hashes: Vec<(u64, u32)> = Vec::new();
-    // A second thread reads and splits the CSV while this one converts the
-    // rows, so a large file uses both cores. Batches of rows are passed back
-    // and forth, so their buffers are reused.
-    std::thread::scope(|scope| {
-        let mut records = start_reading(scope, csv);
-        let mut record = csv::ByteRecord::new();
-        let mut index: u32 = 0;
-        let mut last = Place::HEADER;
-        while pending.len() <= MAX_PROBLEMS {
-            match records.read_byte_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    pending.push(csv_problem(&e, last));
-                    if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                        break;
-                    }
-                    continue;
-                }
+/// Reads the line items of a CSV stream into the dataset's columns, or
+/// returns every problem found (located by `locate_all`). `expected_bytes`
+/// (the file's size, 0 when unknown) sizes the columns once.
+pub(crate) fn read_items<R: Read>(
+    dataset: &mut Dataset,
+    reader: R,
+    expected_bytes: u64,
+    locate_all: Locator<'_>,
+    item_line: &dyn Fn(Place) -> u32,
+) -> Result<(), Vec<DataProblem>> {
+    let mut rows = Splitter::new(reader);
+    let headers: Vec<String> = match rows.next_record() {
+        Ok(Some(record)) => record
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).trim().to_string())
+            .collect(),
+        Ok(None) => Vec::new(),
+        Err(e) => return Err(locate_all(vec![io_problem(&e, Place::HEADER)])),
+    };
+    let layout = Layout::of(dataset, &headers).map_err(locate_all)?;
+    let mut items = ItemReader::new(dataset, &layout, item_line);
+    let mut last = Place::HEADER;
+    let mut sized = false;
+    while items.pending.len() <= MAX_PROBLEMS {
+        let record = match rows.next_record() {
+            Ok(Some(record)) => record,
+            Ok(None) => break,
+            Err(e) => {
+                items.pending.push(io_problem(&e, last));
+                break;
             }
-            let place = Place::of(record.position(), last);
-            last = place;
-            let before = pending.len();
-            let mut country = None;
-            let mut year = None;
-            let mut amount = None;
-            let mut amount_column = None;
-            let mut share = None;
-            let mut edition = 0u16;
-            let mut tags = 0u64;
-            let mut id = "";
-            for (column, role) in &roles {
-                let raw = record.get(*column).unwrap_or(b"").trim_ascii();
-                // Numbers and codes are ASCII: only texts need UTF-8 validation.
-                let as_text = || std::str::from_utf8(raw).unwrap_or("\u{fffd}");
-                let column = *column;
-                if !raw.is_ascii() && std::str::from_utf8(raw).is_err() {
-                    pending.push(Pending::new(place, Some(column), |span| {
-                        DataError::NotUtf8 { span }
-                    }));
-                    continue;
-                }
-                match role {
-                    Role::Id => id = as_text(),
-                    Role::Country if raw.is_empty() => pending.push(empty_cell(
-                        place,
-                        column,
-                        "country",
-                        empty_country_help(dataset),
-                    )),
-                    Role::Country => match pack(raw)
-                        .and_then(|packed| countries.iter().find(|(key, _)| *key == Some(packed)))
-                    {
-                        Some(&(_, c)) => country = Some(c),
-                        None => {
-                            let text = as_text();
-                            let code = text.to_string();
-                            let help = country_help(dataset, text);
-                            pending.push(Pending::new(place, Some(column), move |span| {
-                                DataError::UnknownCountry { code, help, span }
-                            }));
-                        }
-                    },
-                    Role::Year if raw.is_empty() => pending.push(empty_cell(
-                        place,
-                        column,
-                        "year",
-                        EMPTY_YEAR_HELP.to_string(),
-                    )),
-                    Role::Year => match parse_year(as_text()) {
-                        Some(y) => year = Some(y),
-                        None => {
-                            let value = as_text().to_string();
-                            pending.push(Pending::new(place, Some(column), move |span| {
-                                DataError::BadYear { value, span }
-                            }));
-                        }
-                    },
-                    Role::Amount if raw.is_empty() && has_share => amount_column = Some(column),
-                    Role::Amount if raw.is_empty() => pending.push(empty_cell(
-                        place,
-                        column,
-                        "amount",
-                        EMPTY_AMOUNT_HELP.to_string(),
-                    )),
-                    Role::Share if raw.is_empty() => {}
-                    Role::Share => match parse_decimal(as_text()) {
-                        Ok(percent) => share = percent.checked_div(Decimal::ONE_HUNDRED),
-                        Err(problem) => {
-                            pending.push(problem.pending(place, column, "share_of_gdp"))
-                        }
-                    },
-                    Role::Edition if raw.is_empty() => {}
-                    Role::Edition => {
-                        let text = as_text();
-                        match dataset
-                            .manifest
-                            .editions
-                            .iter()
-                            .position(|e| e.id == text)
-                            .and_then(|i| u16::try_from(i + 1).ok())
-                        {
-                            Some(index) => edition = index,
-                            None => {
-                                let ids: Vec<String> = dataset
-                                    .manifest
-                                    .editions
-                                    .iter()
-                                    .map(|e| e.id.clone())
-                                    .collect();
-                                let value = text.to_string();
-                                let help = allowed_help(text, &ids, "editions");
-                                pending.push(Pending::new(place, Some(column), move |span| {
-                                    DataError::UnknownValue {
-                                        field: "edition".to_string(),
-                                        value,
-                                        help,
-                                        span,
-                                    }
-                                }));
-                            }
-                        }
-                    }
-                    Role::Amount => match parse_amount(as_text()) {
-                        Ok(a) => amount = Some(a),
-                        Err(problem) => pending.push(problem.pending(place, column, "amount")),
-                    },
-                    Role::Unit => {
-                        let text = as_text();
-                        if !text.is_empty() && text != dataset.manifest.money_unit {
-                            let unit = text.to_string();
-                            let expected = dataset.manifest.money_unit.clone();
-                            pending.push(Pending::new(place, Some(column), move |span| {
-                                DataError::MixedUnits {
-                                    unit,
-                                    expected,
-                                    span,
-                                }
-                            }));
-                        }
-                    }
-                    Role::Tags => {
-                        for tag in as_text()
-                            .split(';')
-                            .map(str::trim)
-                            .filter(|t| !t.is_empty())
-                        {
-                            match dataset.tag_bit(tag) {
-                                Some(bit) => tags |= bit,
-                                None => {
-                                    let tag = tag.to_string();
-                                    let help = allowed_help(&tag, &dataset.manifest.tags, "tags");
-                                    pending.push(Pending::new(place, Some(column), move |span| {
-                                        DataError::UnknownTag { tag, help, span }
-                                    }));
-                                }
-                            }
-                        }
-                    }
-                    Role::Field(field) => {
-                        if let Some(problem) = push_field(
-                            dataset,
-                            *field,
-                            as_text(),
-                            place,
-                            column,
-                            &mut allowed_symbols,
-                        ) {
-                            pending.push(problem);
-                        }
-                    }
-                }
-            }
-            if let (None, None, Some(column)) = (amount, share, amount_column) {
-                pending.push(empty_cell(
-                    place,
-                    column,
-                    "amount",
-                    EMPTY_AMOUNT_OR_SHARE_HELP.to_string(),
-                ));
-            }
-            if pending.len() > before {
-                // Keep the columns aligned: drop the partial row.
-                truncate_fields(dataset, index as usize);
-                continue;
-            }
-            let amount_published = amount.is_some();
-            let amount = amount.or(if has_share { Some(Decimal::ZERO) } else { None });
-            let (Some(country), Some(year), Some(amount)) = (country, year, amount) else {
-                truncate_fields(dataset, index as usize);
-                continue;
-            };
-            if !id.is_empty() {
-                // Equal hashes are compared by their ids afterwards
-                // (`duplicate_ids`), so any hash serves.
-                let mut hasher = DefaultHasher::new();
-                id.hash(&mut hasher);
-                id_hashes.push((hasher.finish(), index));
-            }
-            dataset.country.push(country);
-            dataset.year.push(year);
-            dataset.amount.push(amount);
-            if has_share {
-                dataset.share.push(share);
-                dataset.amount_missing.push(!amount_published);
-            }
-            if has_edition {
-                dataset.edition.push(edition);
-            }
-            dataset.line.push(item_line(place));
-            dataset.tags.push(tags);
-            dataset.push_id(id);
-            index += 1;
+        };
+        last = record.place;
+        if record.len() == layout.width {
+            items.row(&record);
+        } else {
+            items
+                .pending
+                .push(unequal_cells(record.place, record.len(), layout.width));
         }
-        // Stop the reading thread if this loop stopped early.
-        records.stop();
-    });
+        if !sized && items.index == 4096 {
+            sized = true;
+            items.reserve(expected_bytes, rows.bytes_read());
+        }
+    }
+    let mut pending = std::mem::take(&mut items.pending);
+    let id_hashes = std::mem::take(&mut items.id_hashes);
     if pending.is_empty() {
-        if let Some(id_column) = id_column {
+        if let Some(id_column) = layout.id_column {
             duplicate_ids(dataset, id_hashes, id_column, &mut pending);
         }
     }
@@ -370,6 +219,359 @@ pub(crate) fn read_items<R: Read + Send>(
         Ok(())
     } else {
         Err(locate_all(pending))
+    }
+}
+
+/// The values of one row, as its cells are read.
+#[derive(Default)]
+struct RowValues<'r> {
+    country: Option<u16>,
+    year: Option<i32>,
+    amount: Option<Decimal>,
+    /// The empty amount cell, when the row may give a share instead.
+    amount_column: Option<usize>,
+    share: Option<Decimal>,
+    edition: u16,
+    tags: u64,
+    id: &'r str,
+}
+
+/// The row loop's state: the dataset being filled and what it has seen.
+struct ItemReader<'d> {
+    dataset: &'d mut Dataset,
+    layout: &'d Layout,
+    item_line: &'d dyn Fn(Place) -> u32,
+    /// Country codes packed into integers, so each row looks up a number.
+    countries: HashMap<u64, u16, Fast>,
+    /// Per field, the values already seen (those checked against the
+    /// field's allowed values, or the first few of a free-text field).
+    known: Vec<Vec<(String, u32)>>,
+    id_hashes: Vec<(u64, u32)>,
+    pending: Vec<Pending>,
+    /// The number of items kept so far.
+    index: u32,
+}
+
+/// How many values of a free-text field are looked up before the interner.
+const KNOWN_FREE_TEXT: usize = 16;
+
+impl<'d> ItemReader<'d> {
+    fn new(
+        dataset: &'d mut Dataset,
+        layout: &'d Layout,
+        item_line: &'d dyn Fn(Place) -> u32,
+    ) -> ItemReader<'d> {
+        let mut countries: HashMap<u64, u16, Fast> = HashMap::default();
+        for (i, c) in dataset.manifest.countries.iter().enumerate() {
+            if let (Some(key), Ok(i)) = (pack(c.code.as_bytes()), u16::try_from(i)) {
+                countries.entry(key).or_insert(i);
+            }
+        }
+        let known = vec![Vec::new(); dataset.manifest.fields.len()];
+        ItemReader {
+            dataset,
+            layout,
+            item_line,
+            countries,
+            known,
+            id_hashes: Vec::new(),
+            pending: Vec::new(),
+            index: 0,
+        }
+    }
+
+    /// Sizes the columns for the whole file, from the bytes the first rows took.
+    fn reserve(&mut self, expected_bytes: u64, bytes_so_far: u64) {
+        let rows_so_far = u64::from(self.index);
+        if bytes_so_far == 0 || expected_bytes <= bytes_so_far {
+            return;
+        }
+        let rest = (expected_bytes - bytes_so_far) * rows_so_far / bytes_so_far;
+        let rows = usize::try_from(rest + rest / 16).unwrap_or(0);
+        self.dataset
+            .reserve_items(rows, self.layout.has_share, self.layout.has_edition);
+        if self.layout.id_column.is_some() {
+            self.id_hashes.reserve(rows);
+        }
+    }
+
+    /// Reads one row into the columns, or records its problems and drops it.
+    fn row(&mut self, record: &Record<'_>) {
+        let place = record.place;
+        let before = self.pending.len();
+        let mut values = RowValues::default();
+        for (column, role) in &self.layout.roles {
+            let column = *column;
+            let raw = record.get(column).unwrap_or_default().trim_ascii();
+            // Numbers and codes are ASCII: only texts need UTF-8 validation.
+            let Ok(text) = std::str::from_utf8(raw) else {
+                self.pending.push(Pending::new(place, Some(column), |span| {
+                    DataError::NotUtf8 { span }
+                }));
+                continue;
+            };
+            self.cell(role, text, place, column, &mut values);
+        }
+        if let (None, None, Some(column)) = (values.amount, values.share, values.amount_column) {
+            self.pending.push(empty_cell(
+                place,
+                column,
+                "amount",
+                EMPTY_AMOUNT_OR_SHARE_HELP.to_string(),
+            ));
+        }
+        if self.pending.len() > before {
+            // Keep the columns aligned: drop the partial row.
+            truncate_fields(self.dataset, self.index as usize);
+            return;
+        }
+        self.keep(place, values);
+    }
+
+    /// Appends a row whose cells were all read.
+    fn keep(&mut self, place: Place, values: RowValues<'_>) {
+        let has_share = self.layout.has_share;
+        let amount_published = values.amount.is_some();
+        let amount = values
+            .amount
+            .or(if has_share { Some(Decimal::ZERO) } else { None });
+        let (Some(country), Some(year), Some(amount)) = (values.country, values.year, amount)
+        else {
+            truncate_fields(self.dataset, self.index as usize);
+            return;
+        };
+        if !values.id.is_empty() {
+            // Equal hashes are compared by their ids afterwards
+            // (`duplicate_ids`), so any hash serves.
+            self.id_hashes
+                .push((hash_bytes(values.id.as_bytes()), self.index));
+        }
+        let dataset = &mut *self.dataset;
+        dataset.country.push(country);
+        dataset.year.push(year);
+        dataset.amount.push(amount);
+        if has_share {
+            dataset.share.push(values.share);
+            dataset.amount_missing.push(!amount_published);
+        }
+        if self.layout.has_edition {
+            dataset.edition.push(values.edition);
+        }
+        dataset.line.push((self.item_line)(place));
+        dataset.tags.push(values.tags);
+        dataset.push_id(values.id);
+        self.index += 1;
+    }
+
+    /// Reads one cell by the role of its column.
+    fn cell<'r>(
+        &mut self,
+        role: &Role,
+        text: &'r str,
+        place: Place,
+        column: usize,
+        values: &mut RowValues<'r>,
+    ) {
+        let has_share = self.layout.has_share;
+        let problem = match role {
+            Role::Id => {
+                values.id = text;
+                None
+            }
+            Role::Country => self.country(text, place, column, values),
+            Role::Year if text.is_empty() => Some(empty_cell(
+                place,
+                column,
+                "year",
+                EMPTY_YEAR_HELP.to_string(),
+            )),
+            Role::Year => match parse_year(text) {
+                Some(y) => {
+                    values.year = Some(y);
+                    None
+                }
+                None => {
+                    let value = text.to_string();
+                    Some(Pending::new(place, Some(column), move |span| {
+                        DataError::BadYear { value, span }
+                    }))
+                }
+            },
+            Role::Amount if text.is_empty() && has_share => {
+                values.amount_column = Some(column);
+                None
+            }
+            Role::Amount if text.is_empty() => Some(empty_cell(
+                place,
+                column,
+                "amount",
+                EMPTY_AMOUNT_HELP.to_string(),
+            )),
+            Role::Amount => match parse_amount(text) {
+                Ok(a) => {
+                    values.amount = Some(a);
+                    None
+                }
+                Err(problem) => Some(problem.pending(place, column, "amount")),
+            },
+            Role::Share if text.is_empty() => None,
+            Role::Share => match parse_decimal(text) {
+                Ok(percent) => {
+                    values.share = percent.checked_div(Decimal::ONE_HUNDRED);
+                    None
+                }
+                Err(problem) => Some(problem.pending(place, column, "share_of_gdp")),
+            },
+            Role::Edition if text.is_empty() => None,
+            Role::Edition => self.edition(text, place, column, values),
+            Role::Unit => self.unit(text, place, column),
+            Role::Tags => {
+                self.tags(text, place, column, values);
+                None
+            }
+            Role::Field(field) => self.field(*field, text, place, column),
+        };
+        if let Some(problem) = problem {
+            self.pending.push(problem);
+        }
+    }
+
+    fn country(
+        &self,
+        text: &str,
+        place: Place,
+        column: usize,
+        values: &mut RowValues<'_>,
+    ) -> Option<Pending> {
+        if text.is_empty() {
+            return Some(empty_cell(
+                place,
+                column,
+                "country",
+                empty_country_help(self.dataset),
+            ));
+        }
+        match pack(text.as_bytes()).and_then(|packed| self.countries.get(&packed)) {
+            Some(&c) => {
+                values.country = Some(c);
+                None
+            }
+            None => {
+                let code = text.to_string();
+                let help = country_help(self.dataset, text);
+                Some(Pending::new(place, Some(column), move |span| {
+                    DataError::UnknownCountry { code, help, span }
+                }))
+            }
+        }
+    }
+
+    fn edition(
+        &self,
+        text: &str,
+        place: Place,
+        column: usize,
+        values: &mut RowValues<'_>,
+    ) -> Option<Pending> {
+        let editions = &self.dataset.manifest.editions;
+        match editions
+            .iter()
+            .position(|e| e.id == text)
+            .and_then(|i| u16::try_from(i + 1).ok())
+        {
+            Some(index) => {
+                values.edition = index;
+                None
+            }
+            None => {
+                let ids: Vec<String> = editions.iter().map(|e| e.id.clone()).collect();
+                let value = text.to_string();
+                let help = allowed_help(text, &ids, "editions");
+                Some(Pending::new(place, Some(column), move |span| {
+                    DataError::UnknownValue {
+                        field: "edition".to_string(),
+                        value,
+                        help,
+                        span,
+                    }
+                }))
+            }
+        }
+    }
+
+    fn unit(&self, text: &str, place: Place, column: usize) -> Option<Pending> {
+        let expected = &self.dataset.manifest.money_unit;
+        if text.is_empty() || text == expected {
+            return None;
+        }
+        let unit = text.to_string();
+        let expected = expected.clone();
+        Some(Pending::new(place, Some(column), move |span| {
+            DataError::MixedUnits {
+                unit,
+                expected,
+                span,
+            }
+        }))
+    }
+
+    fn tags(&mut self, text: &str, place: Place, column: usize, values: &mut RowValues<'_>) {
+        for tag in text.split(';').map(str::trim).filter(|t| !t.is_empty()) {
+            match self.dataset.tag_bit(tag) {
+                Some(bit) => values.tags |= bit,
+                None => {
+                    let tag = tag.to_string();
+                    let help = allowed_help(&tag, &self.dataset.manifest.tags, "tags");
+                    self.pending
+                        .push(Pending::new(place, Some(column), move |span| {
+                            DataError::UnknownTag { tag, help, span }
+                        }));
+                }
+            }
+        }
+    }
+
+    /// Appends a field value to its column, or returns the problem.
+    fn field(&mut self, field: usize, text: &str, place: Place, column: usize) -> Option<Pending> {
+        let text_field = self
+            .dataset
+            .manifest
+            .fields
+            .get(field)
+            .is_some_and(|f| f.ty == FieldType::Text);
+        if !text_field || text.is_empty() || text == "*" {
+            return push_field(self.dataset, field, text, place, column);
+        }
+        let known = self.known.get(field).and_then(|known| {
+            known
+                .iter()
+                .find(|(value, _)| value.len() == text.len() && value == text)
+        });
+        if let Some(&(_, symbol)) = known {
+            if let Some(Column::Text(values)) = self.dataset.columns.get_mut(field) {
+                values.push(symbol);
+            }
+            return None;
+        }
+        let has_allowed = self
+            .dataset
+            .manifest
+            .fields
+            .get(field)
+            .is_some_and(|f| f.values.is_some());
+        let problem = push_field(self.dataset, field, text, place, column);
+        let remember = problem.is_none()
+            && self
+                .known
+                .get(field)
+                .is_some_and(|k| has_allowed || k.len() < KNOWN_FREE_TEXT);
+        if remember {
+            let symbol = self.dataset.symbol(text);
+            if let Some(known) = self.known.get_mut(field) {
+                known.push((text.to_string(), symbol));
+            }
+        }
+        problem
     }
 }
 
@@ -432,10 +634,9 @@ pub(crate) fn push_field(
     text: &str,
     place: Place,
     column: usize,
-    allowed_symbols: &mut [Vec<(String, u32)>],
 ) -> Option<Pending> {
     let spec = dataset.manifest.fields.get(field)?;
-    let (ty, has_allowed) = (spec.ty, spec.values.is_some());
+    let ty = spec.ty;
     match ty {
         FieldType::Text => {
             let symbol = if text.is_empty() {
@@ -443,15 +644,8 @@ pub(crate) fn push_field(
             } else if text == "*" {
                 dataset.has_any = true;
                 ANY
-            } else if let Some(&(_, symbol)) = allowed_symbols.get(field).and_then(|known| {
-                known
-                    .iter()
-                    .find(|(value, _)| value.len() == text.len() && value == text)
-            }) {
-                symbol
             } else {
-                if has_allowed {
-                    let allowed = spec.values.as_deref().unwrap_or_default();
+                if let Some(allowed) = spec.values.as_deref() {
                     if !allowed.iter().any(|a| a == text) {
                         let value = text.to_string();
                         let help = allowed_help(text, allowed, "values");
@@ -466,13 +660,7 @@ pub(crate) fn push_field(
                         }));
                     }
                 }
-                let symbol = dataset.intern(text);
-                if has_allowed {
-                    if let Some(known) = allowed_symbols.get_mut(field) {
-                        known.push((text.to_string(), symbol));
-                    }
-                }
-                symbol
+                dataset.intern(text)
             };
             if let Some(Column::Text(values)) = dataset.columns.get_mut(field) {
                 values.push(symbol);
@@ -524,186 +712,5 @@ pub(crate) fn truncate_fields(dataset: &mut Dataset, len: usize) {
             Column::Number(v) => v.truncate(len),
             Column::Bool(v) => v.truncate(len),
         }
-    }
-}
-
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
-pub(crate) fn read_indicators(
-    dataset: &mut Dataset,
-    name: &str,
-    text: &str,
-) -> Result<(), Vec<DataProblem>> {
-    let reread = || Ok(text.to_string());
-    let mut csv = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let mut pending = Vec::new();
-    let headers = match csv.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => return Err(locate(name, &reread, vec![csv_problem(&e, Place::HEADER)])),
-    };
-    let series: Vec<String> = dataset
-        .manifest
-        .indicator_series
-        .iter()
-        .map(|s| s.name.clone())
-        .collect();
-    let file = dataset.manifest.indicators.clone();
-    let mut slots: Vec<(usize, usize)> = Vec::new(); // (column, series index)
-    let mut country_column = None;
-    let mut year_column = None;
-    let mut seen: Vec<(&str, usize)> = Vec::new();
-    for (i, header) in headers.iter().enumerate() {
-        let header = header.trim();
-        if let Some(&(_, first)) = seen.iter().find(|(name, _)| *name == header) {
-            pending.push(duplicate_column(header, first, i));
-            continue;
-        }
-        seen.push((header, i));
-        match header {
-            "country" => country_column = Some(i),
-            "year" => year_column = Some(i),
-            other => match series.iter().position(|s| s == other) {
-                Some(index) => slots.push((i, index)),
-                None => {
-                    let column = other.to_string();
-                    let help = suggest(
-                        other,
-                        series.iter().map(String::as_str),
-                        "Declare every series in `indicator_series` of dataset.json",
-                        || {
-                            "declare every series in `indicator_series` of dataset.json, or remove the column".to_string()
-                        },
-                    );
-                    pending.push(Pending::new(Place::HEADER, Some(i), move |span| {
-                        DataError::UnknownColumn { column, help, span }
-                    }));
-                }
-            },
-        }
-    }
-    let mut required = vec!["country".to_string(), "year".to_string()];
-    required.extend(series.iter().cloned());
-    for column in required {
-        if !seen.iter().any(|(name, _)| *name == column) {
-            let help = if series.contains(&column) {
-                format!(
-                    "dataset.json declares the series `{column}` in `indicator_series`; add a `{column}` column to `{file}`, and leave a cell empty where the figure is not published"
-                )
-            } else {
-                format!(
-                    "`{file}` needs the columns `country` and `year`, then one column per series of `indicator_series`"
-                )
-            };
-            pending.push(Pending::new(Place::HEADER, None, move |span| {
-                DataError::MissingColumn { column, help, span }
-            }));
-        }
-    }
-    let (Some(country_column), Some(year_column)) = (country_column, year_column) else {
-        return Err(locate(name, &reread, pending));
-    };
-    if !pending.is_empty() {
-        return Err(locate(name, &reread, pending));
-    }
-    let units: Vec<IndicatorUnit> = dataset
-        .manifest
-        .indicator_series
-        .iter()
-        .map(|s| s.unit)
-        .collect();
-    let mut last = Place::HEADER;
-    for result in csv.records() {
-        if pending.len() > MAX_PROBLEMS {
-            break;
-        }
-        let record = match result {
-            Ok(r) => r,
-            Err(e) => {
-                pending.push(csv_problem(&e, last));
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
-                continue;
-            }
-        };
-        let place = Place::of(record.position(), last);
-        last = place;
-        let code = record.get(country_column).unwrap_or("").trim();
-        if code.is_empty() {
-            let help = empty_country_help(dataset);
-            pending.push(empty_cell(place, country_column, "country", help));
-            continue;
-        }
-        let Some(country) = dataset.country_index(code) else {
-            let code = code.to_string();
-            let help = country_help(dataset, &code);
-            pending.push(Pending::new(place, Some(country_column), move |span| {
-                DataError::UnknownCountry { code, help, span }
-            }));
-            continue;
-        };
-        let year_text = record.get(year_column).unwrap_or("").trim();
-        if year_text.is_empty() {
-            let help = EMPTY_YEAR_HELP.to_string();
-            pending.push(empty_cell(place, year_column, "year", help));
-            continue;
-        }
-        let Some(year) = parse_year(year_text) else {
-            let value = year_text.to_string();
-            pending.push(Pending::new(place, Some(year_column), move |span| {
-                DataError::BadYear { value, span }
-            }));
-            continue;
-        };
-        let mut values = vec![None; series.len()];
-        for &(column, index) in &slots {
-            let text = record.get(column).unwrap_or("").trim();
-            if text.is_empty() {
-                continue;
-            }
-            let value = match parse_decimal(text) {
-                Ok(value) => value,
-                Err(problem) => {
-                    let name = series.get(index).map_or("", String::as_str);
-                    pending.push(problem.pending(place, column, name));
-                    continue;
-                }
-            };
-            let value = match units.get(index) {
-                Some(IndicatorUnit::Percent) => value / Decimal::ONE_HUNDRED,
-                _ => value,
-            };
-            if value <= Decimal::ZERO && series.get(index).is_some_and(|s| s == "gdp") {
-                let (value, country) = (text.to_string(), code.to_string());
-                pending.push(Pending::new(place, Some(column), move |span| {
-                    DataError::BadGdp {
-                        value,
-                        country,
-                        year,
-                        span,
-                    }
-                }));
-                continue;
-            }
-            if let Some(slot) = values.get_mut(index) {
-                *slot = Some(value);
-            }
-        }
-        if let Some(first) = dataset.indicator_lines.get(&(country, year)) {
-            let what = format!("the row for {code} in {year}");
-            let help = format!("one row per country and year; the first is on line {first}");
-            pending.push(Pending::new(place, None, move |span| {
-                DataError::DuplicateKey { what, help, span }
-            }));
-            continue;
-        }
-        dataset.indicators.insert((country, year), values);
-        dataset
-            .indicator_lines
-            .insert((country, year), csv_line(place));
-    }
-    if pending.is_empty() {
-        Ok(())
-    } else {
-        Err(locate(name, &reread, pending))
     }
 }

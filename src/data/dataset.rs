@@ -145,6 +145,33 @@ impl Dataset {
         self.symbols.get(symbol as usize).map_or("", String::as_str)
     }
 
+    /// Makes room for `rows` more items in every column, so that a large
+    /// file fills its columns without copying them as they grow.
+    pub(crate) fn reserve_items(&mut self, rows: usize, has_share: bool, has_edition: bool) {
+        self.country.reserve(rows);
+        self.year.reserve(rows);
+        self.amount.reserve(rows);
+        if has_share {
+            self.share.reserve(rows);
+            self.amount_missing.reserve(rows);
+        }
+        if has_edition {
+            self.edition.reserve(rows);
+        }
+        self.line.reserve(rows);
+        self.tags.reserve(rows);
+        let id_bytes = self.ids.len() / self.id_end.len().max(1);
+        self.ids.reserve(rows.saturating_mul(id_bytes));
+        self.id_end.reserve(rows);
+        for column in &mut self.columns {
+            match column {
+                Column::Text(values) => values.reserve(rows),
+                Column::Number(values) => values.reserve(rows),
+                Column::Bool(values) => values.reserve(rows),
+            }
+        }
+    }
+
     pub(crate) fn push_id(&mut self, id: &str) {
         self.ids.push_str(id);
         self.id_end

@@ -281,33 +281,22 @@ pub(crate) fn more_problems(file: &str) -> DataProblem {
     })
 }
 
+const SAME_CELLS: &str = "every row needs as many cells as the header; quote a cell that contains a comma, such as `\"Army, land forces\"`";
+
+/// A row of a CSV file that the `csv` crate cannot read.
 pub(crate) fn csv_problem(error: &csv::Error, fallback: Place) -> Pending {
     let place = Place::of(error.position(), fallback);
-    let same_cells = "every row needs as many cells as the header; quote a cell that contains a comma, such as `\"Army, land forces\"`";
     let (message, label, help, column) = match error.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
-        } => (
-            format!(
-                "this row has {len} {} but the header has {expected_len}",
-                cells(*len)
-            ),
-            format!("{len} {}", cells(*len)),
-            same_cells.to_string(),
-            None,
-        ),
+        } => return unequal_cells(place, *len as usize, *expected_len as usize),
         csv::ErrorKind::Utf8 { err, .. } => (
             format!("cell {} of this row is not UTF-8 text", err.field() + 1),
             "not UTF-8".to_string(),
             "save the file with the UTF-8 encoding".to_string(),
             Some(err.field()),
         ),
-        csv::ErrorKind::Io(e) => (
-            format!("the file cannot be read to the end: {}", io_reason(e)),
-            "reading stopped here".to_string(),
-            "check that the file is complete and readable".to_string(),
-            None,
-        ),
+        csv::ErrorKind::Io(e) => return io_problem(e, place),
         _ => {
             let text = error.to_string();
             let text = text.strip_prefix("CSV error: ").unwrap_or(&text);
@@ -318,11 +307,47 @@ pub(crate) fn csv_problem(error: &csv::Error, fallback: Place) -> Pending {
             (
                 format!("this row cannot be read: {text}"),
                 "here".to_string(),
-                same_cells.to_string(),
+                SAME_CELLS.to_string(),
                 None,
             )
         }
     };
+    bad_row(place, column, message, label, help)
+}
+
+/// A row with more or fewer cells than the header.
+pub(crate) fn unequal_cells(place: Place, len: usize, expected_len: usize) -> Pending {
+    let len = len as u64;
+    bad_row(
+        place,
+        None,
+        format!(
+            "this row has {len} {} but the header has {expected_len}",
+            cells(len)
+        ),
+        format!("{len} {}", cells(len)),
+        SAME_CELLS.to_string(),
+    )
+}
+
+/// A file that cannot be read to the end (reading stopped at `place`).
+pub(crate) fn io_problem(error: &std::io::Error, place: Place) -> Pending {
+    bad_row(
+        place,
+        None,
+        format!("the file cannot be read to the end: {}", io_reason(error)),
+        "reading stopped here".to_string(),
+        "check that the file is complete and readable".to_string(),
+    )
+}
+
+fn bad_row(
+    place: Place,
+    column: Option<usize>,
+    message: String,
+    label: String,
+    help: String,
+) -> Pending {
     Pending::new(place, column, move |span| DataError::BadRow {
         message,
         help,

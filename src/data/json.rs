@@ -206,7 +206,13 @@ pub(crate) fn read_json_items(
             .get((place.record as usize).saturating_sub(1))
             .map_or(0, |e| e.line)
     };
-    read_items(dataset, csv_text.as_bytes(), &locator, &item_line)
+    read_items(
+        dataset,
+        csv_text.as_bytes(),
+        csv_text.len() as u64,
+        &locator,
+        &item_line,
+    )
 }
 
 /// The text of a JSON value as a CSV cell. Numbers keep their digits as

@@ -11,7 +11,8 @@ use crate::source::{Sources, Span};
 use crate::stamp::{Hasher, HashingReader};
 
 #[allow(unused_imports)]
-use super::{csv_rows::*, csv_thread::*, errors::*, json::*, manifest::*, numbers::*};
+use super::indicators::read_indicators;
+use super::{csv_rows::*, errors::*, json::*, manifest::*};
 
 /// At most this many data problems are reported from one file.
 pub(crate) const MAX_PROBLEMS: usize = 20;
@@ -62,7 +63,13 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
             let mut dataset = Dataset::new(manifest, items_name.clone(), indicators_name.clone());
             check_manifest(&dataset, &manifest_name, manifest_text)?;
             let locator = |pending| locate(&items_name, &|| Ok(items.to_string()), pending);
-            read_items(&mut dataset, items.as_bytes(), &locator, &csv_line)?;
+            read_items(
+                &mut dataset,
+                items.as_bytes(),
+                items.len() as u64,
+                &locator,
+                &csv_line,
+            )?;
             read_indicators(&mut dataset, &indicators_name, indicators)?;
             dataset.index();
             exact_sums(&dataset)?;
@@ -116,7 +123,13 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
                 update(&hasher, &sheet.bytes);
                 let reread = || Ok(sheet.csv.clone());
                 let locator = |pending| locate(&items_name, &reread, pending);
-                read_items(&mut dataset, sheet.csv.as_bytes(), &locator, &csv_line)?;
+                read_items(
+                    &mut dataset,
+                    sheet.csv.as_bytes(),
+                    sheet.csv.len() as u64,
+                    &locator,
+                    &csv_line,
+                )?;
             } else if items_name.ends_with(".json") {
                 let items_text = read_regular(&items_path)
                     .map_err(|e| unreadable("line_items", &items_entry, &items_name, &e))?;
@@ -124,11 +137,12 @@ pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
                 read_json_items(&mut dataset, &items_name, &items_text)?;
             } else {
                 let locator = |pending| locate(&items_name, &reread, pending);
+                let size = file.metadata().map_or(0, |m| m.len());
                 let reader = HashingReader {
-                    inner: std::io::BufReader::with_capacity(1 << 20, file),
+                    inner: file,
                     hasher: hasher.clone(),
                 };
-                read_items(&mut dataset, reader, &locator, &csv_line)?;
+                read_items(&mut dataset, reader, size, &locator, &csv_line)?;
             }
             let indicators_text = match indicators_sheet {
                 Some(sheet) => {
@@ -356,6 +370,7 @@ pub(crate) fn unreadable_entry(
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::data::numbers::*;
     use rust_decimal::Decimal;
     use std::str::FromStr;
 

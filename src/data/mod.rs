@@ -4,9 +4,10 @@
 pub mod bundled;
 mod countries;
 mod csv_rows;
-mod csv_thread;
+mod csv_split;
 pub mod dataset;
 pub mod errors;
+mod indicators;
 mod json;
 pub mod load;
 mod manifest;

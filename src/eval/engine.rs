@@ -20,36 +20,9 @@ pub use super::expr::compare;
 use super::expr::*;
 use super::sum::{Fixed, Plain, Total};
 
-/// A hasher for the engine's caches, whose keys are small integers
-/// (countries and years): a multiply per integer instead of SipHash. The
-/// caches are never iterated, so their order reaches no output.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct IntHasher(u64);
-
-impl IntHasher {
-    fn mix(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(26) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-impl std::hash::Hasher for IntHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.mix(u64::from(b));
-        }
-    }
-    fn write_u16(&mut self, n: u16) {
-        self.mix(u64::from(n));
-    }
-    fn write_i32(&mut self, n: i32) {
-        self.mix(u64::from(n.cast_unsigned()));
-    }
-}
-
-pub(crate) type Fast = std::hash::BuildHasherDefault<IntHasher>;
+/// The engine's caches are keyed by small integers (countries and years)
+/// and never iterated, so their order reaches no output.
+pub(crate) use crate::fast_hash::Fast;
 
 /// Why a value cannot be computed. Never silently zero.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,414 @@
+//! The items CSV split into records at the byte level, in one pass over
+//! blocks of the file.
+//!
+//! The syntax is the CSV of RFC 4180 as the `csv` crate reads it: cells
+//! separated by `,`; a record ends at `\n`, `\r\n` or a lone `\r`; blank
+//! lines are skipped; a cell that starts with `"` is quoted, may hold commas
+//! and line breaks, and writes a `"` as `""`; after the closing quote the
+//! rest of the cell is taken as written; a UTF-8 byte-order mark at the
+//! start of the file is dropped. A line without any `"` or lone `\r` (nearly
+//! every line of a real file) is split with a scan for commas; the others go
+//! through the full state machine.
+//!
+//! Each record carries its place: the line it starts on (counting `\n`, as
+//! an editor shows lines) and its number (0 for the header).
+
+use std::io::Read;
+
+use super::errors::Place;
+
+/// How much of the file is read at a time.
+const BLOCK: usize = 1 << 20;
+/// A record longer than this is refused rather than held in memory.
+pub(crate) const MAX_RECORD_BYTES: usize = 64 << 20;
+
+/// One record: its cells and where it starts.
+pub(crate) struct Record<'a> {
+    data: &'a [u8],
+    cells: &'a [(usize, usize)],
+    pub(crate) place: Place,
+}
+
+impl<'a> Record<'a> {
+    /// The number of cells.
+    pub(crate) fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// The bytes of cell `index`, quotes removed.
+    pub(crate) fn get(&self, index: usize) -> Option<&'a [u8]> {
+        let &(start, end) = self.cells.get(index)?;
+        self.data.get(start..end)
+    }
+
+    /// Every cell, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
+/// Where the state machine of a quoted record stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    StartCell,
+    InCell,
+    InQuotes,
+    QuoteInQuotes,
+}
+
+/// The records of a CSV stream, in order.
+pub(crate) struct Splitter<R> {
+    reader: R,
+    buffer: Vec<u8>,
+    /// The unread part of the buffer is `start..end`.
+    start: usize,
+    end: usize,
+    eof: bool,
+    /// The line of the byte at `start` (1-based).
+    line: u64,
+    /// The number of the next record (0: the header).
+    record: u64,
+    /// Cell bounds of the last record, in `buffer` or in `unquoted`.
+    cells: Vec<(usize, usize)>,
+    /// The cells of the last quoted record, unescaped.
+    unquoted: Vec<u8>,
+    started: bool,
+    /// How many bytes were read so far.
+    consumed: u64,
+}
+
+impl<R: Read> Splitter<R> {
+    pub(crate) fn new(reader: R) -> Splitter<R> {
+        Splitter {
+            reader,
+            buffer: Vec::new(),
+            start: 0,
+            end: 0,
+            eof: false,
+            line: 1,
+            record: 0,
+            cells: Vec::new(),
+            unquoted: Vec::new(),
+            started: false,
+            consumed: 0,
+        }
+    }
+
+    /// How many bytes of the input the records returned so far took.
+    pub(crate) fn bytes_read(&self) -> u64 {
+        self.consumed
+    }
+
+    /// Reads the next block behind what is left of the buffer. The buffer
+    /// grows only while one record does not fit.
+    fn fill(&mut self) -> std::io::Result<()> {
+        if self.start > 0 {
+            self.buffer.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.buffer.len() < self.end + BLOCK {
+            if self.end > MAX_RECORD_BYTES {
+                return Err(std::io::Error::other(format!(
+                    "a row is longer than {} MiB",
+                    MAX_RECORD_BYTES >> 20
+                )));
+            }
+            let size = (self.end + BLOCK).max(self.buffer.len() * 2);
+            self.buffer.resize(size, 0);
+        }
+        let free = self.buffer.get_mut(self.end..).unwrap_or_default();
+        let read = loop {
+            match self.reader.read(free) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        };
+        if read == 0 {
+            self.eof = true;
+        }
+        self.end += read;
+        Ok(())
+    }
+
+    /// Drops a byte-order mark at the start of the stream.
+    fn begin(&mut self) -> std::io::Result<()> {
+        while self.end < 3 && !self.eof {
+            self.fill()?;
+        }
+        if self
+            .buffer
+            .get(..self.end)
+            .is_some_and(|b| b.starts_with(b"\xEF\xBB\xBF"))
+        {
+            self.start = 3;
+        }
+        self.started = true;
+        Ok(())
+    }
+
+    /// The next record, `None` at the end of the stream.
+    pub(crate) fn next_record(&mut self) -> std::io::Result<Option<Record<'_>>> {
+        if !self.started {
+            self.begin()?;
+        }
+        loop {
+            self.skip_blank_lines();
+            if self.start == self.end {
+                if self.eof {
+                    return Ok(None);
+                }
+                self.fill()?;
+                continue;
+            }
+            let rest = self.buffer.get(self.start..self.end).unwrap_or_default();
+            let newline = memchr::memchr(b'\n', rest);
+            let line_len = match newline {
+                Some(i) => i,
+                None if self.eof => rest.len(),
+                None => {
+                    self.fill()?;
+                    continue;
+                }
+            };
+            let line = rest.get(..line_len).unwrap_or_default();
+            let plain = match memchr::memchr2(b'"', b'\r', line) {
+                None => Some(line_len),
+                // `\r\n`: the `\r` ends the record.
+                Some(at) if at + 1 == line_len && line.get(at) == Some(&b'\r') => Some(at),
+                Some(_) => None,
+            };
+            let place = Place {
+                line: self.line,
+                record: self.record,
+            };
+            if let Some(cells_len) = plain {
+                self.split_plain(cells_len);
+                let taken = (line_len + usize::from(newline.is_some())).min(self.end - self.start);
+                self.advance(taken, u64::from(newline.is_some()));
+                return Ok(Some(Record {
+                    data: &self.buffer,
+                    cells: &self.cells,
+                    place,
+                }));
+            }
+            match self.split_quoted() {
+                Some((taken, lines)) => {
+                    self.advance(taken, lines);
+                    return Ok(Some(Record {
+                        data: &self.unquoted,
+                        cells: &self.cells,
+                        place,
+                    }));
+                }
+                // The record goes on beyond the buffer.
+                None => self.fill()?,
+            }
+        }
+    }
+
+    fn skip_blank_lines(&mut self) {
+        while let Some(&byte) = self
+            .buffer
+            .get(self.start)
+            .filter(|_| self.start < self.end)
+        {
+            match byte {
+                b'\n' => self.line += 1,
+                b'\r' => {}
+                _ => return,
+            }
+            self.start += 1;
+            self.consumed += 1;
+        }
+    }
+
+    fn advance(&mut self, taken: usize, lines: u64) {
+        self.start += taken;
+        self.consumed += taken as u64;
+        self.line += lines;
+        self.record += 1;
+    }
+
+    /// Cells of a line with no quote: split at every comma.
+    fn split_plain(&mut self, len: usize) {
+        self.cells.clear();
+        let mut cell_start = self.start;
+        let line = self
+            .buffer
+            .get(self.start..self.start + len)
+            .unwrap_or_default();
+        for comma in memchr::memchr_iter(b',', line) {
+            self.cells.push((cell_start, self.start + comma));
+            cell_start = self.start + comma + 1;
+        }
+        self.cells.push((cell_start, self.start + len));
+    }
+
+    /// Cells of a record with quotes, unescaped into `unquoted`: the bytes
+    /// and lines the record took, or `None` when it goes on beyond the
+    /// buffer (and the stream has more).
+    fn split_quoted(&mut self) -> Option<(usize, u64)> {
+        self.cells.clear();
+        self.unquoted.clear();
+        let input = self.buffer.get(self.start..self.end).unwrap_or_default();
+        let mut state = State::StartCell;
+        let mut cell_start = 0;
+        let mut lines = 0u64;
+        for (i, &byte) in input.iter().enumerate() {
+            let ends_record = byte == b'\n' || byte == b'\r';
+            match (state, byte) {
+                (State::InQuotes, b'"') => state = State::QuoteInQuotes,
+                (State::InQuotes, _) => {
+                    lines += u64::from(byte == b'\n');
+                    self.unquoted.push(byte);
+                }
+                (State::StartCell, b'"') => state = State::InQuotes,
+                (State::QuoteInQuotes, b'"') => {
+                    self.unquoted.push(b'"');
+                    state = State::InQuotes;
+                }
+                (_, b',') => {
+                    self.cells.push((cell_start, self.unquoted.len()));
+                    cell_start = self.unquoted.len();
+                    state = State::StartCell;
+                }
+                _ if ends_record => {
+                    self.cells.push((cell_start, self.unquoted.len()));
+                    lines += u64::from(byte == b'\n');
+                    return Some((i + 1, lines));
+                }
+                _ => {
+                    self.unquoted.push(byte);
+                    state = State::InCell;
+                }
+            }
+        }
+        if !self.eof {
+            return None;
+        }
+        self.cells.push((cell_start, self.unquoted.len()));
+        Some((input.len(), lines))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::Splitter;
+
+    /// Reads `text` in blocks of `block` bytes, so records straddle blocks.
+    struct Trickle<'a> {
+        text: &'a [u8],
+        block: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.block.min(buf.len()).min(self.text.len());
+            let (now, later) = self.text.split_at(n);
+            buf.get_mut(..n)
+                .ok_or_else(|| std::io::Error::other("short buffer"))?
+                .copy_from_slice(now);
+            self.text = later;
+            Ok(n)
+        }
+    }
+
+    type Split = Vec<(Vec<Vec<u8>>, u64, u64)>;
+
+    fn split(text: &[u8], block: usize) -> Split {
+        let mut splitter = Splitter::new(Trickle { text, block });
+        let mut out = Vec::new();
+        while let Some(record) = splitter.next_record().expect("in memory") {
+            let cells = record.iter().map(<[u8]>::to_vec).collect();
+            out.push((cells, record.place.line, record.place.record));
+        }
+        out
+    }
+
+    /// What the `csv` crate reads, with the line each record starts on
+    /// counted from its byte offset.
+    fn reference(text: &[u8]) -> Split {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text);
+        let mut out = Vec::new();
+        let mut record = csv::ByteRecord::new();
+        while reader.read_byte_record(&mut record).expect("in memory") {
+            let position = record.position().expect("a position");
+            let mut at = usize::try_from(position.byte()).expect("small");
+            while matches!(text.get(at), Some(b'\n' | b'\r')) {
+                at += 1;
+            }
+            let skipped_bom = if text.starts_with(b"\xEF\xBB\xBF") && at < 3 {
+                3
+            } else {
+                at
+            };
+            let start = text.get(..skipped_bom).unwrap_or_default();
+            let line = 1 + start.iter().filter(|&&b| b == b'\n').count() as u64;
+            let cells = record.iter().map(<[u8]>::to_vec).collect();
+            out.push((cells, line, position.record()));
+        }
+        out
+    }
+
+    #[test]
+    fn records_are_those_the_csv_crate_reads() {
+        let cases: [&[u8]; 14] = [
+            b"h1,h2\na,b\nc,d\n",
+            b"h1,h2\r\na,b\r\nc,d\r\n",
+            b"h1,h2\n\n\na,b\n\nc,d",
+            b"\xEF\xBB\xBFh1,h2\na,b\n",
+            b"h1,h2\n\"x\ny\",b\nc,d\n",
+            b"h1,h2\na\nc,d,e\nf,g\n",
+            b"h1,h2\ra,b\rc,d\r",
+            b"a,\"b,c\",\"d\"\"e\"\n\"\"\n\"x\"y,z\n",
+            b"a,b\"c,d\n",
+            b"\"open,quote\nnever\nclosed",
+            b",,\n,\n\r\n\r\r\n,",
+            b"",
+            b"\n\n",
+            b"a,\"q\"\"\r\n\",b\r\n\"\",\r\n",
+        ];
+        for text in cases {
+            for block in [1, 2, 3, 7, 64] {
+                assert_eq!(
+                    split(text, block),
+                    reference(text),
+                    "{:?} read {block} bytes at a time",
+                    String::from_utf8_lossy(text)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn random_texts_split_as_the_csv_crate_reads_them() {
+        // A small deterministic generator over the bytes that matter.
+        let alphabet: &[u8] = b"ab,,\"\n\r \xEF\xBB\xBF";
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        for case in 0..3000 {
+            let mut text = Vec::new();
+            let len = case % 40;
+            for _ in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let pick = usize::try_from(state % alphabet.len() as u64).expect("small");
+                text.push(alphabet.get(pick).copied().unwrap_or(b'a'));
+            }
+            for block in [1, 5, 1 << 20] {
+                assert_eq!(
+                    split(&text, block),
+                    reference(&text),
+                    "{:?} read {block} bytes at a time",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
+    }
+}
