@@ -3,10 +3,10 @@
 //! attaches the source text they point at and renders them as a human
 //! (graphical), plain (narrated) or JSON report.
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, JSONReportHandler, Report};
-use miette::{NarratableReportHandler, Severity};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, JSONReportHandler};
+use miette::{LabeledSpan, NamedSource, NarratableReportHandler, Severity, SourceCode};
 
-use crate::source::{FileId, Sources};
+use crate::source::{Excerpt, FileId, Sources};
 
 /// How diagnostics are printed (`--error-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -22,12 +22,75 @@ pub enum ErrorFormat {
 
 /// One diagnostic with the source text it points at.
 pub struct Problem {
-    report: Report,
+    report: Located,
 }
 
 impl std::fmt::Debug for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.report)
+    }
+}
+
+/// A diagnostic and the text its labels point into, as miette's
+/// `Report::with_source_code` gives it to the renderers, without building
+/// a report handler for each diagnostic (a file can have thousands of
+/// warnings, of which only the first few of each kind are shown).
+struct Located {
+    error: Box<dyn Diagnostic + Send + Sync>,
+    source: Option<NamedSource<Excerpt>>,
+}
+
+impl std::fmt::Display for Located {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::fmt::Debug for Located {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for Located {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+impl Diagnostic for Located {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.error.code()
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        self.error.severity()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.error.help()
+    }
+
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.error.url()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.error.labels()
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.error
+            .source_code()
+            .or_else(|| self.source.as_ref().map(|s| s as &dyn SourceCode))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        self.error.related()
+    }
+
+    fn diagnostic_source(&self) -> Option<&dyn Diagnostic> {
+        self.error.diagnostic_source()
     }
 }
 
@@ -38,7 +101,10 @@ impl Problem {
         E: Diagnostic + Send + Sync + 'static,
     {
         Problem {
-            report: Report::new(error).with_source_code(sources.named(file)),
+            report: Located {
+                error: Box::new(error),
+                source: Some(sources.named(file)),
+            },
         }
     }
 
@@ -48,7 +114,10 @@ impl Problem {
         E: Diagnostic + Send + Sync + 'static,
     {
         Problem {
-            report: Report::new(error),
+            report: Located {
+                error: Box::new(error),
+                source: None,
+            },
         }
     }
 
@@ -105,7 +174,7 @@ impl Problem {
     /// Renders without colour at a fixed width, as the snapshots show it.
     pub fn render(&self, format: ErrorFormat, colour: bool) -> String {
         let mut out = String::new();
-        let diagnostic: &dyn Diagnostic = self.report.as_ref();
+        let diagnostic: &dyn Diagnostic = &self.report;
         let result = match format {
             ErrorFormat::Human => {
                 let theme = if colour {

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{overlap, unknown_help, CheckError, Checker, Draft};
+use super::{overlap, unknown_help, CheckError, Checker, Draft, DraftCategory, DraftParam};
 use crate::data::schema::IndicatorUnit;
 use crate::program::*;
 
@@ -25,7 +25,9 @@ pub(crate) struct Env {
     pub(crate) year_params: BTreeSet<ParamId>,
 }
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
+/// The countries of each group, by group name.
+type Groups = BTreeMap<String, BTreeSet<String>>;
+
 pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> {
     let groups = lower_groups(checker, &draft);
     let mut env = Env {
@@ -43,8 +45,52 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
         poisoned: BTreeSet::new(),
         year_params: BTreeSet::new(),
     };
+    let mut params = lower_params(checker, &mut env, &draft);
+    lower_param_years(checker, &mut env, &groups, &draft, &mut params);
+    let categories = lower_categories(checker, &mut env, &groups, &draft, &params);
+    let requirements = lower_requirements(checker, &mut env, &groups, &draft, &params);
+    count_cycles(checker, &requirements);
+    let examples = draft
+        .examples
+        .iter()
+        .map(|example| {
+            repeated_lines(checker, example);
+            lower_example(checker, &mut env, &params, example)
+        })
+        .collect();
+    report_unused(checker, &env, &draft, &params, &categories);
+    for &index in &env.year_params {
+        if let Some(param) = params.get_mut(index) {
+            param.used_as_year = true;
+        }
+    }
+    let scoped_countries = groups.values().flatten().cloned().collect();
+    let program = Program {
+        name: draft.name.clone(),
+        source: draft.source.clone(),
+        status: draft.status.clone(),
+        meta: draft.meta.clone(),
+        bases: draft.bases.clone(),
+        span: draft.span,
+        params,
+        groups: groups
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().collect()))
+            .collect(),
+        categories,
+        requirements,
+        examples,
+        scoped_countries,
+    };
+    overlap::check(checker, &program);
+    super::weights::check(checker, &program);
+    super::published::check(checker, &program);
+    Some(program)
+}
 
-    // Parameters: constant values, typed.
+/// Parameters: constant values, typed (years come later, in
+/// `lower_param_years`, as they may name parameters).
+fn lower_params(checker: &mut Checker<'_>, env: &mut Env, draft: &Draft) -> Vec<Param> {
     let mut params = Vec::new();
     for param in &draft.params {
         let values = lower_values(checker, &param.values);
@@ -75,41 +121,39 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
             used_as_year: false,
         });
     }
-    // Years in dated values and scoped overrides need the parameter table.
+    params
+}
+
+/// Years in dated values and scoped overrides, which need the parameter
+/// table.
+fn lower_param_years(
+    checker: &mut Checker<'_>,
+    env: &mut Env,
+    groups: &Groups,
+    draft: &Draft,
+    params: &mut [Param],
+) {
     for (index, param) in draft.params.iter().enumerate() {
         let years: Vec<_> = param
             .values
             .iter()
             .map(|v| {
                 (
-                    lower_year_opt(checker, &mut env, &params, &v.from),
-                    lower_year_opt(checker, &mut env, &params, &v.until),
+                    lower_year_opt(checker, env, params, &v.from),
+                    lower_year_opt(checker, env, params, &v.until),
                 )
             })
             .collect();
-        let mut overrides = Vec::new();
-        for (targets, values) in &param.overrides {
-            let countries = resolve_targets(checker, &groups, targets);
-            let mut lowered = Vec::new();
-            for (value, ty) in lower_values(checker, values) {
-                let expected = params.get(index).map_or(Type::Number, |p| p.ty);
-                if ty != expected {
-                    checker.push(CheckError::ParamType {
-                        name: param.name.name.clone(),
-                        found: ty.describe().into(),
-                        expected: expected.describe().into(),
-                        help: "a value for some countries must be of the same kind as the general value".into(),
-                        span: value.span,
-                    });
-                }
-                lowered.push(value);
-            }
-            for (value, raw) in lowered.iter_mut().zip(values) {
-                value.from = lower_year_opt(checker, &mut env, &params, &raw.from);
-                value.until = lower_year_opt(checker, &mut env, &params, &raw.until);
-            }
-            overrides.push((countries, lowered));
-        }
+        let expected = params.get(index).map_or(Type::Number, |p| p.ty);
+        let overrides = param
+            .overrides
+            .iter()
+            .map(|(targets, values)| {
+                let countries = resolve_targets(checker, groups, targets);
+                let lowered = lower_override(checker, env, params, param, expected, values);
+                (countries, lowered)
+            })
+            .collect();
         if let Some(target) = params.get_mut(index) {
             for (value, (from, until)) in target.values.iter_mut().zip(years) {
                 value.from = from;
@@ -119,14 +163,89 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
             check_overlapping_values(checker, target);
         }
     }
+}
 
-    // Categories: order by dependency, then lower bodies.
-    let order = category_order(checker, &draft);
+/// The values of a parameter for some countries, which must be of the kind
+/// (`expected`) of its general value.
+fn lower_override(
+    checker: &mut Checker<'_>,
+    env: &mut Env,
+    params: &[Param],
+    param: &DraftParam,
+    expected: Type,
+    values: &[crate::ast::ParamValue],
+) -> Vec<DatedValue> {
+    let mut lowered = Vec::new();
+    for (value, ty) in lower_values(checker, values) {
+        if ty != expected {
+            checker.push(CheckError::ParamType {
+                name: param.name.name.clone(),
+                found: ty.describe().into(),
+                expected: expected.describe().into(),
+                help: "a value for some countries must be of the same kind as the general value"
+                    .into(),
+                span: value.span,
+            });
+        }
+        lowered.push(value);
+    }
+    for (value, raw) in lowered.iter_mut().zip(values) {
+        value.from = lower_year_opt(checker, env, params, &raw.from);
+        value.until = lower_year_opt(checker, env, params, &raw.until);
+    }
+    lowered
+}
+
+/// Categories: ordered so that each comes after those it depends on, then
+/// their bodies lowered.
+fn lower_categories(
+    checker: &mut Checker<'_>,
+    env: &mut Env,
+    groups: &Groups,
+    draft: &Draft,
+    params: &[Param],
+) -> Vec<Category> {
+    let order = category_order(checker, draft);
     for (position, &draft_index) in order.iter().enumerate() {
         if let Some(category) = draft.categories.get(draft_index) {
             env.categories.insert(category.id.name.clone(), position);
         }
     }
+    report_name_clashes(checker, env, draft);
+    let mut categories = Vec::new();
+    for &draft_index in &order {
+        let Some(category) = draft.categories.get(draft_index) else {
+            continue;
+        };
+        let within = lower_within(checker, env, category);
+        let body = lower_body(checker, env, params, &category.clauses);
+        let mut scoped = Vec::new();
+        for (targets, replace, clauses) in &category.scoped {
+            let countries = resolve_targets(checker, groups, targets);
+            let body = lower_body(checker, env, params, clauses);
+            scoped.push((
+                countries,
+                if *replace {
+                    ScopedChange::Replace(body)
+                } else {
+                    ScopedChange::Amend(body)
+                },
+            ));
+        }
+        categories.push(Category {
+            id: category.id.name.clone(),
+            label: category.label.clone(),
+            within,
+            body,
+            scoped,
+            span: category.id.span,
+        });
+    }
+    categories
+}
+
+/// A category or parameter named like a parameter or a data series.
+fn report_name_clashes(checker: &mut Checker<'_>, env: &Env, draft: &Draft) {
     for category in &draft.categories {
         let name = &category.id.name;
         let clash = if env.params.contains_key(name) {
@@ -155,67 +274,49 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
             });
         }
     }
-    let mut categories = Vec::new();
-    for &draft_index in &order {
-        let Some(category) = draft.categories.get(draft_index) else {
-            continue;
-        };
-        let within = category.within.as_ref().and_then(|parent| {
-            let found = env.categories.get(&parent.name).copied();
-            if found.is_some() {
-                found
-            } else {
-                let names: Vec<String> = env.categories.keys().cloned().collect();
-                checker.push(CheckError::UnknownCategory {
-                    name: parent.name.clone(),
-                    help: unknown_help(
-                        &parent.name,
-                        &names,
-                        "`within` names the category this one is a part of",
-                    ),
-                    span: parent.span,
-                });
-                None
-            }
-        });
-        if let Some(parent) = within {
-            env.used_categories.insert(parent);
-        }
-        let body = lower_body(checker, &mut env, &params, &category.clauses);
-        let mut scoped = Vec::new();
-        for (targets, replace, clauses) in &category.scoped {
-            let countries = resolve_targets(checker, &groups, targets);
-            let body = lower_body(checker, &mut env, &params, clauses);
-            scoped.push((
-                countries,
-                if *replace {
-                    ScopedChange::Replace(body)
-                } else {
-                    ScopedChange::Amend(body)
-                },
-            ));
-        }
-        categories.push(Category {
-            id: category.id.name.clone(),
-            label: category.label.clone(),
-            within,
-            body,
-            scoped,
-            span: category.id.span,
-        });
-    }
+}
 
-    // Requirements.
+/// The parent a category names with `within` (which counts as a use).
+fn lower_within(
+    checker: &mut Checker<'_>,
+    env: &mut Env,
+    category: &DraftCategory,
+) -> Option<CategoryId> {
+    let parent = category.within.as_ref()?;
+    let Some(&found) = env.categories.get(&parent.name) else {
+        let names: Vec<String> = env.categories.keys().cloned().collect();
+        checker.push(CheckError::UnknownCategory {
+            name: parent.name.clone(),
+            help: unknown_help(
+                &parent.name,
+                &names,
+                "`within` names the category this one is a part of",
+            ),
+            span: parent.span,
+        });
+        return None;
+    };
+    env.used_categories.insert(found);
+    Some(found)
+}
+
+fn lower_requirements(
+    checker: &mut Checker<'_>,
+    env: &mut Env,
+    groups: &Groups,
+    draft: &Draft,
+    params: &[Param],
+) -> Vec<Requirement> {
     let mut requirements = Vec::new();
     for requirement in &draft.requirements {
         let body = requirement
             .body
             .as_ref()
-            .and_then(|decl| lower_requirement(checker, &mut env, &params, decl));
+            .and_then(|decl| lower_requirement(checker, env, params, decl));
         let mut scoped = Vec::new();
         for (targets, decl) in &requirement.scoped {
-            let countries = resolve_targets(checker, &groups, targets);
-            if let Some(body) = lower_requirement(checker, &mut env, &params, decl) {
+            let countries = resolve_targets(checker, groups, targets);
+            if let Some(body) = lower_requirement(checker, env, params, decl) {
                 scoped.push((countries, body));
             }
         }
@@ -233,21 +334,18 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
             added_together: added_together.into_iter().collect(),
         });
     }
+    requirements
+}
 
-    count_cycles(checker, &requirements);
-
-    // Examples.
-    let examples = draft
-        .examples
-        .iter()
-        .map(|example| {
-            repeated_lines(checker, example);
-            lower_example(checker, &mut env, &params, example)
-        })
-        .collect();
-
-    // Unused parameters and categories (breakdowns with `within` are reported
-    // as sub-totals, so they are used by definition).
+/// Unused parameters, groups and categories (breakdowns with `within` are
+/// reported as sub-totals, so they are used by definition).
+fn report_unused(
+    checker: &mut Checker<'_>,
+    env: &Env,
+    draft: &Draft,
+    params: &[Param],
+    categories: &[Category],
+) {
     for (index, param) in params.iter().enumerate() {
         if !env.used_params.contains(&index) {
             checker.push(CheckError::UnusedParam {
@@ -256,7 +354,7 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
             });
         }
     }
-    super::resolve::unused_groups(checker, &draft);
+    super::resolve::unused_groups(checker, draft);
     for (index, category) in categories.iter().enumerate() {
         if category.within.is_none() && !env.used_categories.contains(&index) {
             checker.push(CheckError::UnusedCategory {
@@ -265,34 +363,6 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
             });
         }
     }
-
-    for &index in &env.year_params {
-        if let Some(param) = params.get_mut(index) {
-            param.used_as_year = true;
-        }
-    }
-    let scoped_countries = groups.values().flatten().cloned().collect();
-    let program = Program {
-        name: draft.name.clone(),
-        source: draft.source.clone(),
-        status: draft.status.clone(),
-        meta: draft.meta.clone(),
-        bases: draft.bases.clone(),
-        span: draft.span,
-        params,
-        groups: groups
-            .into_iter()
-            .map(|(k, v)| (k, v.into_iter().collect()))
-            .collect(),
-        categories,
-        requirements,
-        examples,
-        scoped_countries,
-    };
-    overlap::check(checker, &program);
-    super::weights::check(checker, &program);
-    super::published::check(checker, &program);
-    Some(program)
 }
 
 pub(crate) fn indicator_types(checker: &Checker<'_>) -> BTreeMap<String, Type> {

@@ -251,7 +251,6 @@ impl Checker<'_> {
         draft
     }
 
-    #[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
     fn apply(&mut self, draft: &mut Draft, own: &mut Own, item: &Item, scope: Option<&Vec<Ident>>) {
         match item {
             Item::Source(text) => draft.source = Some(text.value.clone()),
@@ -261,179 +260,179 @@ impl Checker<'_> {
                 draft.meta.push((key.name.clone(), value.value.clone()));
             }
             Item::Param(param) => self.apply_param(draft, own, param, scope),
-            Item::Group(group) => {
-                if own.groups.contains(&group.name.name) {
-                    let first = draft
-                        .groups
-                        .iter()
-                        .find(|(n, _)| n.name == group.name.name)
-                        .map(|(n, _)| n.span);
-                    self.duplicate(
-                        "group",
-                        &group.name,
-                        first,
-                        "give the second group another name",
-                    );
-                    return;
-                }
-                own.groups.insert(group.name.name.clone());
-                draft.groups.retain(|(n, _)| n.name != group.name.name);
-                draft
-                    .groups
-                    .push((group.name.clone(), group.members.clone()));
-            }
-            Item::Category(category) => {
-                let name = &category.id.name;
-                let existing = draft
-                    .category_positions
-                    .get(name)
-                    .and_then(|&i| draft.categories.get(i));
-                if let Some(existing) = existing {
-                    let first = existing.id.span;
-                    self.defined_again(
-                        "category",
-                        &category.id,
-                        own.categories.contains(name).then_some(Some(first)),
-                        "give the second category another name, or merge their clauses",
-                        format!("use `amend category {name} {{ ... }}` to add clauses or `replace category {name} {{ ... }}` to swap it"),
-                    );
-                    return;
-                }
-                own.categories.insert(name.clone());
-                draft
-                    .category_positions
-                    .insert(name.clone(), draft.categories.len());
-                draft.categories.push(DraftCategory {
-                    id: category.id.clone(),
-                    label: category.label.as_ref().map(|l| l.value.clone()),
-                    within: category.within.clone(),
-                    clauses: category.clauses.clone(),
-                    scoped: Vec::new(),
-                });
-            }
+            Item::Group(group) => self.apply_group(draft, own, group),
+            Item::Category(category) => self.apply_category(draft, own, category),
             Item::Amend(amend) => {
-                let Some(index) = self.find_category(draft, &amend.category, "amend") else {
-                    return;
-                };
-                if let Some(target) = draft.categories.get_mut(index) {
+                if let Some(target) = self.category_to_change(draft, &amend.category, "amend") {
                     match scope {
-                        Some(targets) => {
-                            target
-                                .scoped
-                                .push((targets.clone(), false, amend.clauses.clone()))
-                        }
+                        Some(targets) => scope_clauses(target, targets, false, &amend.clauses),
                         None => target.clauses.extend(amend.clauses.iter().cloned()),
                     }
                 }
             }
             Item::Replace(ReplaceDecl::Category(category)) => {
-                let Some(index) = self.find_category(draft, &category.id, "replace") else {
-                    return;
-                };
-                if let Some(target) = draft.categories.get_mut(index) {
+                if let Some(target) = self.category_to_change(draft, &category.id, "replace") {
                     match scope {
-                        Some(targets) => {
-                            target
-                                .scoped
-                                .push((targets.clone(), true, category.clauses.clone()))
-                        }
-                        None => {
-                            target.clauses = category.clauses.clone();
-                            if let Some(label) = &category.label {
-                                target.label = Some(label.value.clone());
-                            }
-                            if category.within.is_some() {
-                                target.within = category.within.clone();
-                            }
-                        }
+                        Some(targets) => scope_clauses(target, targets, true, &category.clauses),
+                        None => replace_category(target, category),
                     }
                 }
             }
             Item::Replace(ReplaceDecl::Require(require)) => {
-                let Some(existing) = draft
-                    .requirements
-                    .iter_mut()
-                    .find(|r| r.id.name == require.id.name)
-                else {
-                    let candidates: Vec<String> = draft
-                        .requirements
-                        .iter()
-                        .map(|r| r.id.name.clone())
-                        .collect();
-                    self.push(CheckError::UnknownRequirement {
-                        name: require.id.name.clone(),
-                        help: unknown_help(
-                            &require.id.name,
-                            &candidates,
-                            "`replace require` swaps a requirement the pledge or its base defines; to add one, write `require`",
-                        ),
-                        span: require.id.span,
-                    });
-                    return;
-                };
-                match scope {
-                    Some(targets) => existing.scoped.push((targets.clone(), require.clone())),
-                    None => existing.body = Some(require.clone()),
-                }
+                self.replace_requirement(draft, require, scope);
             }
-            Item::Require(require) => {
-                let name = &require.id.name;
-                let existing = draft
-                    .requirement_positions
-                    .get(name)
-                    .and_then(|&i| draft.requirements.get(i));
-                if let Some(existing) = existing {
-                    let first = existing
-                        .body
-                        .as_ref()
-                        .map(|b| b.id.span)
-                        .or_else(|| existing.scoped.first().map(|(_, b)| b.id.span));
-                    self.defined_again(
-                        "requirement",
-                        &require.id,
-                        own.requirements.contains(name).then_some(first),
-                        "requirement ids must be unique; rename one, or use `replace require` inside `for` for country exceptions",
-                        format!("use `replace require {name}: ...` to change it"),
-                    );
-                    return;
-                }
-                own.requirements.insert(name.clone());
-                let (body, scoped) = match scope {
-                    Some(targets) => (None, vec![(targets.clone(), require.clone())]),
-                    None => (Some(require.clone()), Vec::new()),
-                };
-                draft
-                    .requirement_positions
-                    .insert(name.clone(), draft.requirements.len());
-                draft.requirements.push(DraftRequirement {
-                    id: require.id.clone(),
-                    body,
-                    scoped,
-                });
-            }
+            Item::Require(require) => self.apply_requirement(draft, own, require, scope),
             Item::Scope(block) => {
                 for inner in &block.items {
                     self.apply(draft, own, inner, Some(&block.targets));
                 }
             }
-            Item::Example(example) => {
-                if own.examples.contains(&example.name.value) {
-                    let first = draft
-                        .examples
-                        .iter()
-                        .find(|e| e.name.value == example.name.value)
-                        .map(|e| e.name.span);
-                    let ident = Ident {
-                        name: example.name.value.clone(),
-                        span: example.name.span,
-                    };
-                    self.duplicate("example", &ident, first, "give each example its own name");
-                    return;
-                }
-                own.examples.insert(example.name.value.clone());
-                draft.examples.push(example.clone());
-            }
+            Item::Example(example) => self.apply_example(draft, own, example),
         }
+    }
+
+    fn apply_group(&mut self, draft: &mut Draft, own: &mut Own, group: &ast::GroupDecl) {
+        if own.groups.contains(&group.name.name) {
+            let first = draft
+                .groups
+                .iter()
+                .find(|(n, _)| n.name == group.name.name)
+                .map(|(n, _)| n.span);
+            self.duplicate(
+                "group",
+                &group.name,
+                first,
+                "give the second group another name",
+            );
+            return;
+        }
+        own.groups.insert(group.name.name.clone());
+        draft.groups.retain(|(n, _)| n.name != group.name.name);
+        draft
+            .groups
+            .push((group.name.clone(), group.members.clone()));
+    }
+
+    fn apply_category(&mut self, draft: &mut Draft, own: &mut Own, category: &ast::CategoryDecl) {
+        let name = &category.id.name;
+        let existing = draft
+            .category_positions
+            .get(name)
+            .and_then(|&i| draft.categories.get(i));
+        if let Some(existing) = existing {
+            let first = existing.id.span;
+            self.defined_again(
+                "category",
+                &category.id,
+                own.categories.contains(name).then_some(Some(first)),
+                "give the second category another name, or merge their clauses",
+                format!("use `amend category {name} {{ ... }}` to add clauses or `replace category {name} {{ ... }}` to swap it"),
+            );
+            return;
+        }
+        own.categories.insert(name.clone());
+        draft
+            .category_positions
+            .insert(name.clone(), draft.categories.len());
+        draft.categories.push(DraftCategory {
+            id: category.id.clone(),
+            label: category.label.as_ref().map(|l| l.value.clone()),
+            within: category.within.clone(),
+            clauses: category.clauses.clone(),
+            scoped: Vec::new(),
+        });
+    }
+
+    /// `replace require`: swaps the body of a requirement the pledge or its
+    /// base defines (for everyone, or for the countries of `scope`).
+    fn replace_requirement(
+        &mut self,
+        draft: &mut Draft,
+        require: &ast::RequireDecl,
+        scope: Option<&Vec<Ident>>,
+    ) {
+        let position = draft.requirement_positions.get(&require.id.name);
+        let Some(existing) = position.and_then(|&i| draft.requirements.get_mut(i)) else {
+            let candidates: Vec<String> = draft
+                .requirements
+                .iter()
+                .map(|r| r.id.name.clone())
+                .collect();
+            self.push(CheckError::UnknownRequirement {
+                name: require.id.name.clone(),
+                help: unknown_help(
+                    &require.id.name,
+                    &candidates,
+                    "`replace require` swaps a requirement the pledge or its base defines; to add one, write `require`",
+                ),
+                span: require.id.span,
+            });
+            return;
+        };
+        match scope {
+            Some(targets) => existing.scoped.push((targets.clone(), require.clone())),
+            None => existing.body = Some(require.clone()),
+        }
+    }
+
+    fn apply_requirement(
+        &mut self,
+        draft: &mut Draft,
+        own: &mut Own,
+        require: &ast::RequireDecl,
+        scope: Option<&Vec<Ident>>,
+    ) {
+        let name = &require.id.name;
+        let existing = draft
+            .requirement_positions
+            .get(name)
+            .and_then(|&i| draft.requirements.get(i));
+        if let Some(existing) = existing {
+            let first = existing
+                .body
+                .as_ref()
+                .map(|b| b.id.span)
+                .or_else(|| existing.scoped.first().map(|(_, b)| b.id.span));
+            self.defined_again(
+                "requirement",
+                &require.id,
+                own.requirements.contains(name).then_some(first),
+                "requirement ids must be unique; rename one, or use `replace require` inside `for` for country exceptions",
+                format!("use `replace require {name}: ...` to change it"),
+            );
+            return;
+        }
+        own.requirements.insert(name.clone());
+        let (body, scoped) = match scope {
+            Some(targets) => (None, vec![(targets.clone(), require.clone())]),
+            None => (Some(require.clone()), Vec::new()),
+        };
+        draft
+            .requirement_positions
+            .insert(name.clone(), draft.requirements.len());
+        draft.requirements.push(DraftRequirement {
+            id: require.id.clone(),
+            body,
+            scoped,
+        });
+    }
+
+    fn apply_example(&mut self, draft: &mut Draft, own: &mut Own, example: &ast::ExampleDecl) {
+        if own.examples.contains(&example.name.value) {
+            let first = draft
+                .examples
+                .iter()
+                .find(|e| e.name.value == example.name.value)
+                .map(|e| e.name.span);
+            let ident = Ident {
+                name: example.name.value.clone(),
+                span: example.name.span,
+            };
+            self.duplicate("example", &ident, first, "give each example its own name");
+            return;
+        }
+        own.examples.insert(example.name.value.clone());
+        draft.examples.push(example.clone());
     }
 
     fn apply_param(
@@ -497,9 +496,15 @@ impl Checker<'_> {
         }
     }
 
-    fn find_category(&mut self, draft: &Draft, id: &Ident, verb: &str) -> Option<usize> {
-        let found = draft.category_positions.get(&id.name).copied();
-        if found.is_none() {
+    /// The category `id` names, for `amend` or `replace` (`verb`); unknown
+    /// names are reported.
+    fn category_to_change<'d>(
+        &mut self,
+        draft: &'d mut Draft,
+        id: &Ident,
+        verb: &str,
+    ) -> Option<&'d mut DraftCategory> {
+        let Some(&index) = draft.category_positions.get(&id.name) else {
             let candidates: Vec<String> =
                 draft.categories.iter().map(|c| c.id.name.clone()).collect();
             self.push(CheckError::UnknownCategory {
@@ -511,8 +516,9 @@ impl Checker<'_> {
                 ),
                 span: id.span,
             });
-        }
-        found
+            return None;
+        };
+        draft.categories.get_mut(index)
     }
 
     /// A name defined again: twice in this file (`twice` holds where it was
@@ -555,6 +561,25 @@ impl Checker<'_> {
             again: again.span,
             first: first_label,
         });
+    }
+}
+
+/// Clauses that add to (`replace`: swap) a category for some countries.
+fn scope_clauses(target: &mut DraftCategory, targets: &[Ident], replace: bool, clauses: &[Clause]) {
+    target
+        .scoped
+        .push((targets.to_vec(), replace, clauses.to_vec()));
+}
+
+/// `replace category` for everyone: the clauses, and the label and parent
+/// where given.
+fn replace_category(target: &mut DraftCategory, category: &ast::CategoryDecl) {
+    target.clauses = category.clauses.clone();
+    if let Some(label) = &category.label {
+        target.label = Some(label.value.clone());
+    }
+    if category.within.is_some() {
+        target.within = category.within.clone();
     }
 }
 

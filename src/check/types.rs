@@ -213,7 +213,6 @@ pub(crate) fn binary_type(
     result
 }
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 pub(crate) fn type_call(
     checker: &mut Checker<'_>,
     env: &mut Env,
@@ -222,16 +221,26 @@ pub(crate) fn type_call(
     args: &[ast::Expr],
     span: Span,
 ) -> Option<TExpr> {
-    let bad = |checker: &mut Checker<'_>, message: String, help: &str| {
-        checker.push(CheckError::BadCall {
-            message,
-            help: help.into(),
-            span,
-        });
-        None
+    mark_names_used(env, args);
+    let mut call = Call {
+        checker,
+        env,
+        params,
+        args,
+        span,
     };
-    // Names inside a call count as used even if the call itself is wrong,
-    // so that one mistake does not also produce "never used" warnings.
+    match name.name.as_str() {
+        "count" => call.count(),
+        "money" => call.money(),
+        "alliance" => call.alliance(),
+        "round" => call.round(),
+        _ => call.min_max(&name.name),
+    }
+}
+
+/// Names inside a call count as used even if the call itself is wrong,
+/// so that one mistake does not also produce "never used" warnings.
+fn mark_names_used(env: &mut Env, args: &[ast::Expr]) {
     for arg in args {
         names_in(arg, &mut |n| {
             if let Some(&index) = env.categories.get(n) {
@@ -242,135 +251,161 @@ pub(crate) fn type_call(
             }
         });
     }
-    match name.name.as_str() {
-        "count" => {
-            let [ast::Expr {
-                kind: ExprKind::Name(requirement),
-                span: arg_span,
-            }] = args
-            else {
-                return bad(
-                    checker,
-                    "`count` takes one requirement id".into(),
-                    "write `count(core_floor)`",
-                );
-            };
-            let Some(&index) = env.requirements.get(requirement) else {
-                let names: Vec<String> = env.requirements.keys().cloned().collect();
-                checker.push(CheckError::UnknownRequirement {
-                    name: requirement.clone(),
-                    help: unknown_help(
-                        requirement,
-                        &names,
-                        "`count` takes the id of a requirement of this pledge",
-                    ),
-                    span: *arg_span,
-                });
-                return None;
-            };
-            Some(TExpr {
-                kind: TExprKind::Count(index),
-                ty: Type::Number,
-                span,
-            })
+}
+
+/// A call of a built-in function being typed: one method per function.
+struct Call<'a, 'c> {
+    checker: &'a mut Checker<'c>,
+    env: &'a mut Env,
+    params: &'a [Param],
+    args: &'a [ast::Expr],
+    /// The whole call.
+    span: Span,
+}
+
+impl Call<'_, '_> {
+    /// Reports a call with the wrong arguments.
+    fn bad(&mut self, message: String, help: &str) -> Option<TExpr> {
+        self.checker.push(CheckError::BadCall {
+            message,
+            help: help.into(),
+            span: self.span,
+        });
+        None
+    }
+
+    fn typed(&mut self, arg: &ast::Expr) -> Option<TExpr> {
+        type_expr(self.checker, self.env, self.params, arg)
+    }
+
+    /// `count(requirement)`
+    fn count(&mut self) -> Option<TExpr> {
+        let [ast::Expr {
+            kind: ExprKind::Name(requirement),
+            span: arg_span,
+        }] = self.args
+        else {
+            return self.bad(
+                "`count` takes one requirement id".into(),
+                "write `count(core_floor)`",
+            );
+        };
+        let Some(&index) = self.env.requirements.get(requirement) else {
+            let names: Vec<String> = self.env.requirements.keys().cloned().collect();
+            self.checker.push(CheckError::UnknownRequirement {
+                name: requirement.clone(),
+                help: unknown_help(
+                    requirement,
+                    &names,
+                    "`count` takes the id of a requirement of this pledge",
+                ),
+                span: *arg_span,
+            });
+            return None;
+        };
+        Some(TExpr {
+            kind: TExprKind::Count(index),
+            ty: Type::Number,
+            span: self.span,
+        })
+    }
+
+    /// `money(number)`
+    fn money(&mut self) -> Option<TExpr> {
+        const HELP: &str = "write `money(500)` for 500 in the dataset's money unit";
+        let [arg] = self.args else {
+            return self.bad("`money` takes one number".into(), HELP);
+        };
+        let arg = self.typed(arg)?;
+        if arg.ty != Type::Number {
+            let message = format!("`money` takes a plain number, not {}", arg.ty.describe());
+            return self.bad(message, HELP);
         }
-        "money" => {
-            let [arg] = args else {
-                return bad(
-                    checker,
-                    "`money` takes one number".into(),
-                    "write `money(500)` for 500 in the dataset's money unit",
-                );
-            };
-            let arg = type_expr(checker, env, params, arg)?;
-            if arg.ty != Type::Number {
-                return bad(
-                    checker,
-                    format!("`money` takes a plain number, not {}", arg.ty.describe()),
-                    "write `money(500)` for 500 in the dataset's money unit",
-                );
+        Some(TExpr {
+            kind: arg.kind,
+            ty: Type::Money,
+            span: self.span,
+        })
+    }
+
+    /// `alliance(expression)`
+    fn alliance(&mut self) -> Option<TExpr> {
+        let [arg] = self.args else {
+            return self.bad(
+                "`alliance` takes one expression".into(),
+                "write `alliance(core)` for the total over all members",
+            );
+        };
+        let arg = self.typed(arg)?;
+        let ty = arg.ty;
+        Some(TExpr {
+            kind: TExprKind::Alliance(Box::new(arg)),
+            ty,
+            span: self.span,
+        })
+    }
+
+    /// `round(value, decimals)`
+    fn round(&mut self) -> Option<TExpr> {
+        const HELP: &str = "write `round(x, 2)`";
+        let [value, digits] = self.args else {
+            return self.bad(
+                "`round` takes a value and a number of decimals".into(),
+                HELP,
+            );
+        };
+        let places = match &digits.kind {
+            ExprKind::Number(n)
+                if n.fract().is_zero() && *n >= Decimal::ZERO && *n <= Decimal::from(12) =>
+            {
+                u32::try_from(n.mantissa()).ok()
             }
-            Some(TExpr {
-                kind: arg.kind,
-                ty: Type::Money,
-                span,
-            })
+            _ => None,
+        };
+        let Some(places) = places else {
+            return self.bad(
+                "the number of decimals must be a whole number from 0 to 12".into(),
+                HELP,
+            );
+        };
+        let value = self.typed(value)?;
+        let ty = value.ty;
+        Some(TExpr {
+            kind: TExprKind::Round(Box::new(value), places),
+            ty,
+            span: self.span,
+        })
+    }
+
+    /// `min(a, b, ...)` and `max(a, b, ...)`
+    fn min_max(&mut self, name: &str) -> Option<TExpr> {
+        if self.args.is_empty() {
+            return self.bad(
+                format!("`{name}` needs at least one value"),
+                "write `min(a, b)`",
+            );
         }
-        "alliance" => {
-            let [arg] = args else {
-                return bad(
-                    checker,
-                    "`alliance` takes one expression".into(),
-                    "write `alliance(core)` for the total over all members",
-                );
-            };
-            let arg = type_expr(checker, env, params, arg)?;
-            let ty = arg.ty;
-            Some(TExpr {
-                kind: TExprKind::Alliance(Box::new(arg)),
-                ty,
-                span,
-            })
+        let mut typed = Vec::new();
+        for arg in self.args {
+            typed.push(self.typed(arg));
         }
-        "round" => {
-            let [value, digits] = args else {
-                return bad(
-                    checker,
-                    "`round` takes a value and a number of decimals".into(),
-                    "write `round(x, 2)`",
-                );
-            };
-            let places = match &digits.kind {
-                ExprKind::Number(n)
-                    if n.fract().is_zero() && *n >= Decimal::ZERO && *n <= Decimal::from(12) =>
-                {
-                    u32::try_from(n.mantissa()).ok()
-                }
-                _ => None,
-            };
-            let Some(places) = places else {
-                return bad(
-                    checker,
-                    "the number of decimals must be a whole number from 0 to 12".into(),
-                    "write `round(x, 2)`",
-                );
-            };
-            let value = type_expr(checker, env, params, value)?;
-            let ty = value.ty;
-            Some(TExpr {
-                kind: TExprKind::Round(Box::new(value), places),
-                ty,
-                span,
-            })
+        let typed: Vec<TExpr> = typed.into_iter().collect::<Option<_>>()?;
+        let ty = typed.first().map_or(Type::Number, |t| t.ty);
+        if typed.iter().any(|t| t.ty != ty) {
+            return self.bad(
+                format!("the values of `{name}` must all be of one kind"),
+                "compare amounts with amounts and shares with shares",
+            );
         }
-        _ => {
-            // min and max
-            if args.is_empty() {
-                return bad(
-                    checker,
-                    format!("`{}` needs at least one value", name.name),
-                    "write `min(a, b)`",
-                );
-            }
-            let mut typed = Vec::new();
-            for arg in args {
-                typed.push(type_expr(checker, env, params, arg));
-            }
-            let typed: Vec<TExpr> = typed.into_iter().collect::<Option<_>>()?;
-            let ty = typed.first().map_or(Type::Number, |t| t.ty);
-            if typed.iter().any(|t| t.ty != ty) {
-                return bad(
-                    checker,
-                    format!("the values of `{}` must all be of one kind", name.name),
-                    "compare amounts with amounts and shares with shares",
-                );
-            }
-            let kind = if name.name == "min" {
-                TExprKind::Min(typed)
-            } else {
-                TExprKind::Max(typed)
-            };
-            Some(TExpr { kind, ty, span })
-        }
+        let kind = if name == "min" {
+            TExprKind::Min(typed)
+        } else {
+            TExprKind::Max(typed)
+        };
+        Some(TExpr {
+            kind,
+            ty,
+            span: self.span,
+        })
     }
 }

@@ -154,6 +154,23 @@ pub(crate) fn describe_found(text: &str, position: usize) -> (String, usize) {
 /// The names of the built-in functions, as the grammar's `function_name`.
 pub(crate) const FUNCTIONS: [&str; 6] = ["min", "max", "round", "money", "alliance", "count"];
 
+/// An arithmetic operator or `at`, which can only follow a value.
+pub(crate) fn is_operator(rule: &Rule) -> bool {
+    matches!(
+        rule,
+        Rule::add
+            | Rule::sub
+            | Rule::mul
+            | Rule::div
+            | Rule::infix_op
+            | Rule::of
+            | Rule::kw_of
+            | Rule::at_year
+            | Rule::kw_at
+            | Rule::postfix_op
+    )
+}
+
 /// `f(x)` with a name that is not a function: pest stops at the `(`, but
 /// the mistake is the name before it. Only where the name was read as a
 /// value or field, that is where an operator or comparison could follow.
@@ -164,22 +181,15 @@ pub(crate) fn unknown_function(
     file: FileId,
 ) -> Option<SyntaxError> {
     let after_a_value = rules.iter().any(|rule| {
-        matches!(
-            rule,
-            Rule::add
-                | Rule::sub
-                | Rule::mul
-                | Rule::div
-                | Rule::of
-                | Rule::kw_of
-                | Rule::at_year
-                | Rule::kw_at
-                | Rule::compare_op
-                | Rule::field_compare
-                | Rule::in_list
-                | Rule::not_in_list
-                | Rule::kw_in
-        )
+        is_operator(rule)
+            || matches!(
+                rule,
+                Rule::compare_op
+                    | Rule::field_compare
+                    | Rule::in_list
+                    | Rule::not_in_list
+                    | Rule::kw_in
+            )
     });
     if !after_a_value || !text.get(position..)?.starts_with('(') {
         return None;

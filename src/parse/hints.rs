@@ -175,21 +175,6 @@ pub(crate) fn shorten(rules: &[Rule], expected: Vec<&'static str>) -> Vec<&'stat
                     | Rule::kw_expect
             )
     };
-    let operator = |rule: &Rule| {
-        matches!(
-            rule,
-            Rule::add
-                | Rule::sub
-                | Rule::mul
-                | Rule::div
-                | Rule::infix_op
-                | Rule::of
-                | Rule::kw_of
-                | Rule::at_year
-                | Rule::kw_at
-                | Rule::postfix_op
-        )
-    };
     let starts_value = |rule: &Rule| {
         matches!(
             rule,
@@ -212,7 +197,7 @@ pub(crate) fn shorten(rules: &[Rule], expected: Vec<&'static str>) -> Vec<&'stat
     };
     let mut grouped: Vec<&'static str> = rules
         .iter()
-        .filter(|rule| !starts_clause(rule) && !operator(rule) && !starts_value(rule))
+        .filter(|rule| !starts_clause(rule) && !is_operator(rule) && !starts_value(rule))
         .map(|rule| describe(*rule))
         .collect();
     grouped.sort_unstable();
@@ -220,10 +205,10 @@ pub(crate) fn shorten(rules: &[Rule], expected: Vec<&'static str>) -> Vec<&'stat
     if rules.iter().any(starts_value) {
         grouped.insert(0, "a value such as `2%`, `gdp` or `2% of gdp`");
     }
-    if rules.iter().any(operator) {
+    if rules.iter().any(is_operator) {
         grouped.push("an operator (`+`, `-`, `*`, `/`, `of`)");
     }
-    if grouped.is_empty() && !rules.iter().any(operator) {
+    if grouped.is_empty() && !rules.iter().any(is_operator) {
         // Only a clause can come here: say which kind, in a few words.
         return block_contents(rules);
     }
