@@ -335,19 +335,20 @@ impl Dataset {
             keys.sort_unstable();
             keys.into_iter().map(|(_, _, i)| i).collect()
         });
-        permute(&mut self.country, &order);
-        permute(&mut self.year, &order);
-        permute(&mut self.amount, &order);
-        permute(&mut self.share, &order);
-        permute(&mut self.amount_missing, &order);
-        permute(&mut self.edition, &order);
-        permute(&mut self.line, &order);
-        permute(&mut self.tags, &order);
+        let mut done = Vec::new();
+        permute(&mut self.country, &order, &mut done);
+        permute(&mut self.year, &order, &mut done);
+        permute(&mut self.amount, &order, &mut done);
+        permute(&mut self.share, &order, &mut done);
+        permute(&mut self.amount_missing, &order, &mut done);
+        permute(&mut self.edition, &order, &mut done);
+        permute(&mut self.line, &order, &mut done);
+        permute(&mut self.tags, &order, &mut done);
         for column in &mut self.columns {
             match column {
-                Column::Text(values) => permute(values, &order),
-                Column::Number(values) => permute(values, &order),
-                Column::Bool(values) => permute(values, &order),
+                Column::Text(values) => permute(values, &order, &mut done),
+                Column::Number(values) => permute(values, &order, &mut done),
+                Column::Bool(values) => permute(values, &order, &mut done),
             }
         }
         if !self.id_end.is_empty() {
@@ -468,13 +469,30 @@ impl Dataset {
 
 /// `values` in the order `order` (a permutation of its indices); a column
 /// of another length (an optional column left empty) stays as it is.
-fn permute<T: Clone>(values: &mut Vec<T>, order: &[u32]) {
+/// Puts `values` in the order `order` (position `p` takes the value at
+/// `order[p]`) in place, following each cycle of the permutation with swaps,
+/// so that no second copy of a column is made. `done` is scratch space.
+fn permute<T>(values: &mut [T], order: &[u32], done: &mut Vec<bool>) {
     if values.len() != order.len() {
         return;
     }
-    let sorted: Vec<T> = order
-        .iter()
-        .filter_map(|&i| values.get(i as usize).cloned())
-        .collect();
-    *values = sorted;
+    done.clear();
+    done.resize(order.len(), false);
+    for start in 0..order.len() {
+        if done.get(start).copied().unwrap_or(true) {
+            continue;
+        }
+        let mut p = start;
+        loop {
+            if let Some(d) = done.get_mut(p) {
+                *d = true;
+            }
+            let from = order.get(p).map_or(start, |&i| i as usize);
+            if from == start || from >= values.len() {
+                break;
+            }
+            values.swap(p, from);
+            p = from;
+        }
+    }
 }
