@@ -286,6 +286,22 @@ pub fn suggestion_suffix(suggestion: &Option<String>) -> String {
     }
 }
 
+/// An I/O error in words, without the operating system's error number.
+pub(crate) fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "there is no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
+        _ => {
+            let text = error.to_string();
+            match text.find(" (os error ") {
+                Some(end) => text.get(..end).unwrap_or(&text).to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,21 +316,5 @@ mod tests {
         );
         assert_eq!(did_you_mean("pensions", names), None);
         assert_eq!(did_you_mean("PLO", ["POL", "ESP"]), Some("POL".to_string()));
-    }
-}
-
-/// An I/O error in words, without the operating system's error number.
-pub(crate) fn io_reason(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::NotFound => "there is no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_string(),
-        _ => {
-            let text = error.to_string();
-            match text.find(" (os error ") {
-                Some(end) => text.get(..end).unwrap_or(&text).to_string(),
-                None => text,
-            }
-        }
     }
 }

@@ -274,24 +274,20 @@ impl Dataset {
     }
 
     /// Groups items by country and year; called once after loading. The
-    /// items are first put in (country, year) order, keeping the file order
-    /// within each country-year, so that the items of a country-year lie
-    /// side by side in every column (each keeps its line and id for traces).
+    /// items stay in file order in the columns; each country-year lists its
+    /// items in file order. (Moving the items of a country-year side by side
+    /// in every column cost more to do on load than it saved evaluating.)
     pub(crate) fn index(&mut self) {
-        self.sort_by_country_year();
+        let order = self.country_year_order();
         let mut map: BTreeMap<(u16, i32), std::sync::Arc<[u32]>> = BTreeMap::new();
-        let mut start = 0usize;
-        let n = self.len();
-        while start < n {
-            let key = (self.country.get(start), self.year.get(start));
-            let end = (start..n)
-                .find(|&i| (self.country.get(i), self.year.get(i)) != key)
-                .unwrap_or(n);
-            if let (Some(&c), Some(&y)) = key {
-                let run: Vec<u32> = (start..end).filter_map(|i| u32::try_from(i).ok()).collect();
+        let key = |i: u32| {
+            let i = i as usize;
+            (self.country.get(i).copied(), self.year.get(i).copied())
+        };
+        for run in order.chunk_by(|&a, &b| key(a) == key(b)) {
+            if let Some((Some(c), Some(y))) = run.first().map(|&i| key(i)) {
                 map.insert((c, y), std::sync::Arc::from(run));
             }
-            start = end;
         }
         self.by_country_year = map;
         // The first country of each code, as `Manifest::country` finds it.
@@ -316,14 +312,9 @@ impl Dataset {
         }
     }
 
-    /// Puts the items in (country, year) order, stably.
-    fn sort_by_country_year(&mut self) {
-        let key = |i: usize| (self.country.get(i).copied(), self.year.get(i).copied());
-        let n = self.len();
-        if (1..n).all(|i| key(i - 1) <= key(i)) {
-            return;
-        }
-        let order = self.counting_order().unwrap_or_else(|| {
+    /// The items in (country, year) order, stably.
+    fn country_year_order(&self) -> Vec<u32> {
+        self.counting_order().unwrap_or_else(|| {
             // (country, year, index): sorted, the index keeps the file order.
             let mut keys: Vec<(u16, i32, u32)> = self
                 .country
@@ -334,33 +325,7 @@ impl Dataset {
                 .collect();
             keys.sort_unstable();
             keys.into_iter().map(|(_, _, i)| i).collect()
-        });
-        let mut done = Vec::new();
-        permute(&mut self.country, &order, &mut done);
-        permute(&mut self.year, &order, &mut done);
-        permute(&mut self.amount, &order, &mut done);
-        permute(&mut self.share, &order, &mut done);
-        permute(&mut self.amount_missing, &order, &mut done);
-        permute(&mut self.edition, &order, &mut done);
-        permute(&mut self.line, &order, &mut done);
-        permute(&mut self.tags, &order, &mut done);
-        for column in &mut self.columns {
-            match column {
-                Column::Text(values) => permute(values, &order, &mut done),
-                Column::Number(values) => permute(values, &order, &mut done),
-                Column::Bool(values) => permute(values, &order, &mut done),
-            }
-        }
-        if !self.id_end.is_empty() {
-            let mut ids = String::with_capacity(self.ids.len());
-            let mut id_end = Vec::with_capacity(self.id_end.len());
-            for &i in &order {
-                ids.push_str(self.id(i as usize));
-                id_end.push(u32::try_from(ids.len()).unwrap_or(u32::MAX));
-            }
-            self.ids = ids;
-            self.id_end = id_end;
-        }
+        })
     }
 
     /// The (country, year) order by counting, when the countries times the
@@ -463,36 +428,6 @@ impl Dataset {
             format!("{}:{}", self.items_file, line)
         } else {
             format!("{} ({}:{})", id, self.items_file, line)
-        }
-    }
-}
-
-/// `values` in the order `order` (a permutation of its indices); a column
-/// of another length (an optional column left empty) stays as it is.
-/// Puts `values` in the order `order` (position `p` takes the value at
-/// `order[p]`) in place, following each cycle of the permutation with swaps,
-/// so that no second copy of a column is made. `done` is scratch space.
-fn permute<T>(values: &mut [T], order: &[u32], done: &mut Vec<bool>) {
-    if values.len() != order.len() {
-        return;
-    }
-    done.clear();
-    done.resize(order.len(), false);
-    for start in 0..order.len() {
-        if done.get(start).copied().unwrap_or(true) {
-            continue;
-        }
-        let mut p = start;
-        loop {
-            if let Some(d) = done.get_mut(p) {
-                *d = true;
-            }
-            let from = order.get(p).map_or(start, |&i| i as usize);
-            if from == start || from >= values.len() {
-                break;
-            }
-            values.swap(p, from);
-            p = from;
         }
     }
 }
