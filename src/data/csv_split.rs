@@ -62,6 +62,29 @@ impl<'a> Record<'a> {
     }
 }
 
+/// The bytes that end a cell or need the state machine.
+// The index runs over 0..256, the table's length.
+#[allow(clippy::indexing_slicing)]
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = matches!(byte as u8, b',' | b'\n' | b'\r' | b'"');
+        byte += 1;
+    }
+    table
+};
+
+/// What the one-pass split of a plain line found.
+enum Plain {
+    /// A record that took `taken` bytes, up to and with its line break.
+    Record { taken: usize, newline: bool },
+    /// The line goes on beyond the buffer.
+    NeedMore,
+    /// A quote or a lone `\r`: the record needs the state machine.
+    Quoted,
+}
+
 /// Where the state machine of a quoted record stands.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -177,36 +200,24 @@ impl<R: Read> Splitter<R> {
                 self.fill()?;
                 continue;
             }
-            let rest = self.buffer.get(self.start..self.end).unwrap_or_default();
-            let newline = memchr::memchr(b'\n', rest);
-            let line_len = match newline {
-                Some(i) => i,
-                None if self.eof => rest.len(),
-                None => {
-                    self.fill()?;
-                    continue;
-                }
-            };
-            let line = rest.get(..line_len).unwrap_or_default();
-            let plain = match memchr::memchr2(b'"', b'\r', line) {
-                None => Some(line_len),
-                // `\r\n`: the `\r` ends the record.
-                Some(at) if at + 1 == line_len && line.get(at) == Some(&b'\r') => Some(at),
-                Some(_) => None,
-            };
             let place = Place {
                 line: self.line,
                 record: self.record,
             };
-            if let Some(cells_len) = plain {
-                self.split_plain(cells_len);
-                let taken = (line_len + usize::from(newline.is_some())).min(self.end - self.start);
-                self.advance(taken, u64::from(newline.is_some()));
-                return Ok(Some(Record {
-                    data: &self.buffer,
-                    cells: &self.cells,
-                    place,
-                }));
+            match self.split_plain() {
+                Plain::Record { taken, newline } => {
+                    self.advance(taken, u64::from(newline));
+                    return Ok(Some(Record {
+                        data: &self.buffer,
+                        cells: &self.cells,
+                        place,
+                    }));
+                }
+                Plain::NeedMore => {
+                    self.fill()?;
+                    continue;
+                }
+                Plain::Quoted => {}
             }
             match self.split_quoted() {
                 Some((taken, lines)) => {
@@ -246,19 +257,49 @@ impl<R: Read> Splitter<R> {
         self.record += 1;
     }
 
-    /// Cells of a line with no quote: split at every comma.
-    fn split_plain(&mut self, len: usize) {
+    /// Cells of a record with no quote and no lone `\r`, split at every
+    /// comma in one pass that also finds the end of the line; `Quoted` when
+    /// the record needs the full state machine.
+    fn split_plain(&mut self) -> Plain {
         self.cells.clear();
-        let mut cell_start = self.start;
-        let line = self
-            .buffer
-            .get(self.start..self.start + len)
-            .unwrap_or_default();
-        for comma in memchr::memchr_iter(b',', line) {
-            self.cells.push((cell_start, self.start + comma));
-            cell_start = self.start + comma + 1;
+        let start = self.start;
+        let rest = self.buffer.get(start..self.end).unwrap_or_default();
+        let mut cell_start = start;
+        for (i, &byte) in rest.iter().enumerate() {
+            if !SPECIAL.get(usize::from(byte)).copied().unwrap_or(false) {
+                continue;
+            }
+            let at = start + i;
+            match byte {
+                b',' => {
+                    self.cells.push((cell_start, at));
+                    cell_start = at + 1;
+                }
+                b'\n' => {
+                    self.cells.push((cell_start, at));
+                    return Plain::Record {
+                        taken: i + 1,
+                        newline: true,
+                    };
+                }
+                b'\r' if rest.get(i + 1) == Some(&b'\n') => {
+                    self.cells.push((cell_start, at));
+                    return Plain::Record {
+                        taken: i + 2,
+                        newline: true,
+                    };
+                }
+                _ => return Plain::Quoted,
+            }
         }
-        self.cells.push((cell_start, self.start + len));
+        if !self.eof {
+            return Plain::NeedMore;
+        }
+        self.cells.push((cell_start, start + rest.len()));
+        Plain::Record {
+            taken: rest.len(),
+            newline: false,
+        }
     }
 
     /// Cells of a record with quotes, unescaped into `unquoted`: the bytes
