@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::dataset::Dataset;
 use crate::source::{line_col, offset_of, FileId, Sources, Span};
 
-use super::{csv_rows::*, errors::*, load::*, manifest::*};
+use super::{errors::*, items::*, load::*, manifest::*};
 
 /// One object of a JSON items file, keys in the order written (a key
 /// written twice is kept twice, to be reported).
@@ -43,7 +43,7 @@ pub(crate) struct Element {
     pub(crate) line: u32,
 }
 
-/// The CSV columns of JSON line items: the fixed ones, the manifest's
+/// The columns of JSON line items: the fixed ones, the manifest's
 /// fields, every other key in order of first use, and `unit` last.
 fn json_columns(dataset: &Dataset, rows: &[BTreeMap<String, serde_json::Value>]) -> Vec<String> {
     let mut columns = vec![
@@ -65,20 +65,6 @@ fn json_columns(dataset: &Dataset, rows: &[BTreeMap<String, serde_json::Value>])
         columns.push("unit".into());
     }
     columns
-}
-
-/// JSON line items as CSV text with the given columns.
-fn rows_as_csv(columns: &[String], rows: &[BTreeMap<String, serde_json::Value>]) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let _ = writer.write_record(columns);
-    for row in rows {
-        let cells: Vec<String> = columns.iter().map(|c| json_cell(row.get(c))).collect();
-        let _ = writer.write_record(&cells);
-    }
-    writer
-        .into_inner()
-        .map(|bytes| String::from_utf8_lossy(&bytes).to_string())
-        .unwrap_or_default()
 }
 
 /// The problem of a line-items file that is not an array of JSON objects.
@@ -174,10 +160,10 @@ pub(crate) fn read_json_items(
         .map(|row| row.0.into_iter().collect())
         .collect();
 
-    // Convert to CSV text with the same columns, then reuse the CSV reader so
-    // both formats obey exactly the same rules; problems point at the JSON.
+    // Each object is a row of cells under the same columns, read by the
+    // row loop of CSV files, so both formats obey exactly the same rules;
+    // problems point at the JSON.
     let columns = json_columns(dataset, &rows);
-    let csv_text = rows_as_csv(&columns, &rows);
     let locator = |pending: Vec<Pending>| {
         let (pending, more) = limit(pending);
         let mut problems: Vec<DataProblem> = pending
@@ -206,16 +192,13 @@ pub(crate) fn read_json_items(
             .get((place.record as usize).saturating_sub(1))
             .map_or(0, |e| e.line)
     };
-    read_items(
-        dataset,
-        csv_text.as_bytes(),
-        csv_text.len() as u64,
-        &locator,
-        &item_line,
-    )
+    let cells = rows
+        .iter()
+        .map(|row| columns.iter().map(|c| json_cell(row.get(c))).collect());
+    read_text_rows(dataset, &columns, cells, &locator, &item_line)
 }
 
-/// The text of a JSON value as a CSV cell. Numbers keep their digits as
+/// The text of a JSON value as a cell. Numbers keep their digits as
 /// written (serde_json's `arbitrary_precision`); an exponent is written
 /// out (`1.5e3` becomes `1500`).
 pub(crate) fn json_cell(value: Option<&serde_json::Value>) -> String {

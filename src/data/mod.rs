@@ -8,6 +8,7 @@ mod csv_split;
 pub mod dataset;
 pub mod errors;
 mod indicators;
+mod items;
 mod json;
 pub mod load;
 mod manifest;

@@ -1,0 +1,731 @@
+//! Line items into the dataset's columns: the header's columns and their
+//! roles, and the row loop shared by CSV files and JSON items files (each
+//! row a set of cells), with every check of a cell.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use super::dataset::{Column, Dataset, ANY, NONE};
+use super::schema::FieldType;
+use crate::diagnostics::suggest;
+use crate::fast_hash::{hash_bytes, Fast};
+
+use super::{errors::*, load::*, numbers::*};
+
+/// How each CSV column of the items file is read.
+pub(crate) enum Role {
+    Id,
+    Country,
+    Year,
+    Amount,
+    Tags,
+    Unit,
+    Share,
+    Edition,
+    Field(usize),
+}
+
+pub(crate) type Locator<'a> = &'a dyn Fn(Vec<Pending>) -> Vec<DataProblem>;
+
+/// The columns of the items file and how each is read.
+pub(crate) struct Layout {
+    roles: Vec<(usize, Role)>,
+    /// How many cells each row has.
+    pub(crate) width: usize,
+    id_column: Option<usize>,
+    has_share: bool,
+    has_edition: bool,
+}
+
+const COLUMN_NAMES: [&str; 8] = [
+    "id",
+    "country",
+    "year",
+    "amount",
+    "tags",
+    "unit",
+    "share_of_gdp",
+    "edition",
+];
+
+impl Layout {
+    /// Reads the header: a role per column, or every problem with it.
+    pub(crate) fn of(dataset: &Dataset, headers: &[String]) -> Result<Layout, Vec<Pending>> {
+        let mut pending: Vec<Pending> = Vec::new();
+        let mut roles = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut id_column = None;
+        for (i, header) in headers.iter().enumerate() {
+            if pending.len() > MAX_PROBLEMS {
+                // Enough said about this header; a very wide one stops here.
+                return Err(pending);
+            }
+            if let Some(&first) = seen.get(header.as_str()) {
+                pending.push(duplicate_column(header, first, i));
+                continue;
+            }
+            seen.insert(header, i);
+            match Layout::role(dataset, header) {
+                Ok(role) => {
+                    if matches!(role, Role::Id) {
+                        id_column = Some(i);
+                    }
+                    roles.push((i, role));
+                }
+                Err(help) => {
+                    let column = header.clone();
+                    pending.push(Pending::new(Place::HEADER, Some(i), move |span| {
+                        DataError::UnknownColumn { column, help, span }
+                    }));
+                }
+            }
+        }
+        let has_share = roles.iter().any(|(_, r)| matches!(r, Role::Share));
+        let has_edition = roles.iter().any(|(_, r)| matches!(r, Role::Edition));
+        pending.extend(Layout::missing_columns(dataset, &seen, has_share));
+        if !pending.is_empty() {
+            return Err(pending);
+        }
+        Ok(Layout {
+            roles,
+            width: headers.len(),
+            id_column,
+            has_share,
+            has_edition,
+        })
+    }
+
+    /// The role of a column, or the help for a column nobody declared.
+    fn role(dataset: &Dataset, header: &str) -> Result<Role, String> {
+        Ok(match header {
+            "id" => Role::Id,
+            "country" => Role::Country,
+            "year" => Role::Year,
+            "amount" => Role::Amount,
+            "tags" => Role::Tags,
+            "unit" => Role::Unit,
+            "share_of_gdp" => Role::Share,
+            "edition" => Role::Edition,
+            other => match dataset.field_index(other) {
+                Some(index) => Role::Field(index),
+                None => {
+                    let known = COLUMN_NAMES
+                        .into_iter()
+                        .chain(dataset.manifest.fields.iter().map(|f| f.name.as_str()));
+                    return Err(suggest(
+                        other,
+                        known,
+                        "Declare every further column in `fields` of dataset.json",
+                        || {
+                            "declare every further column in `fields` of dataset.json, or remove it"
+                                .to_string()
+                        },
+                    ));
+                }
+            },
+        })
+    }
+
+    /// The columns every items file needs that this one lacks.
+    fn missing_columns(
+        dataset: &Dataset,
+        seen: &HashMap<&str, usize>,
+        has_share: bool,
+    ) -> Vec<Pending> {
+        let mut required: Vec<String> = vec!["country".into(), "year".into()];
+        if !has_share {
+            required.push("amount".into());
+        }
+        required.extend(dataset.manifest.fields.iter().map(|f| f.name.clone()));
+        let mut pending = Vec::new();
+        for column in required {
+            if seen.contains_key(column.as_str()) {
+                continue;
+            }
+            let help = if dataset.manifest.field(&column).is_some() {
+                format!("the manifest declares the field `{column}`; add the column (cells may be empty)")
+            } else {
+                format!(
+                    "line items need the columns `country`, `year` and `amount`; add `{column}`"
+                )
+            };
+            pending.push(Pending::new(Place::HEADER, None, move |span| {
+                DataError::MissingColumn { column, help, span }
+            }));
+        }
+        pending
+    }
+}
+
+/// Reads line items given as rows of cell texts under `headers` (the
+/// objects of a JSON items file, a cell per header), by the same rules as
+/// the rows of a CSV file. Row `r` is record `r + 1` for `locate_all` and
+/// `item_line`.
+pub(crate) fn read_text_rows(
+    dataset: &mut Dataset,
+    headers: &[String],
+    rows: impl ExactSizeIterator<Item = Vec<String>>,
+    locate_all: Locator<'_>,
+    item_line: &dyn Fn(Place) -> u32,
+) -> Result<(), Vec<DataProblem>> {
+    let headers: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+    let layout = Layout::of(dataset, &headers).map_err(locate_all)?;
+    let mut items = ItemReader::new(dataset, &layout, item_line);
+    items
+        .dataset
+        .reserve_items(rows.len(), layout.has_share, layout.has_edition);
+    for (record, cells) in (1u64..).zip(rows) {
+        if items.pending.len() > MAX_PROBLEMS {
+            break;
+        }
+        let place = Place {
+            line: record + 1,
+            record,
+        };
+        items.row(&TextCells { cells, place });
+    }
+    items.finish(locate_all)
+}
+
+/// The cells of one row, as the row loop reads them.
+pub(crate) trait Cells {
+    fn place(&self) -> Place;
+    /// Cell `index` as text; `None` when it is not UTF-8.
+    fn cell(&self, index: usize) -> Option<&str>;
+}
+
+/// A row whose cells are texts already (an object of a JSON items file).
+struct TextCells {
+    cells: Vec<String>,
+    place: Place,
+}
+
+impl Cells for TextCells {
+    fn place(&self) -> Place {
+        self.place
+    }
+
+    fn cell(&self, index: usize) -> Option<&str> {
+        Some(self.cells.get(index).map_or("", String::as_str))
+    }
+}
+
+/// The values of one row, as its cells are read.
+#[derive(Default)]
+struct RowValues<'r> {
+    country: Option<u16>,
+    year: Option<i32>,
+    amount: Option<Decimal>,
+    /// The empty amount cell, when the row may give a share instead.
+    amount_column: Option<usize>,
+    share: Option<Decimal>,
+    edition: u16,
+    tags: u64,
+    id: &'r str,
+}
+
+/// The row loop's state: the dataset being filled and what it has seen.
+pub(crate) struct ItemReader<'d> {
+    dataset: &'d mut Dataset,
+    layout: &'d Layout,
+    item_line: &'d dyn Fn(Place) -> u32,
+    /// Country codes packed into integers, so each row looks up a number.
+    countries: HashMap<u64, u16, Fast>,
+    /// Per field, the values already seen (those checked against the
+    /// field's allowed values, or the first few of a free-text field).
+    known: Vec<Vec<(String, u32)>>,
+    /// A key per item with an id (`id_key`), to find ids given twice.
+    id_hashes: Vec<u64>,
+    pub(crate) pending: Vec<Pending>,
+    /// The number of items kept so far.
+    pub(crate) index: u32,
+}
+
+/// How many values of a free-text field are looked up before the interner.
+const KNOWN_FREE_TEXT: usize = 16;
+
+impl<'d> ItemReader<'d> {
+    pub(crate) fn new(
+        dataset: &'d mut Dataset,
+        layout: &'d Layout,
+        item_line: &'d dyn Fn(Place) -> u32,
+    ) -> ItemReader<'d> {
+        let mut countries: HashMap<u64, u16, Fast> = HashMap::default();
+        for (i, c) in dataset.manifest.countries.iter().enumerate() {
+            if let (Some(key), Ok(i)) = (pack(c.code.as_bytes()), u16::try_from(i)) {
+                countries.entry(key).or_insert(i);
+            }
+        }
+        let known = vec![Vec::new(); dataset.manifest.fields.len()];
+        ItemReader {
+            dataset,
+            layout,
+            item_line,
+            countries,
+            known,
+            id_hashes: Vec::new(),
+            pending: Vec::new(),
+            index: 0,
+        }
+    }
+
+    /// The rows are read: finds ids given twice, then returns every
+    /// problem found (located by `locate_all`).
+    pub(crate) fn finish(mut self, locate_all: Locator<'_>) -> Result<(), Vec<DataProblem>> {
+        let mut pending = std::mem::take(&mut self.pending);
+        if pending.is_empty() {
+            if let Some(id_column) = self.layout.id_column {
+                let keys = std::mem::take(&mut self.id_hashes);
+                duplicate_ids(self.dataset, keys, id_column, &mut pending);
+            }
+        }
+        if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(locate_all(pending))
+        }
+    }
+
+    /// Sizes the columns for the whole file, from the bytes the first rows took.
+    pub(crate) fn reserve(&mut self, expected_bytes: u64, bytes_so_far: u64) {
+        let rows_so_far = u64::from(self.index);
+        if bytes_so_far == 0 || expected_bytes <= bytes_so_far {
+            return;
+        }
+        let rest = (expected_bytes - bytes_so_far) * rows_so_far / bytes_so_far;
+        let rows = usize::try_from(rest + rest / 16).unwrap_or(0);
+        self.dataset
+            .reserve_items(rows, self.layout.has_share, self.layout.has_edition);
+        if self.layout.id_column.is_some() {
+            self.id_hashes.reserve(rows);
+        }
+    }
+
+    /// Reads one row into the columns, or records its problems and drops it.
+    pub(crate) fn row<C: Cells>(&mut self, row: &C) {
+        let place = row.place();
+        let before = self.pending.len();
+        let mut values = RowValues::default();
+        for (column, role) in &self.layout.roles {
+            let column = *column;
+            let Some(cell) = row.cell(column) else {
+                self.pending.push(Pending::new(place, Some(column), |span| {
+                    DataError::NotUtf8 { span }
+                }));
+                continue;
+            };
+            self.cell(role, cell.trim_ascii(), place, column, &mut values);
+        }
+        if let (None, None, Some(column)) = (values.amount, values.share, values.amount_column) {
+            self.pending.push(empty_cell(
+                place,
+                column,
+                "amount",
+                EMPTY_AMOUNT_OR_SHARE_HELP.to_string(),
+            ));
+        }
+        if self.pending.len() > before {
+            // Keep the columns aligned: drop the partial row.
+            truncate_fields(self.dataset, self.index as usize);
+            return;
+        }
+        self.keep(place, values);
+    }
+
+    /// Appends a row whose cells were all read.
+    fn keep(&mut self, place: Place, values: RowValues<'_>) {
+        let has_share = self.layout.has_share;
+        let amount_published = values.amount.is_some();
+        let amount = values
+            .amount
+            .or(if has_share { Some(Decimal::ZERO) } else { None });
+        let (Some(country), Some(year), Some(amount)) = (values.country, values.year, amount)
+        else {
+            truncate_fields(self.dataset, self.index as usize);
+            return;
+        };
+        if !values.id.is_empty() {
+            // Equal hashes are compared by their ids afterwards
+            // (`duplicate_ids`), so any hash serves.
+            self.id_hashes.push(id_key(values.id, self.index));
+        }
+        let dataset = &mut *self.dataset;
+        dataset.country.push(country);
+        dataset.year.push(year);
+        dataset.amount.push(amount);
+        if has_share {
+            dataset.share.push(values.share);
+            dataset.amount_missing.push(!amount_published);
+        }
+        if self.layout.has_edition {
+            dataset.edition.push(values.edition);
+        }
+        dataset.line.push((self.item_line)(place));
+        dataset.tags.push(values.tags);
+        dataset.push_id(values.id);
+        self.index += 1;
+    }
+
+    /// Reads one cell by the role of its column.
+    fn cell<'r>(
+        &mut self,
+        role: &Role,
+        text: &'r str,
+        place: Place,
+        column: usize,
+        values: &mut RowValues<'r>,
+    ) {
+        let has_share = self.layout.has_share;
+        let problem = match role {
+            Role::Id => {
+                values.id = text;
+                None
+            }
+            Role::Country => self.country(text, place, column, values),
+            Role::Year if text.is_empty() => Some(empty_cell(
+                place,
+                column,
+                "year",
+                EMPTY_YEAR_HELP.to_string(),
+            )),
+            Role::Year => match parse_year(text) {
+                Some(y) => {
+                    values.year = Some(y);
+                    None
+                }
+                None => {
+                    let value = text.to_string();
+                    Some(Pending::new(place, Some(column), move |span| {
+                        DataError::BadYear { value, span }
+                    }))
+                }
+            },
+            Role::Amount if text.is_empty() && has_share => {
+                values.amount_column = Some(column);
+                None
+            }
+            Role::Amount if text.is_empty() => Some(empty_cell(
+                place,
+                column,
+                "amount",
+                EMPTY_AMOUNT_HELP.to_string(),
+            )),
+            Role::Amount => match parse_amount(text) {
+                Ok(a) => {
+                    values.amount = Some(a);
+                    None
+                }
+                Err(problem) => Some(problem.pending(place, column, "amount")),
+            },
+            Role::Share if text.is_empty() => None,
+            Role::Share => match parse_decimal(text) {
+                Ok(percent) => {
+                    values.share = percent.checked_div(Decimal::ONE_HUNDRED);
+                    None
+                }
+                Err(problem) => Some(problem.pending(place, column, "share_of_gdp")),
+            },
+            Role::Edition if text.is_empty() => None,
+            Role::Edition => self.edition(text, place, column, values),
+            Role::Unit => self.unit(text, place, column),
+            Role::Tags => {
+                self.tags(text, place, column, values);
+                None
+            }
+            Role::Field(field) => self.field(*field, text, place, column),
+        };
+        if let Some(problem) = problem {
+            self.pending.push(problem);
+        }
+    }
+
+    fn country(
+        &self,
+        text: &str,
+        place: Place,
+        column: usize,
+        values: &mut RowValues<'_>,
+    ) -> Option<Pending> {
+        if text.is_empty() {
+            return Some(empty_cell(
+                place,
+                column,
+                "country",
+                empty_country_help(self.dataset),
+            ));
+        }
+        match pack(text.as_bytes()).and_then(|packed| self.countries.get(&packed)) {
+            Some(&c) => {
+                values.country = Some(c);
+                None
+            }
+            None => {
+                let code = text.to_string();
+                let help = country_help(self.dataset, text);
+                Some(Pending::new(place, Some(column), move |span| {
+                    DataError::UnknownCountry { code, help, span }
+                }))
+            }
+        }
+    }
+
+    fn edition(
+        &self,
+        text: &str,
+        place: Place,
+        column: usize,
+        values: &mut RowValues<'_>,
+    ) -> Option<Pending> {
+        let editions = &self.dataset.manifest.editions;
+        match editions
+            .iter()
+            .position(|e| e.id == text)
+            .and_then(|i| u16::try_from(i + 1).ok())
+        {
+            Some(index) => {
+                values.edition = index;
+                None
+            }
+            None => {
+                let ids: Vec<String> = editions.iter().map(|e| e.id.clone()).collect();
+                let value = text.to_string();
+                let help = allowed_help(text, &ids, "editions");
+                Some(Pending::new(place, Some(column), move |span| {
+                    DataError::UnknownValue {
+                        field: "edition".to_string(),
+                        value,
+                        help,
+                        span,
+                    }
+                }))
+            }
+        }
+    }
+
+    fn unit(&self, text: &str, place: Place, column: usize) -> Option<Pending> {
+        let expected = &self.dataset.manifest.money_unit;
+        if text.is_empty() || text == expected {
+            return None;
+        }
+        let unit = text.to_string();
+        let expected = expected.clone();
+        Some(Pending::new(place, Some(column), move |span| {
+            DataError::MixedUnits {
+                unit,
+                expected,
+                span,
+            }
+        }))
+    }
+
+    fn tags(&mut self, text: &str, place: Place, column: usize, values: &mut RowValues<'_>) {
+        for tag in text.split(';').map(str::trim).filter(|t| !t.is_empty()) {
+            match self.dataset.tag_bit(tag) {
+                Some(bit) => values.tags |= bit,
+                None => {
+                    let tag = tag.to_string();
+                    let help = allowed_help(&tag, &self.dataset.manifest.tags, "tags");
+                    self.pending
+                        .push(Pending::new(place, Some(column), move |span| {
+                            DataError::UnknownTag { tag, help, span }
+                        }));
+                }
+            }
+        }
+    }
+
+    /// Appends a field value to its column, or returns the problem.
+    fn field(&mut self, field: usize, text: &str, place: Place, column: usize) -> Option<Pending> {
+        let text_field = self
+            .dataset
+            .manifest
+            .fields
+            .get(field)
+            .is_some_and(|f| f.ty == FieldType::Text);
+        if !text_field || text.is_empty() || text == "*" {
+            return push_field(self.dataset, field, text, place, column);
+        }
+        let known = self.known.get(field).and_then(|known| {
+            known
+                .iter()
+                .find(|(value, _)| value.len() == text.len() && value == text)
+        });
+        if let Some(&(_, symbol)) = known {
+            if let Some(Column::Text(values)) = self.dataset.columns.get_mut(field) {
+                values.push(symbol);
+            }
+            return None;
+        }
+        let has_allowed = self
+            .dataset
+            .manifest
+            .fields
+            .get(field)
+            .is_some_and(|f| f.values.is_some());
+        let problem = push_field(self.dataset, field, text, place, column);
+        let remember = problem.is_none()
+            && self
+                .known
+                .get(field)
+                .is_some_and(|k| has_allowed || k.len() < KNOWN_FREE_TEXT);
+        if remember {
+            let symbol = self.dataset.symbol(text);
+            if let Some(known) = self.known.get_mut(field) {
+                known.push((text.to_string(), symbol));
+            }
+        }
+        problem
+    }
+}
+
+/// Up to eight bytes as one integer (`None` for longer codes, which then
+/// match nothing and are reported as unknown).
+pub(crate) fn pack(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || bytes.len() > 8 {
+        return None;
+    }
+    let mut word = [0u8; 8];
+    word.get_mut(..bytes.len())?.copy_from_slice(bytes);
+    Some(u64::from_le_bytes(word))
+}
+
+/// The key by which ids are sorted to find those that occur twice: 32 bits
+/// of the id's hash above the item's index.
+fn id_key(id: &str, item: u32) -> u64 {
+    (hash_bytes(id.as_bytes()) >> 32 << 32) | u64::from(item)
+}
+
+/// Reports ids that occur twice. Sorting hashes keeps memory small for
+/// large files; equal hashes are confirmed by comparing the ids. Runs only
+/// when no row was dropped, so item `i` is record `i + 1` of the file.
+pub(crate) fn duplicate_ids(
+    dataset: &Dataset,
+    mut keys: Vec<u64>,
+    id_column: usize,
+    pending: &mut Vec<Pending>,
+) {
+    keys.sort_unstable();
+    // (second item, first item with the same id)
+    let mut twice: Vec<(usize, usize)> = Vec::new();
+    for run in keys.chunk_by(|a, b| a >> 32 == b >> 32) {
+        if run.len() > 1 {
+            same_ids(dataset, run, &mut twice);
+        }
+    }
+    twice.sort_unstable();
+    for (second, first) in twice.into_iter().take(MAX_PROBLEMS + 1) {
+        let id = dataset.id(second);
+        let first_line = dataset.line.get(first).copied().unwrap_or(0);
+        let place = Place {
+            line: u64::from(dataset.line.get(second).copied().unwrap_or(0)),
+            record: second as u64 + 1,
+        };
+        let what = format!("the id `{id}`");
+        let help = format!("ids must be unique; the first is on line {first_line}");
+        pending.push(Pending::new(place, Some(id_column), move |span| {
+            DataError::DuplicateKey { what, help, span }
+        }));
+    }
+}
+
+/// Among items whose ids hash alike, each item whose id an earlier item
+/// has, with the first such item. The items are sorted by id, so a file
+/// made to collide costs a sort, not a comparison of every pair.
+fn same_ids(dataset: &Dataset, run: &[u64], twice: &mut Vec<(usize, usize)>) {
+    let mut items: Vec<usize> = run.iter().map(|&k| (k & 0xFFFF_FFFF) as usize).collect();
+    items.sort_by(|&a, &b| dataset.id(a).cmp(dataset.id(b)).then(a.cmp(&b)));
+    for group in items.chunk_by(|&a, &b| dataset.id(a) == dataset.id(b)) {
+        if let Some((&first, later)) = group.split_first() {
+            twice.extend(later.iter().map(|&second| (second, first)));
+        }
+    }
+}
+
+/// Appends a field value to its column, or returns the problem.
+pub(crate) fn push_field(
+    dataset: &mut Dataset,
+    field: usize,
+    text: &str,
+    place: Place,
+    column: usize,
+) -> Option<Pending> {
+    let spec = dataset.manifest.fields.get(field)?;
+    let ty = spec.ty;
+    match ty {
+        FieldType::Text => {
+            let symbol = if text.is_empty() {
+                NONE
+            } else if text == "*" {
+                dataset.has_any = true;
+                ANY
+            } else {
+                if let Some(allowed) = spec.values.as_deref() {
+                    if !allowed.iter().any(|a| a == text) {
+                        let value = text.to_string();
+                        let help = allowed_help(text, allowed, "values");
+                        let field_name = spec.name.clone();
+                        return Some(Pending::new(place, Some(column), move |span| {
+                            DataError::UnknownValue {
+                                field: field_name,
+                                value,
+                                help,
+                                span,
+                            }
+                        }));
+                    }
+                }
+                dataset.intern(text)
+            };
+            if let Some(Column::Text(values)) = dataset.columns.get_mut(field) {
+                values.push(symbol);
+            }
+        }
+        FieldType::Number => {
+            let value = if text.is_empty() {
+                None
+            } else {
+                match parse_decimal(text) {
+                    Ok(v) => Some(v),
+                    Err(problem) => return Some(problem.pending(place, column, &spec.name)),
+                }
+            };
+            if let Some(Column::Number(values)) = dataset.columns.get_mut(field) {
+                values.push(value);
+            }
+        }
+        FieldType::Bool => {
+            let value = match text {
+                "" => None,
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => {
+                    let value = text.to_string();
+                    let field_name = spec.name.clone();
+                    return Some(Pending::new(place, Some(column), move |span| {
+                        DataError::UnknownValue {
+                            field: field_name,
+                            value,
+                            help: "write `true`, `false` or leave the cell empty".into(),
+                            span,
+                        }
+                    }));
+                }
+            };
+            if let Some(Column::Bool(values)) = dataset.columns.get_mut(field) {
+                values.push(value);
+            }
+        }
+    }
+    None
+}
+
+pub(crate) fn truncate_fields(dataset: &mut Dataset, len: usize) {
+    for column in &mut dataset.columns {
+        match column {
+            Column::Text(v) => v.truncate(len),
+            Column::Number(v) => v.truncate(len),
+            Column::Bool(v) => v.truncate(len),
+        }
+    }
+}
