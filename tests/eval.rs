@@ -36,14 +36,15 @@
 )]
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::str::FromStr;
 
 use pledge::data::Dataset;
 use pledge::diagnostics::{render_all, ErrorFormat, Problem};
-use pledge::eval::engine::{decode, DecisionKind, Engine};
+use pledge::eval::engine::{decode, DecisionKind, Engine, YearState};
 use pledge::eval::outcome::{CategoryTotal, PledgeOutcome, RequirementResult, Status};
 use pledge::eval::{self, Options};
-use pledge::program::Checked;
+use pledge::program::{Checked, Program};
 use pledge::workspace::{self, Workspace};
 use pledge::{check, cli};
 use rust_decimal::Decimal;
@@ -521,11 +522,8 @@ fn partial_credit_caps_within_and_precedence_on_the_sample() {
     assert_eq!(xea_related.caps, vec![Ok(d("750"))]);
 }
 
-#[test]
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
-fn the_rule_for_items_matched_by_several_clauses() {
-    let data = dataset("tests/data/eval/tiny");
-    let text = r#"
+/// A rule file whose items are matched by several clauses of a category.
+const SEVERAL_CLAUSES: &str = r#"
 pledge "Several clauses" {
   category core "Core" {
     include nato_category in [equipment, personnel, infrastructure, other]
@@ -562,9 +560,30 @@ pledge "Several clauses" {
   require core_share: core >= 30% of gdp from 2025
 }
 "#;
-    let (ws, checked) = check_rules(INLINE, Some(text), &data);
+
+#[test]
+fn the_rule_for_items_matched_by_several_clauses() {
+    let data = dataset("tests/data/eval/tiny");
+    let (ws, checked) = check_rules(INLINE, Some(SEVERAL_CLAUSES), &data);
     let outcome = run(&ws, &checked, &data, &[], None);
-    let t = |category: &str| total(&outcome, category, "XTA", 2025);
+    several_clauses_totals(&outcome);
+
+    // Which clause decided, item by item (positions: eq, pers, rail, mob,
+    // cyber, border).
+    let engine = Engine::for_pledge(&checked, 0, &data).expect("one pledge");
+    let xta = data.country_index("XTA").unwrap();
+    let decided = Decided {
+        program: &checked.pledges()[0],
+        state: engine.state(xta, 2025),
+    };
+    the_last_include_decides(&decided);
+    parents_and_precedence_decide(&decided);
+    the_late_joiner(&outcome);
+}
+
+/// The totals of XTA 2025 under the rules of `SEVERAL_CLAUSES`.
+fn several_clauses_totals(outcome: &PledgeOutcome) {
+    let t = |category: &str| total(outcome, category, "XTA", 2025);
 
     // XTA 2025: eq 100, pers 200, rail 40 (infrastructure, mobility,
     // dual_use), mob 60, cyber 50 (dual_use), border 30: 480 in all.
@@ -589,30 +608,38 @@ pledge "Several clauses" {
     // rail too. Every item core counts (eq, pers, rail: 340) is reported as
     // excluded here; border (30) matches nothing.
     assert_total(t("related"), ["110", "0", "0", "340", "30", "480"]);
+}
 
-    // Which clause decided, item by item (positions: eq, pers, rail, mob,
-    // cyber, border).
-    let program = &checked.pledges()[0];
-    let engine = Engine::for_pledge(&checked, 0, &data).expect("one pledge");
-    let xta = data.country_index("XTA").unwrap();
-    let state = engine.state(xta, 2025);
-    let decisions = |category: &str| -> Vec<DecisionKind> {
-        let index = program.category_index(category).unwrap();
-        state.categories[index]
+/// What each category of a program decided for the items of a country-year.
+struct Decided<'p> {
+    program: &'p Program,
+    state: Rc<YearState>,
+}
+
+impl Decided<'_> {
+    fn decisions(&self, category: &str) -> Vec<DecisionKind> {
+        let index = self.program.category_index(category).unwrap();
+        self.state.categories[index]
             .decisions
             .iter()
             .map(|&x| decode(x))
             .collect()
-    };
-    let weights = |category: &str| -> Vec<Decimal> {
-        let index = program.category_index(category).unwrap();
-        (0..state.items.len())
-            .map(|position| state.weight(index, position))
+    }
+
+    fn weights(&self, category: &str) -> Vec<Decimal> {
+        let index = self.program.category_index(category).unwrap();
+        (0..self.state.items.len())
+            .map(|position| self.state.weight(index, position))
             .collect()
-    };
+    }
+}
+
+/// Among matching includes the last decides; an exclude wins wherever it
+/// is written.
+fn the_last_include_decides(decided: &Decided<'_>) {
     use DecisionKind::*;
     assert_eq!(
-        decisions("last_full"),
+        decided.decisions("last_full"),
         vec![
             Unmatched,
             Unmatched,
@@ -623,7 +650,7 @@ pledge "Several clauses" {
         ]
     );
     assert_eq!(
-        decisions("last_half"),
+        decided.decisions("last_half"),
         vec![
             Unmatched,
             Unmatched,
@@ -633,9 +660,9 @@ pledge "Several clauses" {
             Unmatched
         ]
     );
-    assert_eq!(weights("last_half")[2..4], [d("0.5"), d("0.5")]);
+    assert_eq!(decided.weights("last_half")[2..4], [d("0.5"), d("0.5")]);
     assert_eq!(
-        decisions("exclude_first"),
+        decided.decisions("exclude_first"),
         vec![
             Unmatched,
             Unmatched,
@@ -646,7 +673,7 @@ pledge "Several clauses" {
         ]
     );
     assert_eq!(
-        decisions("exclude_last"),
+        decided.decisions("exclude_last"),
         vec![
             Unmatched,
             Unmatched,
@@ -656,51 +683,60 @@ pledge "Several clauses" {
             Unmatched
         ]
     );
-    assert_eq!(
-        decisions("all_mobility"),
-        vec![
-            NotInParent,
-            NotInParent,
-            Included(0),
-            Included(0),
-            NotInParent,
-            NotInParent
-        ]
-    );
-    assert_eq!(weights("all_mobility")[2..4], [d("0.5"), d("0.5")]);
-    assert_eq!(
-        decisions("core_mobility"),
-        vec![
-            Unmatched,
-            Unmatched,
-            Included(0),
-            NotInParent,
-            NotInParent,
-            NotInParent
-        ]
-    );
-    let core_index = program.category_index("core").unwrap();
-    assert_eq!(
-        decisions("related"),
-        vec![
-            CountedIn(core_index),
-            CountedIn(core_index),
-            CountedIn(core_index),
-            Included(0),
-            Included(0),
-            Unmatched
-        ]
-    );
+}
 
+/// A `within` category never counts more than its parent; `exclude counted
+/// in` beats an include.
+fn parents_and_precedence_decide(decided: &Decided<'_>) {
+    use DecisionKind::*;
+    assert_eq!(
+        decided.decisions("all_mobility"),
+        vec![
+            NotInParent,
+            NotInParent,
+            Included(0),
+            Included(0),
+            NotInParent,
+            NotInParent
+        ]
+    );
+    assert_eq!(decided.weights("all_mobility")[2..4], [d("0.5"), d("0.5")]);
+    assert_eq!(
+        decided.decisions("core_mobility"),
+        vec![
+            Unmatched,
+            Unmatched,
+            Included(0),
+            NotInParent,
+            NotInParent,
+            NotInParent
+        ]
+    );
+    let core_index = decided.program.category_index("core").unwrap();
+    assert_eq!(
+        decided.decisions("related"),
+        vec![
+            CountedIn(core_index),
+            CountedIn(core_index),
+            CountedIn(core_index),
+            Included(0),
+            Included(0),
+            Unmatched
+        ]
+    );
+}
+
+/// `core_share` for the late joiner of the tiny dataset, and for XTA.
+fn the_late_joiner(outcome: &PledgeOutcome) {
     // The late joiner of the tiny dataset: XTB has data for 2025 but joins in
     // 2026. In 2026: core 12 against 30% × 600 = 180.
     assert_reason(
-        result(&outcome, "core_share", "XTB", 2025),
+        result(outcome, "core_share", "XTB", 2025),
         Status::NotApplicable,
         "XTB joined NATO in 2026",
     );
     assert_compared(
-        result(&outcome, "core_share", "XTB", 2026),
+        result(outcome, "core_share", "XTB", 2026),
         Status::NotMet,
         "12",
         "180",
@@ -708,14 +744,14 @@ pledge "Several clauses" {
     );
     // XTA 2025: 340 against 30% × 1000 = 300; 2026: 374 against 330.
     assert_compared(
-        result(&outcome, "core_share", "XTA", 2025),
+        result(outcome, "core_share", "XTA", 2025),
         Status::Met,
         "340",
         "300",
         "40",
     );
     assert_compared(
-        result(&outcome, "core_share", "XTA", 2026),
+        result(outcome, "core_share", "XTA", 2026),
         Status::Met,
         "374",
         "330",

@@ -158,13 +158,25 @@ fn repo(path: &str) -> std::path::PathBuf {
 }
 
 #[test]
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 fn an_editor_gets_diagnostics_quick_fixes_hover_definitions_completion_and_formatting() {
     let mut editor = Editor::start();
-
-    // A draft with two typing mistakes, as typed (not saved).
     let dir = std::env::temp_dir().join(format!("pledge-lsp-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    diagnostics_quick_fix_and_completion(&mut editor, &dir);
+    formatting(&mut editor, &dir);
+    syntax_errors(&mut editor, &dir);
+    // The library: hover shows outcomes on NATO's data and parameters with
+    // their source; go-to-definition follows `extends`.
+    hover_on_the_library(&mut editor);
+    definition_follows_extends(&mut editor);
+    let _ = std::fs::remove_dir_all(&dir);
+    editor.stop();
+}
+
+/// A draft with typing mistakes: diagnostics, the quick fix for one, and
+/// completion of a field's values.
+fn diagnostics_quick_fix_and_completion(editor: &mut Editor, dir: &std::path::Path) {
+    // A draft with two typing mistakes, as typed (not saved).
     let draft = dir.join("draft.pledge");
     let text = "pledge \"Draft\" {\n  category core {\n    include nato_category == equipmnet\n  }\n  require floor: cor >= 2% of gdp from 2024\n}\n";
     let uri = editor.open(&draft, text);
@@ -212,8 +224,10 @@ fn an_editor_gets_diagnostics_quick_fixes_hover_definitions_completion_and_forma
         labels,
         ["equipment", "personnel", "infrastructure", "other"]
     );
+}
 
-    // Formatting: `pledge fmt` as one edit.
+/// Formatting: `pledge fmt` as one edit.
+fn formatting(editor: &mut Editor, dir: &std::path::Path) {
     let messy = "pledge \"Messy\" {\ncategory core {\ninclude nato_category == equipment\n}\nrequire floor: core >= 2% of gdp\n}\n";
     let messy_uri = editor.open(&dir.join("messy.pledge"), messy);
     editor.diagnostics(&messy_uri);
@@ -226,8 +240,10 @@ fn an_editor_gets_diagnostics_quick_fixes_hover_definitions_completion_and_forma
         formatted.contains("\n  category core {\n    include nato_category == equipment\n  }"),
         "{formatted}"
     );
+}
 
-    // Every syntax error of a draft, each with its help.
+/// Every syntax error of a draft, each with its help.
+fn syntax_errors(editor: &mut Editor, dir: &std::path::Path) {
     let broken = "pledge \"Broken\" {\n  category core {\n    include nato_category = equipment\n  }\n  param floor = 3.5 percent\n  require core_floor: core >= floor of gdp by 2035\n}\n";
     let broken_uri = editor.open(&dir.join("broken.pledge"), broken);
     let syntax: Vec<u64> = editor
@@ -237,9 +253,11 @@ fn an_editor_gets_diagnostics_quick_fixes_hover_definitions_completion_and_forma
         .map(|d| d["range"]["start"]["line"].as_u64().unwrap())
         .collect();
     assert_eq!(syntax, [2, 4, 5]);
+}
 
-    // The library: hover shows outcomes on NATO's data and parameters with
-    // their source; go-to-definition follows `extends`.
+/// Hover on the Wales pledge: outcomes on NATO's data, and a parameter with
+/// its source.
+fn hover_on_the_library(editor: &mut Editor) {
     let wales_path = repo("rules/wales-2014.pledge");
     let wales = std::fs::read_to_string(&wales_path).unwrap();
     let wales_uri = editor.open(&wales_path, &wales);
@@ -273,7 +291,10 @@ fn an_editor_gets_diagnostics_quick_fixes_hover_definitions_completion_and_forma
         ),
         "{shown}"
     );
+}
 
+/// Go-to-definition follows `amend` and `extends` into the base draft.
+fn definition_follows_extends(editor: &mut Editor) {
     let broad_path = repo("rules/alternatives/broad-related.pledge");
     let broad = std::fs::read_to_string(&broad_path).unwrap();
     let broad_uri = editor.open(&broad_path, &broad);
@@ -307,7 +328,4 @@ fn an_editor_gets_diagnostics_quick_fixes_hover_definitions_completion_and_forma
             .ends_with("rules/hague-2025.pledge"),
         "{base}"
     );
-
-    let _ = std::fs::remove_dir_all(&dir);
-    editor.stop();
 }

@@ -122,8 +122,48 @@ fn status_word(json: &str) -> &str {
     }
 }
 
+/// The allies and years of a pledge's outcome: the rows and column groups
+/// of its sheets.
+struct Axes<'j> {
+    countries: Vec<&'j str>,
+    years: Vec<i64>,
+}
+
+impl<'j> Axes<'j> {
+    fn of(pledge: &'j Value) -> Axes<'j> {
+        let countries = pledge["countries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        let years = pledge["years"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|y| y.as_i64().unwrap())
+            .collect();
+        Axes { countries, years }
+    }
+
+    /// The row of a result's or total's country (after the header on row
+    /// 4), and the position of its year.
+    fn place(&self, entry: &Value) -> (usize, usize) {
+        let row = 4 + self
+            .countries
+            .iter()
+            .position(|c| *c == entry["country"].as_str().unwrap())
+            .unwrap();
+        let year = self
+            .years
+            .iter()
+            .position(|y| *y == entry["year"].as_i64().unwrap())
+            .unwrap();
+        (row, year)
+    }
+}
+
 #[test]
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 fn eval_workbook_matches_the_json() {
     let (json, mut book) = both(&["eval", "rules/wales-2014.pledge"], "eval");
     let pledge = &json["pledges"][0];
@@ -142,89 +182,16 @@ fn eval_workbook_matches_the_json() {
     expected.push("rules and data".into());
     let names = book.sheet_names();
     assert_eq!(names, expected);
-    let countries: Vec<&str> = pledge["countries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap())
-        .collect();
-    let years: Vec<i64> = pledge["years"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|y| y.as_i64().unwrap())
-        .collect();
+    let axes = Axes::of(pledge);
     let requirement = pledge["requirements"][0].as_str().unwrap();
     let sheet = book.worksheet_range(requirement).unwrap();
-    // Header on row 4 (index 3), one row per ally after it.
-    assert_eq!(string(&sheet, 3, 0), "ally");
-    for (i, country) in countries.iter().enumerate() {
-        assert_eq!(string(&sheet, 4 + i, 0), *country);
-    }
-    // Names beside the codes.
-    let poland = countries.iter().position(|c| *c == "POL").unwrap();
-    assert_eq!(string(&sheet, 4 + poland, 1), "Poland");
-    assert_eq!(sheet.get_size().0, 4 + countries.len());
-    // Every result: its status, and its margin equal to the JSON's decimal.
-    let mut seen = 0;
-    for result in json["results"].as_array().unwrap() {
-        if result["requirement"] != requirement {
-            continue;
-        }
-        let row = 4 + countries
-            .iter()
-            .position(|c| *c == result["country"].as_str().unwrap())
-            .unwrap();
-        let col = 2 + 3 * years
-            .iter()
-            .position(|y| *y == result["year"].as_i64().unwrap())
-            .unwrap();
-        assert_eq!(
-            string(&sheet, row, col),
-            status_word(result["status"].as_str().unwrap())
-        );
-        match result["margin_pp"].as_str() {
-            Some(exact) => {
-                let Data::Float(n) = cell(&sheet, row, col + 1) else {
-                    panic!("no number at {row},{}", col + 1);
-                };
-                close(n, exact);
-                assert_eq!(string(&sheet, row, col + 2), exact);
-            }
-            None => assert_eq!(cell(&sheet, row, col + 1), Data::Empty),
-        }
-        seen += 1;
-    }
-    assert_eq!(seen, countries.len() * years.len());
-    assert!(numbers_match_exact(&sheet, 3) > 0);
+    requirement_sheet_matches(&json, &sheet, &axes, requirement);
     // The shares of GDP of the first category, against the JSON totals.
     let category = categories[0].as_str().unwrap();
     let shares = book
         .worksheet_range(&format!("{category} share of GDP"))
         .unwrap();
-    let mut checked = 0;
-    for total in json["totals"].as_array().unwrap() {
-        if total["category"] != category {
-            continue;
-        }
-        let Some(exact) = total["share_of_gdp"].as_str() else {
-            continue;
-        };
-        let row = 4 + countries
-            .iter()
-            .position(|c| *c == total["country"].as_str().unwrap())
-            .unwrap();
-        let col = 2 + 2 * years
-            .iter()
-            .position(|y| *y == total["year"].as_i64().unwrap())
-            .unwrap();
-        let Data::Float(n) = cell(&shares, row, col) else {
-            panic!("no share at {row},{col}");
-        };
-        close(n, exact);
-        checked += 1;
-    }
-    assert!(checked > 100);
+    share_sheet_matches(&json, &shares, &axes, category);
     // The last sheet: data, stamp, rules text.
     let about = book.worksheet_range("rules and data").unwrap();
     let text: Vec<String> = (0..about.get_size().0)
@@ -233,6 +200,68 @@ fn eval_workbook_matches_the_json() {
     assert!(text.contains(&json["dataset"]["name"].as_str().unwrap().to_string()));
     assert!(text.iter().any(|t| t.starts_with("stamp: pledge ")));
     assert!(text.iter().any(|t| t.starts_with("pledge \"Wales 2014")));
+}
+
+/// A requirement's sheet: one row per ally, and every result's status and
+/// margin equal to the JSON's.
+fn requirement_sheet_matches(json: &Value, sheet: &Range<Data>, axes: &Axes, requirement: &str) {
+    let countries = &axes.countries;
+    // Header on row 4 (index 3), one row per ally after it.
+    assert_eq!(string(sheet, 3, 0), "ally");
+    for (i, country) in countries.iter().enumerate() {
+        assert_eq!(string(sheet, 4 + i, 0), *country);
+    }
+    // Names beside the codes.
+    let poland = countries.iter().position(|c| *c == "POL").unwrap();
+    assert_eq!(string(sheet, 4 + poland, 1), "Poland");
+    assert_eq!(sheet.get_size().0, 4 + countries.len());
+    // Every result: its status, and its margin equal to the JSON's decimal.
+    let mut seen = 0;
+    for result in json["results"].as_array().unwrap() {
+        if result["requirement"] != requirement {
+            continue;
+        }
+        let (row, year) = axes.place(result);
+        let col = 2 + 3 * year;
+        assert_eq!(
+            string(sheet, row, col),
+            status_word(result["status"].as_str().unwrap())
+        );
+        match result["margin_pp"].as_str() {
+            Some(exact) => {
+                let Data::Float(n) = cell(sheet, row, col + 1) else {
+                    panic!("no number at {row},{}", col + 1);
+                };
+                close(n, exact);
+                assert_eq!(string(sheet, row, col + 2), exact);
+            }
+            None => assert_eq!(cell(sheet, row, col + 1), Data::Empty),
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, countries.len() * axes.years.len());
+    assert!(numbers_match_exact(sheet, 3) > 0);
+}
+
+/// A category's sheet of shares of GDP, against the JSON totals.
+fn share_sheet_matches(json: &Value, shares: &Range<Data>, axes: &Axes, category: &str) {
+    let mut checked = 0;
+    for total in json["totals"].as_array().unwrap() {
+        if total["category"] != category {
+            continue;
+        }
+        let Some(exact) = total["share_of_gdp"].as_str() else {
+            continue;
+        };
+        let (row, year) = axes.place(total);
+        let col = 2 + 2 * year;
+        let Data::Float(n) = cell(shares, row, col) else {
+            panic!("no share at {row},{col}");
+        };
+        close(n, exact);
+        checked += 1;
+    }
+    assert!(checked > 100);
 }
 
 #[test]

@@ -460,7 +460,6 @@ fn dataset(work: &Path, items: u64) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
 fn run() -> Result<bool, String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scorecard");
@@ -474,23 +473,16 @@ fn run() -> Result<bool, String> {
         return Err("/usr/bin/time is missing (Debian package `time`)".into());
     }
     let mut bench = Bench {
-        root: root.clone(),
+        root,
         work: work.clone(),
         runs,
         report: String::new(),
         disagreements: 0,
     };
-    let machine = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     bench.line(format!(
-        "machine: {machine}, {cores} cores; pledge {PLEDGE}"
+        "machine: {}, {cores} cores; pledge {PLEDGE}",
+        machine()
     ));
     let duckdb = duckdb_ready();
 
@@ -505,83 +497,112 @@ fn run() -> Result<bool, String> {
     } else {
         bench.line("\n(10M items skipped: set PLEDGE_BENCH_10M=1)".into());
     }
-
-    // Scaling: categories.
-    bench.line("\n== scaling: categories (1M items, one requirement each, one run) ==".into());
-    let mut base = None;
-    for n in [2usize, 20, 200] {
-        let rules = work.join(format!("categories-{n}.pledge"));
-        std::fs::write(&rules, categories_rule_file(n)).map_err(|e| e.to_string())?;
-        let figure = bench.eval_once(&rules, &one_million)?;
-        let base_cpu = *base.get_or_insert(figure.cpu);
-        bench.line(format!(
-            "{}   {:.1}x of 2 categories (target 200 <= 10x)",
-            show(&format!("{n} categories"), figure),
-            figure.cpu / f64::max(base_cpu, 1e-3)
-        ));
-    }
-
-    // Scaling: country-years.
-    bench.line("\n== scaling: country-years (1M items, bench.pledge, one run) ==".into());
-    let mut base = None;
-    for (countries, years) in [(100usize, 40i32), (1000, 40)] {
-        let dir = work.join(format!("country-years-{countries}x{years}"));
-        if !dir.join("dataset.json").exists() {
-            write_country_years(&dir, 1_000_000, countries, years).map_err(|e| e.to_string())?;
-        }
-        let figure = bench.eval_once(&root.join("benches/scorecard/bench.pledge"), &dir)?;
-        let base_cpu = *base.get_or_insert(figure.cpu);
-        bench.line(format!(
-            "{}   {:.1}x of 4k (per item; target 40k <= 2x)",
-            show(
-                &format!("{} country-years", countries * years as usize),
-                figure
-            ),
-            figure.cpu / f64::max(base_cpu, 1e-3)
-        ));
-    }
-
-    // check of a 10,000-line rule file.
-    let big = work.join("check-10k.pledge");
-    let text = pledge::synthetic::rule_file(10_000);
-    std::fs::write(&big, &text).map_err(|e| e.to_string())?;
-    let big_text = big.display().to_string();
-    let check = median_of(11, |_| {
-        measure(
-            bench.pledge(&["check", &big_text, "--data", "sample"]),
-            None,
-        )
-    })?;
-    bench.line(format!(
-        "\n== check of a {}-line rule file (median of 11) ==\n{}   (target < 50 ms)",
-        text.lines().count(),
-        show("pledge check --data sample", check)
-    ));
-
-    // compare of 8 drafts.
-    let base_rules = std::fs::read_to_string(root.join("benches/scorecard/bench.pledge"))
-        .map_err(|e| e.to_string())?;
-    let mut drafts = Vec::new();
-    for i in 0..8 {
-        let path = work.join(format!("draft-{i}.pledge"));
-        let floor = format!("param floor = {}%", 1.0 + 0.25 * f64::from(i));
-        std::fs::write(&path, base_rules.replace("param floor = 2%", &floor))
-            .map_err(|e| e.to_string())?;
-        drafts.push(path.display().to_string());
-    }
-    let mut args: Vec<&str> = vec!["compare"];
-    args.extend(drafts.iter().map(String::as_str));
-    let dir_text = one_million.display().to_string();
-    args.extend(["--data", &dir_text]);
-    let compare = measure(bench.pledge(&args), None)?;
-    bench.line(format!(
-        "\n== compare of 8 drafts (1M items, one run) ==\n{}",
-        show("pledge compare (8 drafts)", compare)
-    ));
+    bench.scale_categories(&one_million)?;
+    bench.scale_country_years()?;
+    bench.check_large_rule_file()?;
+    bench.compare_drafts(&one_million)?;
 
     let _ = std::fs::write(work.join("report.txt"), &bench.report);
     println!("\n(report kept in {})", work.join("report.txt").display());
     Ok(bench.disagreements == 0)
+}
+
+/// The CPU's model name, from /proc/cpuinfo.
+fn machine() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+impl Bench {
+    /// Scaling with the number of categories.
+    fn scale_categories(&mut self, one_million: &Path) -> Result<(), String> {
+        self.line("\n== scaling: categories (1M items, one requirement each, one run) ==".into());
+        let mut base = None;
+        for n in [2usize, 20, 200] {
+            let rules = self.work.join(format!("categories-{n}.pledge"));
+            std::fs::write(&rules, categories_rule_file(n)).map_err(|e| e.to_string())?;
+            let figure = self.eval_once(&rules, one_million)?;
+            let base_cpu = *base.get_or_insert(figure.cpu);
+            self.line(format!(
+                "{}   {:.1}x of 2 categories (target 200 <= 10x)",
+                show(&format!("{n} categories"), figure),
+                figure.cpu / f64::max(base_cpu, 1e-3)
+            ));
+        }
+        Ok(())
+    }
+
+    /// Scaling with the number of country-years.
+    fn scale_country_years(&mut self) -> Result<(), String> {
+        self.line("\n== scaling: country-years (1M items, bench.pledge, one run) ==".into());
+        let mut base = None;
+        for (countries, years) in [(100usize, 40i32), (1000, 40)] {
+            let dir = self.work.join(format!("country-years-{countries}x{years}"));
+            if !dir.join("dataset.json").exists() {
+                write_country_years(&dir, 1_000_000, countries, years)
+                    .map_err(|e| e.to_string())?;
+            }
+            let rules = self.root.join("benches/scorecard/bench.pledge");
+            let figure = self.eval_once(&rules, &dir)?;
+            let base_cpu = *base.get_or_insert(figure.cpu);
+            self.line(format!(
+                "{}   {:.1}x of 4k (per item; target 40k <= 2x)",
+                show(
+                    &format!("{} country-years", countries * years as usize),
+                    figure
+                ),
+                figure.cpu / f64::max(base_cpu, 1e-3)
+            ));
+        }
+        Ok(())
+    }
+
+    /// `check` of a 10,000-line rule file.
+    fn check_large_rule_file(&mut self) -> Result<(), String> {
+        let big = self.work.join("check-10k.pledge");
+        let text = pledge::synthetic::rule_file(10_000);
+        std::fs::write(&big, &text).map_err(|e| e.to_string())?;
+        let big_text = big.display().to_string();
+        let check = median_of(11, |_| {
+            measure(self.pledge(&["check", &big_text, "--data", "sample"]), None)
+        })?;
+        self.line(format!(
+            "\n== check of a {}-line rule file (median of 11) ==\n{}   (target < 50 ms)",
+            text.lines().count(),
+            show("pledge check --data sample", check)
+        ));
+        Ok(())
+    }
+
+    /// `compare` of 8 drafts.
+    fn compare_drafts(&mut self, one_million: &Path) -> Result<(), String> {
+        let base_rules = std::fs::read_to_string(self.root.join("benches/scorecard/bench.pledge"))
+            .map_err(|e| e.to_string())?;
+        let mut drafts = Vec::new();
+        for i in 0..8 {
+            let path = self.work.join(format!("draft-{i}.pledge"));
+            let floor = format!("param floor = {}%", 1.0 + 0.25 * f64::from(i));
+            std::fs::write(&path, base_rules.replace("param floor = 2%", &floor))
+                .map_err(|e| e.to_string())?;
+            drafts.push(path.display().to_string());
+        }
+        let mut args: Vec<&str> = vec!["compare"];
+        args.extend(drafts.iter().map(String::as_str));
+        let dir_text = one_million.display().to_string();
+        args.extend(["--data", &dir_text]);
+        let compare = measure(self.pledge(&args), None)?;
+        self.line(format!(
+            "\n== compare of 8 drafts (1M items, one run) ==\n{}",
+            show("pledge compare (8 drafts)", compare)
+        ));
+        Ok(())
+    }
 }
 
 fn main() -> std::process::ExitCode {

@@ -48,123 +48,200 @@ fn workbook(path: &Path, sheet: &str) -> Result<Option<super::xlsx::Sheet>, Vec<
 }
 
 /// Loads a dataset, or every problem found in it.
-#[allow(clippy::too_many_lines)]
 pub fn load(source: &DataSource) -> Result<Dataset, Vec<DataProblem>> {
     match source {
         DataSource::Embedded {
             dir,
-            manifest: manifest_text,
+            manifest,
             items,
             indicators,
-        } => {
-            let manifest_name = format!("{dir}/dataset.json");
-            let manifest = parse_manifest(&manifest_name, manifest_text)?;
-            let items_name = format!("{dir}/{}", manifest.line_items);
-            let indicators_name = format!("{dir}/{}", manifest.indicators);
-            let mut dataset = Dataset::new(manifest, items_name.clone(), indicators_name.clone());
-            check_manifest(&dataset, &manifest_name, manifest_text)?;
-            let locator = |pending| locate(&items_name, &|| Ok(items.to_string()), pending);
-            read_items(
-                &mut dataset,
-                items.as_bytes(),
-                items.len() as u64,
-                &locator,
-                &csv_line,
-            )?;
-            read_indicators(&mut dataset, &indicators_name, indicators)?;
-            dataset.index();
-            exact_sums(&dataset)?;
-            dataset.build_share_view();
-            let mut hasher = Hasher::default();
-            for text in [*manifest_text, *items, *indicators] {
-                hasher.update(text.as_bytes());
+        } => load_embedded(dir, manifest, items, indicators),
+        DataSource::Path(path) => load_path(path),
+    }
+}
+
+/// A dataset bundled into the binary: the texts of its manifest, line items
+/// and indicators, named as files of the folder `dir`.
+fn load_embedded(
+    dir: &str,
+    manifest_text: &str,
+    items: &str,
+    indicators: &str,
+) -> Result<Dataset, Vec<DataProblem>> {
+    let manifest_name = format!("{dir}/dataset.json");
+    let manifest = parse_manifest(&manifest_name, manifest_text)?;
+    let items_name = format!("{dir}/{}", manifest.line_items);
+    let indicators_name = format!("{dir}/{}", manifest.indicators);
+    let mut dataset = Dataset::new(manifest, items_name.clone(), indicators_name.clone());
+    check_manifest(&dataset, &manifest_name, manifest_text)?;
+    let locator = |pending| locate(&items_name, &|| Ok(items.to_string()), pending);
+    read_items(
+        &mut dataset,
+        items.as_bytes(),
+        items.len() as u64,
+        &locator,
+        &csv_line,
+    )?;
+    read_indicators(&mut dataset, &indicators_name, indicators)?;
+    complete(&mut dataset)?;
+    let mut hasher = Hasher::default();
+    for text in [manifest_text, items, indicators] {
+        hasher.update(text.as_bytes());
+    }
+    dataset.content_hash = hasher.hex();
+    Ok(dataset)
+}
+
+/// A dataset on disk: a folder with a `dataset.json`, or the path of the
+/// manifest itself.
+fn load_path(path: &Path) -> Result<Dataset, Vec<DataProblem>> {
+    let manifest_path = if path.is_dir() {
+        path.join("dataset.json")
+    } else {
+        path.to_path_buf()
+    };
+    let dir = manifest_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let text = read_text(&manifest_path)?;
+    let manifest_name = manifest_path.display().to_string();
+    let manifest = parse_manifest(&manifest_name, &text)?;
+    entries_inside(&manifest, &manifest_name, &text, &dir)?;
+    let items = DataFile::new(&dir, "line_items", &manifest.line_items)?;
+    let mut indicators = DataFile::new(&dir, "indicators", &manifest.indicators)?;
+    let mut dataset = Dataset::new(manifest, items.name.clone(), indicators.name.clone());
+    check_manifest(&dataset, &manifest_name, &text)?;
+    let manifest_file = ManifestFile {
+        name: &manifest_name,
+        text: &text,
+    };
+    let hasher = Arc::new(Mutex::new(Hasher::default()));
+    update(&hasher, text.as_bytes());
+    read_items_file(&mut dataset, &items, &hasher, manifest_file)?;
+    let indicators_text = indicators.whole_text(&hasher, manifest_file)?;
+    read_indicators(&mut dataset, &indicators.name, &indicators_text)?;
+    complete(&mut dataset)?;
+    dataset.content_hash = hasher.lock().map(|h| h.hex()).unwrap_or_default();
+    Ok(dataset)
+}
+
+/// What every dataset goes through once its files are read: its index,
+/// the check that its sums are exact, and its view on shares of GDP.
+fn complete(dataset: &mut Dataset) -> Result<(), Vec<DataProblem>> {
+    dataset.index();
+    exact_sums(dataset)?;
+    dataset.build_share_view();
+    Ok(())
+}
+
+/// The manifest of a dataset on disk, as read.
+#[derive(Clone, Copy)]
+struct ManifestFile<'m> {
+    name: &'m str,
+    text: &'m str,
+}
+
+impl ManifestFile<'_> {
+    /// A file the manifest names and that cannot be read: points at the
+    /// manifest's entry, and says which path it resolved to.
+    fn unreadable(self, file: &DataFile, error: &std::io::Error) -> Vec<DataProblem> {
+        unreadable_entry(
+            self.name,
+            self.text,
+            (file.key, &file.entry),
+            &file.name,
+            error,
+        )
+    }
+}
+
+/// A data file the manifest names.
+struct DataFile {
+    /// The manifest's key for it, also the name of its sheet in a workbook
+    /// (`line_items`, `indicators`).
+    key: &'static str,
+    /// The manifest's entry, as written.
+    entry: String,
+    path: PathBuf,
+    /// The name diagnostics give it.
+    name: String,
+    /// An Excel workbook's sheet, read as CSV text.
+    sheet: Option<super::xlsx::Sheet>,
+}
+
+impl DataFile {
+    /// The file `entry` of the folder `dir`, its sheet read when it is a
+    /// workbook.
+    fn new(dir: &Path, key: &'static str, entry: &str) -> Result<DataFile, Vec<DataProblem>> {
+        let path = dir.join(entry);
+        let sheet = workbook(&path, key)?;
+        let name = sheet
+            .as_ref()
+            .map_or_else(|| path.display().to_string(), |s| s.name.clone());
+        Ok(DataFile {
+            key,
+            entry: entry.to_string(),
+            path,
+            name,
+            sheet,
+        })
+    }
+
+    /// The whole text of the file (a workbook's sheet as CSV, which this
+    /// takes), its bytes added to the dataset's hash.
+    fn whole_text(
+        &mut self,
+        hasher: &Mutex<Hasher>,
+        manifest: ManifestFile<'_>,
+    ) -> Result<String, Vec<DataProblem>> {
+        match self.sheet.take() {
+            Some(sheet) => {
+                update(hasher, &sheet.bytes);
+                Ok(sheet.csv)
             }
-            dataset.content_hash = hasher.hex();
-            Ok(dataset)
-        }
-        DataSource::Path(path) => {
-            let manifest_path = if path.is_dir() {
-                path.join("dataset.json")
-            } else {
-                path.clone()
-            };
-            let dir = manifest_path
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
-            let text = read_text(&manifest_path)?;
-            let manifest_name = manifest_path.display().to_string();
-            let manifest = parse_manifest(&manifest_name, &text)?;
-            entries_inside(&manifest, &manifest_name, &text, &dir)?;
-            let items_path = dir.join(&manifest.line_items);
-            let indicators_path = dir.join(&manifest.indicators);
-            let items_sheet = workbook(&items_path, "line_items")?;
-            let indicators_sheet = workbook(&indicators_path, "indicators")?;
-            let items_name = items_sheet
-                .as_ref()
-                .map_or_else(|| items_path.display().to_string(), |s| s.name.clone());
-            let indicators_name = indicators_sheet
-                .as_ref()
-                .map_or_else(|| indicators_path.display().to_string(), |s| s.name.clone());
-            let mut dataset = Dataset::new(manifest, items_name.clone(), indicators_name.clone());
-            check_manifest(&dataset, &manifest_name, &text)?;
-            // A file the manifest names and that cannot be read: point at
-            // the manifest's entry, and say which path it resolved to.
-            let items_entry = dataset.manifest.line_items.clone();
-            let indicators_entry = dataset.manifest.indicators.clone();
-            let unreadable = |key: &str, entry: &str, path: &str, error: &std::io::Error| {
-                unreadable_entry(&manifest_name, &text, (key, entry), path, error)
-            };
-            let file = open_regular(&items_path, None)
-                .map_err(|e| unreadable("line_items", &items_entry, &items_name, &e))?;
-            let reread = || read_lossy(&items_path);
-            let hasher = Arc::new(Mutex::new(Hasher::default()));
-            update(&hasher, text.as_bytes());
-            if let Some(sheet) = &items_sheet {
-                update(&hasher, &sheet.bytes);
-                let reread = || Ok(sheet.csv.clone());
-                let locator = |pending| locate(&items_name, &reread, pending);
-                read_items(
-                    &mut dataset,
-                    sheet.csv.as_bytes(),
-                    sheet.csv.len() as u64,
-                    &locator,
-                    &csv_line,
-                )?;
-            } else if items_name.ends_with(".json") {
-                let items_text = read_regular(&items_path)
-                    .map_err(|e| unreadable("line_items", &items_entry, &items_name, &e))?;
-                update(&hasher, items_text.as_bytes());
-                read_json_items(&mut dataset, &items_name, &items_text)?;
-            } else {
-                let locator = |pending| locate(&items_name, &reread, pending);
-                let size = file.metadata().map_or(0, |m| m.len());
-                let reader = HashingReader {
-                    inner: file,
-                    hasher: hasher.clone(),
-                };
-                read_items(&mut dataset, reader, size, &locator, &csv_line)?;
+            None => {
+                let text = read_regular(&self.path).map_err(|e| manifest.unreadable(self, &e))?;
+                update(hasher, text.as_bytes());
+                Ok(text)
             }
-            let indicators_text = match indicators_sheet {
-                Some(sheet) => {
-                    update(&hasher, &sheet.bytes);
-                    sheet.csv
-                }
-                None => {
-                    let text = read_regular(&indicators_path).map_err(|e| {
-                        unreadable("indicators", &indicators_entry, &indicators_name, &e)
-                    })?;
-                    update(&hasher, text.as_bytes());
-                    text
-                }
-            };
-            read_indicators(&mut dataset, &indicators_name, &indicators_text)?;
-            dataset.index();
-            exact_sums(&dataset)?;
-            dataset.build_share_view();
-            dataset.content_hash = hasher.lock().map(|h| h.hex()).unwrap_or_default();
-            Ok(dataset)
         }
+    }
+}
+
+/// Reads the line items from a workbook's sheet, a JSON file or a CSV file
+/// (streamed), their bytes added to the dataset's hash.
+fn read_items_file(
+    dataset: &mut Dataset,
+    items: &DataFile,
+    hasher: &Arc<Mutex<Hasher>>,
+    manifest: ManifestFile<'_>,
+) -> Result<(), Vec<DataProblem>> {
+    let file = open_regular(&items.path, None).map_err(|e| manifest.unreadable(items, &e))?;
+    if let Some(sheet) = &items.sheet {
+        update(hasher, &sheet.bytes);
+        let reread = || Ok(sheet.csv.clone());
+        let locator = |pending| locate(&items.name, &reread, pending);
+        read_items(
+            dataset,
+            sheet.csv.as_bytes(),
+            sheet.csv.len() as u64,
+            &locator,
+            &csv_line,
+        )
+    } else if items.name.ends_with(".json") {
+        let items_text = read_regular(&items.path).map_err(|e| manifest.unreadable(items, &e))?;
+        update(hasher, items_text.as_bytes());
+        read_json_items(dataset, &items.name, &items_text)
+    } else {
+        let reread = || read_lossy(&items.path);
+        let locator = |pending| locate(&items.name, &reread, pending);
+        let size = file.metadata().map_or(0, |m| m.len());
+        let reader = HashingReader {
+            inner: file,
+            hasher: hasher.clone(),
+        };
+        read_items(dataset, reader, size, &locator, &csv_line)
     }
 }
 

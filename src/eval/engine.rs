@@ -156,6 +156,30 @@ impl Taken {
     }
 }
 
+/// A country-year as its categories are computed, one after another.
+pub(crate) struct CountryYear<'y> {
+    country: u16,
+    year: i32,
+    items: &'y [u32],
+    /// The source reports no expenditure for the country.
+    no_expenditure: bool,
+    /// The total of every item, and whether it could not be added exactly.
+    input: (Decimal, bool),
+    /// The working scale of integer sums (see `fixed_scale`).
+    fixed_scale: Option<u32>,
+}
+
+/// The weight of each clause of a body (zero for `exclude` clauses).
+fn clause_weights(body: &Body<'_>) -> Vec<Decimal> {
+    body.clauses
+        .iter()
+        .map(|(clause, _)| match clause.kind {
+            ClauseKind::Include(weight) => weight,
+            ClauseKind::Exclude => Decimal::ZERO,
+        })
+        .collect()
+}
+
 /// Every category for one country and year.
 #[derive(Debug)]
 pub struct YearState {
@@ -325,7 +349,6 @@ impl<'a> Engine<'a> {
         state
     }
 
-    #[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
     pub(crate) fn compute_state(&self, country: u16, year: i32) -> YearState {
         let items: std::sync::Arc<[u32]> = self
             .data
@@ -334,15 +357,31 @@ impl<'a> Engine<'a> {
             .cloned()
             .unwrap_or_else(|| std::sync::Arc::from(Vec::new()));
         let bodies = self.bodies(country);
-        let code = self.data.country_code(country);
-        let no_expenditure = self
-            .data
-            .country_spec(country)
-            .is_some_and(|c| c.no_expenditure.is_some());
+        let at = CountryYear {
+            country,
+            year,
+            items: &items,
+            no_expenditure: self
+                .data
+                .country_spec(country)
+                .is_some_and(|c| c.no_expenditure.is_some()),
+            // Every category sees every item: their total is added up once.
+            input: self.input_total(&items),
+            fixed_scale: self.fixed_scale(&bodies, &items),
+        };
         let mut categories: Vec<CategoryState> = Vec::with_capacity(bodies.len());
-        // Every category sees every item: their total is added up once.
+        for (index, body) in bodies.iter().enumerate() {
+            let state = self.category_state(&at, index, body, &categories);
+            categories.push(state);
+        }
+        YearState { items, categories }
+    }
+
+    /// The total of every item of a country-year, and whether it could not
+    /// be added exactly.
+    fn input_total(&self, items: &[u32]) -> (Decimal, bool) {
         let mut all = Plain::new();
-        for &item in items.iter() {
+        for &item in items {
             all.add(
                 self.data
                     .amount
@@ -351,161 +390,216 @@ impl<'a> Engine<'a> {
                     .unwrap_or_default(),
             );
         }
-        let (input, input_overflow) = all.value().unwrap_or((Decimal::ZERO, true));
-        let fixed_scale = self.fixed_scale(&bodies, &items);
-        for (index, body) in bodies.iter().enumerate() {
-            let parent = self.program.categories.get(index).and_then(|c| c.within);
-            let clause_weights: Vec<Decimal> = body
-                .clauses
-                .iter()
-                .map(|(clause, _)| match clause.kind {
-                    ClauseKind::Include(weight) => weight,
-                    ClauseKind::Exclude => Decimal::ZERO,
-                })
-                .collect();
-            // Without `*` cells, each clause is tested on every item at
-            // once, a column at a time.
-            let masks: Option<Vec<Vec<bool>>> = (!self.data.has_any).then(|| {
-                body.clauses
-                    .iter()
-                    .map(|(_, compiled)| self.mask(&compiled.condition, &items))
-                    .collect()
-            });
-            let work = Work {
-                body,
-                parent,
-                items: &items,
-                masks: masks.as_deref(),
-            };
-            // Sums on integers where that is exact, else decimal by decimal.
-            let taken = fixed_scale
-                .and_then(|scale| self.take(&work, &categories, || Fixed::new(scale)))
-                .or_else(|| self.take(&work, &categories, Plain::new));
-            // (Adding decimal by decimal always gives an answer; were it not
-            // to, the total would be "too large", never a wrong figure.)
-            let Taken {
-                decisions,
-                gross,
-                not_credited,
-                excluded,
-                unmatched,
-                items_counted,
-                overflow,
-                split,
-            } = taken.unwrap_or_else(|| Taken::overflowed(items.len()));
-            let overflow = overflow || input_overflow;
-            let mut state = CategoryState {
-                decisions,
-                clause_weights,
-                parent,
-                gross,
-                counted: Ok(gross),
-                cut_off: Decimal::ZERO,
-                not_credited,
-                excluded,
-                unmatched,
-                input,
-                items_counted,
-                caps: Vec::new(),
-                gaps: Vec::new(),
-            };
-            // Include clauses, and those the dataset cannot apply here.
-            let (mut includes, mut unpublished_includes) = (0, 0);
-            let mut first_gap = None;
-            for (clause, _) in &body.clauses {
-                let include = matches!(clause.kind, ClauseKind::Include(_));
-                includes += usize::from(include);
-                if let Some(reason) =
-                    super::coverage::unpublished(self.data, &clause.condition, country, year)
-                {
-                    if include {
-                        unpublished_includes += 1;
-                        first_gap.get_or_insert_with(|| reason.clone());
-                    }
-                    state.gaps.push((clause.text.clone(), reason));
-                }
-            }
-            let uncovered = includes > 0 && unpublished_includes == includes;
-            if items.is_empty() && no_expenditure {
-                // Nothing spent, as the source says: zero in alliance sums
-                // (the member's own requirements say why there is no data).
-                state.gaps.clear();
-            } else if items.is_empty() {
-                state.counted = Err(Missing::new(match self.data.manifest.partial_year(year) {
-                    Some(reason) => format!("no figures for {code} in {year}: {reason}"),
-                    None => format!("no spending line items for {code} in {year}"),
-                }));
-            } else if let Some(item) = items.iter().find(|&&i| !self.data.has_amount(i as usize)) {
-                let edition = self
-                    .data
-                    .edition_of(*item as usize)
-                    .map_or(String::new(), |e| format!(" ({})", e.name));
-                state.counted = Err(Missing::new(format!(
-                    "only shares of GDP are published for {code} in {year}{edition}, not amounts"
-                )));
-            } else if uncovered {
-                let reason = first_gap.unwrap_or_default();
-                state.counted = Err(Missing::new(format!(
-                    "`{}` has no data: {reason}",
-                    self.program
-                        .categories
-                        .get(index)
-                        .map_or("", |c| c.id.as_str())
-                )));
-            } else if let Some(column) = split {
-                let field = self
-                    .data
-                    .manifest
-                    .fields
-                    .get(column)
-                    .map_or("", |f| f.name.as_str());
-                let edition = items
-                    .iter()
-                    .find_map(|&i| self.data.edition_of(i as usize))
-                    .map_or(String::new(), |e| format!(" ({})", e.name));
-                state.counted = Err(Missing::new(format!(
-                    "the figure for {code} in {year}{edition} is one total, not split by `{field}`, and `{}` needs the split",
-                    self.program
-                        .categories
-                        .get(index)
-                        .map_or("", |c| c.id.as_str())
-                )));
-            } else if overflow {
-                state.counted = Err(Missing::new("the total is too large to compute exactly"));
-            } else if !body.caps.is_empty() {
-                // Caps may refer to categories computed before this one.
-                let mut counted = gross;
-                let mut failure = None;
-                for cap in &body.caps {
-                    let value = self.eval_with(&cap.amount, country, year, Some(&categories));
-                    match &value {
-                        Ok(limit) => {
-                            if *limit < counted {
-                                counted = (*limit).max(Decimal::ZERO);
-                            }
-                        }
-                        Err(missing) => {
-                            failure.get_or_insert_with(|| {
-                                Missing::new(format!(
-                                    "the cap `{}` cannot be applied: {}",
-                                    cap.text, missing.reason
-                                ))
-                            });
-                        }
-                    }
-                    state.caps.push(value);
-                }
-                match failure {
-                    Some(missing) => state.counted = Err(missing),
-                    None => {
-                        state.cut_off = gross - counted;
-                        state.counted = Ok(counted);
-                    }
-                }
-            }
-            categories.push(state);
+        all.value().unwrap_or((Decimal::ZERO, true))
+    }
+
+    /// One category of a country-year, after the categories before it.
+    fn category_state(
+        &self,
+        at: &CountryYear<'_>,
+        index: CategoryId,
+        body: &Body<'_>,
+        categories: &[CategoryState],
+    ) -> CategoryState {
+        let parent = self.program.categories.get(index).and_then(|c| c.within);
+        let taken = self.take_all(at, body, parent, categories);
+        let (input, input_overflow) = at.input;
+        let overflow = taken.overflow || input_overflow;
+        let (gaps, uncovered) = self.clause_gaps(body, at.country, at.year);
+        let mut state = CategoryState {
+            decisions: taken.decisions,
+            clause_weights: clause_weights(body),
+            parent,
+            gross: taken.gross,
+            counted: Ok(taken.gross),
+            cut_off: Decimal::ZERO,
+            not_credited: taken.not_credited,
+            excluded: taken.excluded,
+            unmatched: taken.unmatched,
+            input,
+            items_counted: taken.items_counted,
+            caps: Vec::new(),
+            gaps,
+        };
+        if at.items.is_empty() && at.no_expenditure {
+            // Nothing spent, as the source says: zero in alliance sums
+            // (the member's own requirements say why there is no data).
+            state.gaps.clear();
+        } else if let Some(missing) =
+            self.missing_total(at, index, uncovered, taken.split, overflow)
+        {
+            state.counted = Err(missing);
+        } else if !body.caps.is_empty() {
+            self.apply_caps(body, at, categories, &mut state);
         }
-        YearState { items, categories }
+        state
+    }
+
+    /// What one category does with each item of a country-year, and its
+    /// sums: on integers where that is exact, else decimal by decimal.
+    fn take_all(
+        &self,
+        at: &CountryYear<'_>,
+        body: &Body<'_>,
+        parent: Option<CategoryId>,
+        categories: &[CategoryState],
+    ) -> Taken {
+        let items = at.items;
+        // Without `*` cells, each clause is tested on every item at once, a
+        // column at a time.
+        let masks: Option<Vec<Vec<bool>>> = (!self.data.has_any).then(|| {
+            body.clauses
+                .iter()
+                .map(|(_, compiled)| self.mask(&compiled.condition, items))
+                .collect()
+        });
+        let work = Work {
+            body,
+            parent,
+            items,
+            masks: masks.as_deref(),
+        };
+        let taken = at
+            .fixed_scale
+            .and_then(|scale| self.take(&work, categories, || Fixed::new(scale)))
+            .or_else(|| self.take(&work, categories, Plain::new));
+        // (Adding decimal by decimal always gives an answer; were it not to,
+        // the total would be "too large", never a wrong figure.)
+        taken.unwrap_or_else(|| Taken::overflowed(items.len()))
+    }
+
+    /// The clauses of `body` the dataset cannot apply in the country-year,
+    /// as `(clause text, reason)`; and, when it can apply none of the
+    /// include clauses, the reason for the first.
+    fn clause_gaps(
+        &self,
+        body: &Body<'_>,
+        country: u16,
+        year: i32,
+    ) -> (Vec<(String, String)>, Option<String>) {
+        let mut gaps = Vec::new();
+        let (mut includes, mut unpublished_includes) = (0, 0);
+        let mut first_gap = None;
+        for (clause, _) in &body.clauses {
+            let include = matches!(clause.kind, ClauseKind::Include(_));
+            includes += usize::from(include);
+            if let Some(reason) =
+                super::coverage::unpublished(self.data, &clause.condition, country, year)
+            {
+                if include {
+                    unpublished_includes += 1;
+                    first_gap.get_or_insert_with(|| reason.clone());
+                }
+                gaps.push((clause.text.clone(), reason));
+            }
+        }
+        let uncovered = includes > 0 && unpublished_includes == includes;
+        (gaps, uncovered.then(|| first_gap.unwrap_or_default()))
+    }
+
+    /// Why the total of the category at `index` cannot be given, if it
+    /// cannot: no items, amounts not published, clauses the dataset cannot
+    /// apply (`uncovered`), a figure not split as a clause needs, or sums
+    /// too large.
+    fn missing_total(
+        &self,
+        at: &CountryYear<'_>,
+        index: CategoryId,
+        uncovered: Option<String>,
+        split: Option<usize>,
+        overflow: bool,
+    ) -> Option<Missing> {
+        let CountryYear {
+            country,
+            year,
+            items,
+            ..
+        } = *at;
+        let code = self.data.country_code(country);
+        let category = || {
+            self.program
+                .categories
+                .get(index)
+                .map_or("", |c| c.id.as_str())
+        };
+        if items.is_empty() {
+            return Some(Missing::new(match self.data.manifest.partial_year(year) {
+                Some(reason) => format!("no figures for {code} in {year}: {reason}"),
+                None => format!("no spending line items for {code} in {year}"),
+            }));
+        }
+        if let Some(item) = items.iter().find(|&&i| !self.data.has_amount(i as usize)) {
+            let edition = self
+                .data
+                .edition_of(*item as usize)
+                .map_or(String::new(), |e| format!(" ({})", e.name));
+            return Some(Missing::new(format!(
+                "only shares of GDP are published for {code} in {year}{edition}, not amounts"
+            )));
+        }
+        if let Some(reason) = uncovered {
+            return Some(Missing::new(format!(
+                "`{}` has no data: {reason}",
+                category()
+            )));
+        }
+        if let Some(column) = split {
+            let field = self
+                .data
+                .manifest
+                .fields
+                .get(column)
+                .map_or("", |f| f.name.as_str());
+            let edition = items
+                .iter()
+                .find_map(|&i| self.data.edition_of(i as usize))
+                .map_or(String::new(), |e| format!(" ({})", e.name));
+            return Some(Missing::new(format!(
+                "the figure for {code} in {year}{edition} is one total, not split by `{field}`, and `{}` needs the split",
+                category()
+            )));
+        }
+        overflow.then(|| Missing::new("the total is too large to compute exactly"))
+    }
+
+    /// Applies the caps of `body` to the category's gross total. Caps may
+    /// refer to categories computed before this one.
+    fn apply_caps(
+        &self,
+        body: &Body<'_>,
+        at: &CountryYear<'_>,
+        categories: &[CategoryState],
+        state: &mut CategoryState,
+    ) {
+        let gross = state.gross;
+        let mut counted = gross;
+        let mut failure = None;
+        for cap in &body.caps {
+            let value = self.eval_with(&cap.amount, at.country, at.year, Some(categories));
+            match &value {
+                Ok(limit) => {
+                    if *limit < counted {
+                        counted = (*limit).max(Decimal::ZERO);
+                    }
+                }
+                Err(missing) => {
+                    failure.get_or_insert_with(|| {
+                        Missing::new(format!(
+                            "the cap `{}` cannot be applied: {}",
+                            cap.text, missing.reason
+                        ))
+                    });
+                }
+            }
+            state.caps.push(value);
+        }
+        match failure {
+            Some(missing) => state.counted = Err(missing),
+            None => {
+                state.cut_off = gross - counted;
+                state.counted = Ok(counted);
+            }
+        }
     }
 
     /// The working scale of integer sums for a country-year: the largest

@@ -233,7 +233,26 @@ impl DoubleCounting {
     }
 }
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
+/// The countries and years a pledge is evaluated for, on one dataset.
+#[derive(Clone, Copy)]
+struct Scope<'s> {
+    data: &'s Dataset,
+    countries: &'s [u16],
+    years: &'s [i32],
+}
+
+impl Scope<'_> {
+    /// Whether `country` is a member in `year`.
+    fn is_member(&self, country: u16, year: i32) -> bool {
+        self.data
+            .manifest
+            .countries
+            .get(country as usize)
+            .and_then(|s| s.member_from)
+            .is_some_and(|m| m <= year)
+    }
+}
+
 fn evaluate_program(
     program: &Program,
     data: &Dataset,
@@ -247,20 +266,56 @@ fn evaluate_program(
     } else {
         engine
     };
+    let scope = Scope {
+        data,
+        countries,
+        years,
+    };
+    let (results, problems) = requirement_results(&engine, scope, sources);
+    let totals = category_totals(&engine, scope);
+    let summaries = summaries(program, scope, &results);
+    let alliance = alliance_totals(&engine, scope, &totals);
+    let outcome = PledgeOutcome {
+        pledge: program.name.clone(),
+        source: program.source.clone(),
+        status: program.status.clone(),
+        years: years.to_vec(),
+        countries: countries
+            .iter()
+            .map(|&c| data.country_code(c).to_string())
+            .collect(),
+        results,
+        totals,
+        summaries,
+        alliance,
+        requirements: program.requirements.iter().map(|r| r.id.clone()).collect(),
+        categories: program.categories.iter().map(|c| c.id.clone()).collect(),
+    };
+    (outcome, problems)
+}
+
+/// Every requirement for every country and year, and the items that two
+/// categories added together would count twice.
+fn requirement_results(
+    engine: &Engine<'_>,
+    scope: Scope<'_>,
+    sources: &Sources,
+) -> (Vec<RequirementResult>, Vec<EvalError>) {
+    let program = engine.program;
     let mut results = Vec::new();
     // (requirement, first, second) → (country, year, items, count, clause spans)
     let mut double = DoubleCounting::default();
     for (index, requirement) in program.requirements.iter().enumerate() {
-        for &country in countries {
-            for &year in years {
-                let evaluated = requirement::evaluate(&engine, index, country, year);
+        for &country in scope.countries {
+            for &year in scope.years {
+                let evaluated = requirement::evaluate(engine, index, country, year);
                 if matches!(evaluated.status, Status::Met | Status::NotMet) {
-                    double.look(&engine, index, country, year);
+                    double.look(engine, index, country, year);
                 }
                 results.push(RequirementResult {
                     pledge: program.name.clone(),
                     requirement: requirement.id.clone(),
-                    country: data.country_code(country).to_string(),
+                    country: scope.data.country_code(country).to_string(),
                     year,
                     status: evaluated.status,
                     value: evaluated.value,
@@ -274,18 +329,23 @@ fn evaluate_program(
                     rule: evaluated.rule,
                     country_specific: evaluated.country_specific,
                     would_be_met: evaluated.would_be_met,
-                    measured_on: coverage::measured_on(&engine, index, country, year),
-                    gaps: coverage::gaps(&engine, index, country, year),
+                    measured_on: coverage::measured_on(engine, index, country, year),
+                    gaps: coverage::gaps(engine, index, country, year),
                 });
             }
         }
     }
-    let problems = double.errors(&engine, sources);
+    let problems = double.errors(engine, sources);
+    (results, problems)
+}
 
+/// The total of every category for every country and year.
+fn category_totals(engine: &Engine<'_>, scope: Scope<'_>) -> Vec<CategoryTotal> {
+    let data = scope.data;
     let mut totals = Vec::new();
-    for (index, category) in program.categories.iter().enumerate() {
-        for &country in countries {
-            for &year in years {
+    for (index, category) in engine.program.categories.iter().enumerate() {
+        for &country in scope.countries {
+            for &year in scope.years {
                 let state = engine.state(country, year);
                 let Some(c) = state.categories.get(index) else {
                     continue;
@@ -316,10 +376,13 @@ fn evaluate_program(
             }
         }
     }
+    totals
+}
 
-    // The results of each requirement and year, and the total of each
-    // category, country and year, found by key rather than by a search of
-    // every result (the first one of each key, as a search would find).
+/// How many members have each outcome, per requirement and year.
+fn summaries(program: &Program, scope: Scope<'_>, results: &[RequirementResult]) -> Vec<Summary> {
+    // The results of each requirement and year, found by key rather than by
+    // a search of every result.
     let mut by_requirement_year: HashMap<(&str, i32), Vec<usize>> = HashMap::new();
     for (i, r) in results.iter().enumerate() {
         by_requirement_year
@@ -327,15 +390,9 @@ fn evaluate_program(
             .or_default()
             .push(i);
     }
-    let mut total_index: HashMap<(&str, &str, i32), usize> = HashMap::new();
-    for (i, t) in totals.iter().enumerate() {
-        total_index
-            .entry((t.category.as_str(), t.country.as_str(), t.year))
-            .or_insert(i);
-    }
     let mut summaries = Vec::new();
     for requirement in &program.requirements {
-        for &year in years {
+        for &year in scope.years {
             let mut summary = Summary {
                 requirement: requirement.id.clone(),
                 year,
@@ -361,33 +418,41 @@ fn evaluate_program(
                     Status::NoData => summary.no_data += 1,
                 }
             }
-            summary.members = countries
+            summary.members = scope
+                .countries
                 .iter()
-                .filter(|&&c| {
-                    data.manifest
-                        .countries
-                        .get(c as usize)
-                        .and_then(|s| s.member_from)
-                        .is_some_and(|m| m <= year)
-                })
+                .filter(|&&c| scope.is_member(c, year))
                 .count();
             summaries.push(summary);
         }
     }
+    summaries
+}
 
+/// The alliance's total of every category and year: the sum over the
+/// members with figures.
+fn alliance_totals(
+    engine: &Engine<'_>,
+    scope: Scope<'_>,
+    totals: &[CategoryTotal],
+) -> Vec<AllianceTotal> {
+    // The total of each category, country and year, found by key (the
+    // first one of each key, as a search would find).
+    let mut total_index: HashMap<(&str, &str, i32), usize> = HashMap::new();
+    for (i, t) in totals.iter().enumerate() {
+        total_index
+            .entry((t.category.as_str(), t.country.as_str(), t.year))
+            .or_insert(i);
+    }
+    let data = scope.data;
     let mut alliance = Vec::new();
-    for category in &program.categories {
-        for &year in years {
-            let members: Vec<u16> = countries
+    for category in &engine.program.categories {
+        for &year in scope.years {
+            let members: Vec<u16> = scope
+                .countries
                 .iter()
                 .copied()
-                .filter(|&c| {
-                    data.manifest
-                        .countries
-                        .get(c as usize)
-                        .and_then(|s| s.member_from)
-                        .is_some_and(|m| m <= year)
-                })
+                .filter(|&c| scope.is_member(c, year))
                 .collect();
             let mut sum = Decimal::ZERO;
             let mut gdp_sum = Decimal::ZERO;
@@ -432,24 +497,7 @@ fn evaluate_program(
             });
         }
     }
-
-    let outcome = PledgeOutcome {
-        pledge: program.name.clone(),
-        source: program.source.clone(),
-        status: program.status.clone(),
-        years: years.to_vec(),
-        countries: countries
-            .iter()
-            .map(|&c| data.country_code(c).to_string())
-            .collect(),
-        results,
-        totals,
-        summaries,
-        alliance,
-        requirements: program.requirements.iter().map(|r| r.id.clone()).collect(),
-        categories: program.categories.iter().map(|c| c.id.clone()).collect(),
-    };
-    (outcome, problems)
+    alliance
 }
 
 #[allow(clippy::too_many_arguments)]

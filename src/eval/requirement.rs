@@ -61,7 +61,37 @@ pub fn body_for<'p>(
         .or_else(|| requirement.body.as_ref().map(|b| (b, false)))
 }
 
-#[allow(clippy::too_many_lines)] // Over 100 lines: to be split.
+/// A requirement body applied to one country and year: what its outcome is
+/// computed from and labelled with.
+#[derive(Clone, Copy)]
+struct Case<'e, 'a> {
+    engine: &'e Engine<'a>,
+    country: u16,
+    year: i32,
+    /// The text of the body, the outcome's `rule`.
+    rule: &'e str,
+    country_specific: bool,
+}
+
+impl Case<'_, '_> {
+    /// An outcome without figures.
+    fn simple(&self, status: Status, reason: String) -> Evaluated {
+        Evaluated::simple(status, reason, self.rule.to_string(), self.country_specific)
+    }
+
+    fn no_data(&self, missing: Missing) -> Evaluated {
+        self.simple(Status::NoData, missing.reason)
+    }
+
+    fn eval(&self, expr: &TExpr) -> Result<Decimal, Missing> {
+        self.engine.eval(expr, self.country, self.year)
+    }
+
+    fn year_of(&self, spec: &YearSpec) -> Result<i32, Missing> {
+        self.engine.year_spec(spec, self.country, self.year)
+    }
+}
+
 pub fn evaluate(
     engine: &Engine<'_>,
     requirement: RequirementId,
@@ -77,9 +107,8 @@ pub fn evaluate(
             false,
         );
     };
-    let code = engine.country_code(country).to_string();
-    let spec = engine.data.country_spec(country);
-    let Some((body, country_specific)) = body_for(req, &code) else {
+    let code = engine.country_code(country);
+    let Some((body, country_specific)) = body_for(req, code) else {
         return Evaluated::simple(
             Status::NotApplicable,
             format!(
@@ -90,158 +119,130 @@ pub fn evaluate(
             false,
         );
     };
-    let rule = body.text.clone();
+    let case = Case {
+        engine,
+        country,
+        year,
+        rule: &body.text,
+        country_specific,
+    };
+    let spec = engine.data.country_spec(country);
     match spec.and_then(|s| s.member_from) {
         Some(joined) if joined <= year => {}
         Some(joined) => {
-            return Evaluated::simple(
+            return case.simple(
                 Status::NotApplicable,
                 format!("{code} joined NATO in {joined}"),
-                rule,
-                country_specific,
             )
         }
-        None => {
-            return Evaluated::simple(
-                Status::NotApplicable,
-                format!("{code} is not a member"),
-                rule,
-                country_specific,
-            )
-        }
+        None => return case.simple(Status::NotApplicable, format!("{code} is not a member")),
     }
     // A member for which the source reports no expenditure at all.
     let no_expenditure = spec
         .and_then(|s| s.no_expenditure.clone())
         .filter(|_| !engine.data.has_items(country, year));
-    let no_data = |missing: Missing| {
-        Evaluated::simple(
-            Status::NoData,
-            missing.reason,
-            rule.clone(),
-            country_specific,
-        )
-    };
-    match &body.kind {
+    let outcome = match &body.kind {
         RequirementKind::Compare {
             left,
             op,
             right,
             from,
             until,
-        } => {
-            if let Some(from) = from {
-                match engine.year_spec(from, country, year) {
-                    Ok(start) if year < start && no_expenditure.is_some() => {
-                        return Evaluated::simple(
-                            Status::NotYetDue,
-                            format!("due from {start}"),
-                            rule,
-                            country_specific,
-                        )
-                    }
-                    Ok(start) if year < start => {
-                        return not_yet_due(
-                            engine,
-                            (left, *op, right),
-                            start,
-                            country,
-                            year,
-                            rule,
-                            country_specific,
-                        )
-                    }
-                    Ok(_) => {}
-                    Err(missing) => return no_data(missing),
-                }
-            }
-            if let Some(until) = until {
-                match engine.year_spec(until, country, year) {
-                    Ok(end) if year > end => {
-                        return Evaluated::simple(
-                            Status::NotApplicable,
-                            format!("applied until {end}"),
-                            rule,
-                            country_specific,
-                        )
-                    }
-                    Ok(_) => {}
-                    Err(missing) => return no_data(missing),
-                }
-            }
-            if let Some(reason) = no_expenditure {
-                return Evaluated::simple(Status::NoData, reason, rule, country_specific);
-            }
-            let value = match engine.eval(left, country, year) {
-                Ok(v) => v,
-                Err(m) => return no_data(m),
-            };
-            let threshold = match engine.eval(right, country, year) {
-                Ok(v) => v,
-                Err(m) => return no_data(m),
-            };
-            let mut evaluated = finish(
-                engine,
-                value,
-                *op,
-                threshold,
-                left.ty,
-                basis_of(right),
-                country,
-                year,
-                rule,
-                country_specific,
-            );
-            if evaluated.status == Status::NotMet {
-                if let Some(margin) = evaluated.margin {
-                    evaluated.base_growth =
-                        base_growth(engine, left, *op, right, margin, country, year);
-                }
-            }
-            evaluated
-        }
+        } => compare_outcome(
+            case,
+            (left, *op, right),
+            (from.as_ref(), until.as_ref()),
+            no_expenditure,
+        ),
         RequirementKind::Path {
             value,
             target,
             by,
             from,
-        } => {
-            let base = match engine.year_spec(from, country, year) {
-                Ok(y) => y,
-                Err(m) => return no_data(m),
-            };
-            let end = match engine.year_spec(by, country, year) {
-                Ok(y) => y,
-                Err(m) => return no_data(m),
-            };
-            if year < base {
-                return Evaluated::simple(
-                    Status::NotYetDue,
-                    format!("the path starts in {base}"),
-                    rule,
-                    country_specific,
-                );
-            }
-            if let Some(reason) = no_expenditure {
-                return Evaluated::simple(Status::NoData, reason, rule, country_specific);
-            }
-            match path_point(engine, value, target, base, end, country, year) {
-                Ok((actual, required)) => finish(
-                    engine,
-                    actual,
-                    CompareOp::Ge,
-                    required,
-                    value.ty,
-                    basis_of(target),
-                    country,
-                    year,
-                    rule,
-                    country_specific,
-                ),
-                Err(m) => no_data(m),
-            }
+        } => path_outcome(case, (value, target), (from, by), no_expenditure),
+    };
+    outcome.unwrap_or_else(|missing| case.no_data(missing))
+}
+
+/// The outcome of `left op right`, applied between the years `from` and
+/// `until` when they are given; `Err` when a figure it needs is unknown.
+fn compare_outcome(
+    case: Case<'_, '_>,
+    (left, op, right): (&TExpr, CompareOp, &TExpr),
+    (from, until): (Option<&YearSpec>, Option<&YearSpec>),
+    no_expenditure: Option<String>,
+) -> Result<Evaluated, Missing> {
+    if let Some(from) = from {
+        let start = case.year_of(from)?;
+        if case.year < start {
+            return Ok(if no_expenditure.is_some() {
+                case.simple(Status::NotYetDue, format!("due from {start}"))
+            } else {
+                not_yet_due(case, (left, op, right), start)
+            });
         }
     }
+    if let Some(until) = until {
+        let end = case.year_of(until)?;
+        if case.year > end {
+            return Ok(case.simple(Status::NotApplicable, format!("applied until {end}")));
+        }
+    }
+    if let Some(reason) = no_expenditure {
+        return Ok(case.simple(Status::NoData, reason));
+    }
+    let value = case.eval(left)?;
+    let threshold = case.eval(right)?;
+    let mut evaluated = finish(case, value, op, threshold, left.ty, basis_of(right));
+    if evaluated.status == Status::NotMet {
+        if let Some(margin) = evaluated.margin {
+            evaluated.base_growth = base_growth(
+                case.engine,
+                left,
+                op,
+                right,
+                margin,
+                case.country,
+                case.year,
+            );
+        }
+    }
+    Ok(evaluated)
+}
+
+/// The outcome of a path from `value` in the year `from` to `target` by the
+/// year `by`; `Err` when a figure it needs is unknown.
+fn path_outcome(
+    case: Case<'_, '_>,
+    (value, target): (&TExpr, &TExpr),
+    (from, by): (&YearSpec, &YearSpec),
+    no_expenditure: Option<String>,
+) -> Result<Evaluated, Missing> {
+    let base = case.year_of(from)?;
+    let end = case.year_of(by)?;
+    if case.year < base {
+        return Ok(case.simple(Status::NotYetDue, format!("the path starts in {base}")));
+    }
+    if let Some(reason) = no_expenditure {
+        return Ok(case.simple(Status::NoData, reason));
+    }
+    let (actual, required) = path_point(
+        case.engine,
+        value,
+        target,
+        base,
+        end,
+        case.country,
+        case.year,
+    )?;
+    Ok(finish(
+        case,
+        actual,
+        CompareOp::Ge,
+        required,
+        value.ty,
+        basis_of(target),
+    ))
 }
 
 /// Joins "due from 2035" and why the margin it would have now is unknown.
@@ -251,42 +252,22 @@ pub const NOW_MISSING: &str = "; where it stands now is unknown: ";
 /// were due, when the data allow, so that a reader sees where a country
 /// stands today.
 fn not_yet_due(
-    engine: &Engine<'_>,
+    case: Case<'_, '_>,
     (left, op, right): (&TExpr, CompareOp, &TExpr),
     start: i32,
-    country: u16,
-    year: i32,
-    rule: String,
-    country_specific: bool,
 ) -> Evaluated {
     let reason = format!("due from {start}");
-    match (
-        engine.eval(left, country, year),
-        engine.eval(right, country, year),
-    ) {
+    match (case.eval(left), case.eval(right)) {
         (Ok(value), Ok(threshold)) => {
-            let mut evaluated = finish(
-                engine,
-                value,
-                op,
-                threshold,
-                left.ty,
-                basis_of(right),
-                country,
-                year,
-                rule,
-                country_specific,
-            );
+            let mut evaluated = finish(case, value, op, threshold, left.ty, basis_of(right));
             evaluated.would_be_met = Some(evaluated.status == Status::Met);
             evaluated.status = Status::NotYetDue;
             evaluated.reason = Some(reason);
             evaluated
         }
-        (Err(missing), _) | (_, Err(missing)) => Evaluated::simple(
+        (Err(missing), _) | (_, Err(missing)) => case.simple(
             Status::NotYetDue,
             format!("{reason}{NOW_MISSING}{}", missing.reason),
-            rule,
-            country_specific,
         ),
     }
 }
@@ -442,19 +423,20 @@ fn basis_of(threshold: &TExpr) -> Option<&TExpr> {
     None
 }
 
-#[allow(clippy::too_many_arguments)]
 fn finish(
-    engine: &Engine<'_>,
+    case: Case<'_, '_>,
     value: Decimal,
     op: CompareOp,
     threshold: Decimal,
     ty: Type,
     basis: Option<&TExpr>,
-    country: u16,
-    year: i32,
-    rule: String,
-    country_specific: bool,
 ) -> Evaluated {
+    let Case {
+        engine,
+        country,
+        year,
+        ..
+    } = case;
     let met = compare(value, op, threshold);
     let margin = match op {
         CompareOp::Le | CompareOp::Lt => threshold - value,
@@ -495,8 +477,8 @@ fn finish(
             unit_name(ty)
         },
         reason: None,
-        rule,
-        country_specific,
+        rule: case.rule.to_string(),
+        country_specific: case.country_specific,
         would_be_met: None,
     }
 }
