@@ -381,8 +381,13 @@ pub(crate) fn duplicate_column(name: &str, first: usize, second: usize) -> Pendi
     })
 }
 
-pub(crate) fn empty_cell(place: Place, column: usize, name: &str, help: String) -> Pending {
-    let name = name.to_string();
+pub(crate) fn empty_cell(
+    place: Place,
+    column: usize,
+    name: &str,
+    help: impl Into<String>,
+) -> Pending {
+    let (name, help) = (name.to_string(), help.into());
     Pending::new(place, Some(column), move |span| DataError::EmptyCell {
         column: name,
         help,

@@ -201,7 +201,7 @@ impl IndicatorRows<'_> {
         };
         let year_text = record.get(year_column).unwrap_or("").trim();
         if year_text.is_empty() {
-            let help = EMPTY_YEAR_HELP.to_string();
+            let help = EMPTY_YEAR_HELP;
             self.pending
                 .push(empty_cell(place, year_column, "year", help));
             return None;

@@ -322,7 +322,7 @@ impl<'d> ItemReader<'d> {
                 place,
                 column,
                 "amount",
-                EMPTY_AMOUNT_OR_SHARE_HELP.to_string(),
+                EMPTY_AMOUNT_OR_SHARE_HELP,
             ));
         }
         if self.pending.len() > before {
@@ -382,42 +382,31 @@ impl<'d> ItemReader<'d> {
                 values.id = text;
                 None
             }
-            Role::Country => self.country(text, place, column, values),
-            Role::Year if text.is_empty() => Some(empty_cell(
-                place,
-                column,
-                "year",
-                EMPTY_YEAR_HELP.to_string(),
-            )),
-            Role::Year => match parse_year(text) {
-                Some(y) => {
-                    values.year = Some(y);
-                    None
-                }
-                None => {
+            Role::Country => store(&mut values.country, self.country(text, place, column)),
+            Role::Year if text.is_empty() => {
+                Some(empty_cell(place, column, "year", EMPTY_YEAR_HELP))
+            }
+            Role::Year => store(
+                &mut values.year,
+                parse_year(text).ok_or_else(|| {
                     let value = text.to_string();
-                    Some(Pending::new(place, Some(column), move |span| {
-                        DataError::BadYear { value, span }
-                    }))
-                }
-            },
+                    Pending::new(place, Some(column), move |span| DataError::BadYear {
+                        value,
+                        span,
+                    })
+                }),
+            ),
             Role::Amount if text.is_empty() && has_share => {
                 values.amount_column = Some(column);
                 None
             }
-            Role::Amount if text.is_empty() => Some(empty_cell(
-                place,
-                column,
-                "amount",
-                EMPTY_AMOUNT_HELP.to_string(),
-            )),
-            Role::Amount => match parse_amount(text) {
-                Ok(a) => {
-                    values.amount = Some(a);
-                    None
-                }
-                Err(problem) => Some(problem.pending(place, column, "amount")),
-            },
+            Role::Amount if text.is_empty() => {
+                Some(empty_cell(place, column, "amount", EMPTY_AMOUNT_HELP))
+            }
+            Role::Amount => store(
+                &mut values.amount,
+                parse_amount(text).map_err(|p| p.pending(place, column, "amount")),
+            ),
             Role::Share if text.is_empty() => None,
             Role::Share => match parse_decimal(text) {
                 Ok(percent) => {
@@ -427,7 +416,13 @@ impl<'d> ItemReader<'d> {
                 Err(problem) => Some(problem.pending(place, column, "share_of_gdp")),
             },
             Role::Edition if text.is_empty() => None,
-            Role::Edition => self.edition(text, place, column, values),
+            Role::Edition => match self.edition(text, place, column) {
+                Ok(edition) => {
+                    values.edition = edition;
+                    None
+                }
+                Err(problem) => Some(problem),
+            },
             Role::Unit => self.unit(text, place, column),
             Role::Tags => {
                 self.tags(text, place, column, values);
@@ -440,67 +435,42 @@ impl<'d> ItemReader<'d> {
         }
     }
 
-    fn country(
-        &self,
-        text: &str,
-        place: Place,
-        column: usize,
-        values: &mut RowValues<'_>,
-    ) -> Option<Pending> {
+    /// The country of a cell: its index in the manifest.
+    fn country(&self, text: &str, place: Place, column: usize) -> Result<u16, Pending> {
         if text.is_empty() {
-            return Some(empty_cell(
-                place,
-                column,
-                "country",
-                empty_country_help(self.dataset),
-            ));
+            let help = empty_country_help(self.dataset);
+            return Err(empty_cell(place, column, "country", help));
         }
         match pack(text.as_bytes()).and_then(|packed| self.countries.get(&packed)) {
-            Some(&c) => {
-                values.country = Some(c);
-                None
-            }
+            Some(&c) => Ok(c),
             None => {
                 let code = text.to_string();
                 let help = country_help(self.dataset, text);
-                Some(Pending::new(place, Some(column), move |span| {
+                Err(Pending::new(place, Some(column), move |span| {
                     DataError::UnknownCountry { code, help, span }
                 }))
             }
         }
     }
 
-    fn edition(
-        &self,
-        text: &str,
-        place: Place,
-        column: usize,
-        values: &mut RowValues<'_>,
-    ) -> Option<Pending> {
+    /// The edition of a cell: its index in the manifest, plus one.
+    fn edition(&self, text: &str, place: Place, column: usize) -> Result<u16, Pending> {
         let editions = &self.dataset.manifest.editions;
-        match editions
-            .iter()
-            .position(|e| e.id == text)
-            .and_then(|i| u16::try_from(i + 1).ok())
-        {
-            Some(index) => {
-                values.edition = index;
-                None
-            }
-            None => {
-                let ids: Vec<String> = editions.iter().map(|e| e.id.clone()).collect();
-                let value = text.to_string();
-                let help = allowed_help(text, &ids, "editions");
-                Some(Pending::new(place, Some(column), move |span| {
-                    DataError::UnknownValue {
-                        field: "edition".to_string(),
-                        value,
-                        help,
-                        span,
-                    }
-                }))
-            }
+        let found = editions.iter().position(|e| e.id == text);
+        if let Some(index) = found.and_then(|i| u16::try_from(i + 1).ok()) {
+            return Ok(index);
         }
+        let ids: Vec<String> = editions.iter().map(|e| e.id.clone()).collect();
+        let value = text.to_string();
+        let help = allowed_help(text, &ids, "editions");
+        Err(Pending::new(place, Some(column), move |span| {
+            DataError::UnknownValue {
+                field: "edition".to_string(),
+                value,
+                help,
+                span,
+            }
+        }))
     }
 
     fn unit(&self, text: &str, place: Place, column: usize) -> Option<Pending> {
@@ -727,5 +697,16 @@ pub(crate) fn truncate_fields(dataset: &mut Dataset, len: usize) {
             Column::Number(v) => v.truncate(len),
             Column::Bool(v) => v.truncate(len),
         }
+    }
+}
+
+/// Keeps a value read from a cell, or returns why it cannot be read.
+fn store<T>(slot: &mut Option<T>, read: Result<T, Pending>) -> Option<Pending> {
+    match read {
+        Ok(value) => {
+            *slot = Some(value);
+            None
+        }
+        Err(problem) => Some(problem),
     }
 }
