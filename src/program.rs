@@ -1,6 +1,6 @@
 //! The checked program: what `check` produces and `eval` consumes. Names are
-//! resolved to indices, expressions are typed, `extends`, `amend`, `replace`
-//! and country scopes are applied. Only the checker can build a `Checked`
+//! resolved to ids (`ParamId`, `CategoryId`, `RequirementId`), expressions
+//! are typed, `extends`, `amend`, `replace` and country scopes are applied. Only the checker can build a `Checked`
 //! (its `sealed` field is private to this crate), so the interpreter never
 //! sees a program that has not been checked.
 
@@ -28,9 +28,56 @@ impl Checked {
     }
 }
 
-pub type ParamId = usize;
-pub type CategoryId = usize;
-pub type RequirementId = usize;
+/// Declares the id of one kind of thing in a `Program`: its position in
+/// the program's list. Only the checker, which builds the program, makes
+/// ids (with the crate-private `new`), so an id always refers to something
+/// in its program. Ids print as the bare position, as the plain integers
+/// they replace did.
+macro_rules! program_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(usize);
+
+        impl $name {
+            /// The id of the item at `index` of its program's list; only
+            /// the checker, which builds that list, calls it.
+            pub(crate) const fn new(index: usize) -> $name {
+                $name(index)
+            }
+
+            /// The position in the program's list.
+            pub const fn index(self) -> usize {
+                self.0
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(&self.0, f)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Display::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+program_id!(
+    /// A parameter of a `Program` (see `Program::param`).
+    ParamId
+);
+program_id!(
+    /// A category of a `Program` (see `Program::category`).
+    CategoryId
+);
+program_id!(
+    /// A requirement of a `Program` (see `Program::requirement`).
+    RequirementId
+);
 
 /// One resolved pledge (after applying its `extends` chain). Its fields are
 /// visible inside the crate only, so that only the checker builds one; other
@@ -96,14 +143,52 @@ impl Program {
     pub fn examples(&self) -> &[Example] {
         &self.examples
     }
+    /// The parameter `id` names (`None` only for an id of another program).
+    pub fn param(&self, id: ParamId) -> Option<&Param> {
+        self.params.get(id.index())
+    }
+    /// The category `id` names (`None` only for an id of another program).
+    pub fn category(&self, id: CategoryId) -> Option<&Category> {
+        self.categories.get(id.index())
+    }
+    /// The requirement `id` names (`None` only for an id of another program).
+    pub fn requirement(&self, id: RequirementId) -> Option<&Requirement> {
+        self.requirements.get(id.index())
+    }
+    /// The parameters with their ids, in file order.
+    pub fn params_by_id(&self) -> impl ExactSizeIterator<Item = (ParamId, &Param)> + '_ {
+        self.params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (ParamId::new(i), p))
+    }
+    /// The categories with their ids, in evaluation order.
+    pub fn categories_by_id(&self) -> impl ExactSizeIterator<Item = (CategoryId, &Category)> + '_ {
+        self.categories
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (CategoryId::new(i), c))
+    }
+    /// The requirements with their ids, in file order.
+    pub fn requirements_by_id(
+        &self,
+    ) -> impl ExactSizeIterator<Item = (RequirementId, &Requirement)> + '_ {
+        self.requirements
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (RequirementId::new(i), r))
+    }
     pub fn category_index(&self, id: &str) -> Option<CategoryId> {
-        self.categories.iter().position(|c| c.id == id)
+        self.categories_by_id()
+            .find_map(|(index, c)| (c.id == id).then_some(index))
     }
     pub fn param_index(&self, name: &str) -> Option<ParamId> {
-        self.params.iter().position(|p| p.name == name)
+        self.params_by_id()
+            .find_map(|(index, p)| (p.name == name).then_some(index))
     }
     pub fn requirement_index(&self, id: &str) -> Option<RequirementId> {
-        self.requirements.iter().position(|r| r.id == id)
+        self.requirements_by_id()
+            .find_map(|(index, r)| (r.id == id).then_some(index))
     }
 }
 

@@ -1,6 +1,6 @@
 //! The invariants of `docs/ARCHITECTURE.md` that a scan of `src/` can check:
 //! the command line is the only place with clap and exit codes, only the
-//! checker builds a `Program`, analyses never import commands, the command
+//! checker builds a `Program` and makes its ids, analyses never import commands, the command
 //! line builds no analysis error, the interpreter and the requirement code
 //! do not import each other both ways, no file grows past 800 lines, and
 //! rendered problems are built only at the edges.
@@ -100,6 +100,32 @@ fn only_the_checker_builds_a_program() {
     assert!(
         outside.is_empty(),
         "a Program or Checked built outside src/check/: {outside:?}"
+    );
+}
+
+#[test]
+fn only_the_checker_makes_program_ids() {
+    // The ids' field is private to `program.rs`, so the compiler already
+    // refuses `CategoryId(3)` elsewhere; their crate-private constructor is
+    // called only by the checker, which builds the lists the ids point
+    // into. `eval/decision.rs` decodes the category id the engine packed
+    // into a decision, which came from the checker.
+    let outside: Vec<String> = sources()
+        .iter()
+        .filter(|(path, _)| {
+            !path.starts_with("check/") && path != "program.rs" && path != "eval/decision.rs"
+        })
+        .filter(|(_, text)| {
+            let code = code(text);
+            ["ParamId::new(", "CategoryId::new(", "RequirementId::new("]
+                .iter()
+                .any(|call| code.contains(call))
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "program ids made outside src/check/: {outside:?}"
     );
 }
 

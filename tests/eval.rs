@@ -44,7 +44,7 @@ use pledge::diagnostics::{render_all, ErrorFormat, Problem};
 use pledge::eval::engine::{decode, DecisionKind, Engine, YearState};
 use pledge::eval::outcome::{CategoryTotal, PledgeOutcome, RequirementResult, Status};
 use pledge::eval::{self, Options};
-use pledge::program::{Checked, Program};
+use pledge::program::{CategoryId, Checked, Program};
 use pledge::workspace::{self, Workspace};
 use pledge::{check, cli};
 use rust_decimal::Decimal;
@@ -470,9 +470,10 @@ fn partial_credit_caps_within_and_precedence_on_the_sample() {
     let core_index = program.category_index("core").unwrap();
     let related_index = program.category_index("related").unwrap();
     let equipment_index = program.category_index("equipment").unwrap();
-    let decision =
-        |category: usize, id: &str| decode(state.categories[category].decisions[position(id)]);
-    let weight = |category: usize, id: &str| state.weight(category, position(id));
+    let decision = |category: CategoryId, id: &str| {
+        decode(state.category(category).unwrap().decisions[position(id)])
+    };
+    let weight = |category: CategoryId, id: &str| state.weight(category, position(id));
     // The rail-mobility item: core's first clause takes it; related leaves
     // it to core, although its 50% clause matches it.
     assert_eq!(
@@ -517,7 +518,8 @@ fn partial_credit_caps_within_and_precedence_on_the_sample() {
     );
     // The cap is reported with its value.
     let xea = data.country_index("XEA").unwrap();
-    let xea_related = &engine.state(xea, 2035).categories[related_index];
+    let xea_state = engine.state(xea, 2035);
+    let xea_related = xea_state.category(related_index).unwrap();
     assert_eq!(xea_related.gross, d("950"));
     assert_eq!(xea_related.caps, vec![Ok(d("750"))]);
 }
@@ -619,7 +621,9 @@ struct Decided<'p> {
 impl Decided<'_> {
     fn decisions(&self, category: &str) -> Vec<DecisionKind> {
         let index = self.program.category_index(category).unwrap();
-        self.state.categories[index]
+        self.state
+            .category(index)
+            .unwrap()
             .decisions
             .iter()
             .map(|&x| decode(x))

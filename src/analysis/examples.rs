@@ -11,7 +11,9 @@ use crate::diagnostics::Problem;
 use crate::eval::engine::{compare, Engine};
 use crate::eval::outcome::{unit_name, Status};
 use crate::eval::requirement;
-use crate::program::{Checked, Example, ExpectationKind, Literal, TExpr, TExprKind, Type};
+use crate::program::{
+    Checked, Example, ExpectationKind, Literal, RequirementId, TExpr, TExprKind, Type,
+};
 use crate::source::{Sources, Span};
 
 /// Problems found by `pledge test`.
@@ -132,7 +134,7 @@ pub fn run_example(
     // The example's items must not count twice, as in `pledge eval`.
     let mut double = crate::eval::DoubleCounting::default();
     let years: std::collections::BTreeSet<i32> = example.rows.iter().map(|r| r.year).collect();
-    for (index, _) in program.requirements.iter().enumerate() {
+    for (index, _) in program.requirements_by_id() {
         for &year in &years {
             let evaluated = requirement::evaluate(&engine, index, country, year);
             if matches!(evaluated.status, Status::Met | Status::NotMet) {
@@ -213,7 +215,7 @@ fn status_failure(
     engine: &Engine<'_>,
     example: &Example,
     expectation: &crate::program::Expectation,
-    index: usize,
+    index: RequirementId,
     status: &str,
 ) -> Option<TestError> {
     let country: u16 = 0;
@@ -238,8 +240,7 @@ fn status_failure(
         }
     }
     let id = program
-        .requirements
-        .get(index)
+        .requirement(index)
         .map_or(String::new(), |r| r.id.clone());
     let rule = if evaluated.rule.is_empty() {
         String::new()

@@ -364,7 +364,9 @@ fn path_to_dated_param(checker: &mut Checker<'_>, params: &[Param], target: &TEx
     let mut found: Option<(String, Span)> = None;
     walk(target, &mut |expr| {
         if let TExprKind::Param(id) = expr.kind {
-            let Some(param) = params.get(id) else { return };
+            let Some(param) = params.get(id.index()) else {
+                return;
+            };
             let dated = |values: &[DatedValue]| {
                 values.len() > 1 || values.iter().any(|v| v.from.is_some() || v.until.is_some())
             };

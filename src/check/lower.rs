@@ -37,7 +37,7 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
             .requirements
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.id.name.clone(), i))
+            .map(|(i, r)| (r.id.name.clone(), RequirementId::new(i)))
             .collect(),
         indicators: indicator_types(checker),
         used_params: BTreeSet::new(),
@@ -60,7 +60,7 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
         .collect();
     report_unused(checker, &env, &draft, &params, &categories);
     for &index in &env.year_params {
-        if let Some(param) = params.get_mut(index) {
+        if let Some(param) = params.get_mut(index.index()) {
             param.used_as_year = true;
         }
     }
@@ -110,7 +110,7 @@ fn lower_params(checker: &mut Checker<'_>, env: &mut Env, draft: &Draft) -> Vec<
             }
         }
         env.params
-            .insert(param.name.name.clone(), (params.len(), ty));
+            .insert(param.name.name.clone(), (ParamId::new(params.len()), ty));
         params.push(Param {
             name: param.name.name.clone(),
             ty,
@@ -208,7 +208,8 @@ fn lower_categories(
     let order = category_order(checker, draft);
     for (position, &draft_index) in order.iter().enumerate() {
         if let Some(category) = draft.categories.get(draft_index) {
-            env.categories.insert(category.id.name.clone(), position);
+            env.categories
+                .insert(category.id.name.clone(), CategoryId::new(position));
         }
     }
     report_name_clashes(checker, env, draft);
@@ -347,7 +348,7 @@ fn report_unused(
     categories: &[Category],
 ) {
     for (index, param) in params.iter().enumerate() {
-        if !env.used_params.contains(&index) {
+        if !env.used_params.contains(&ParamId::new(index)) {
             checker.push(CheckError::UnusedParam {
                 name: param.name.clone(),
                 span: param.span,
@@ -356,7 +357,7 @@ fn report_unused(
     }
     super::resolve::unused_groups(checker, draft);
     for (index, category) in categories.iter().enumerate() {
-        if category.within.is_none() && !env.used_categories.contains(&index) {
+        if category.within.is_none() && !env.used_categories.contains(&CategoryId::new(index)) {
             checker.push(CheckError::UnusedCategory {
                 name: category.id.clone(),
                 span: category.span,

@@ -157,7 +157,7 @@ pub(crate) fn count_cycles(checker: &mut Checker<'_>, requirements: &[Requiremen
         })
         .collect();
     let mut reported: BTreeSet<RequirementId> = BTreeSet::new();
-    for start in 0..requirements.len() {
+    for start in (0..requirements.len()).map(RequirementId::new) {
         if reported.contains(&start) {
             continue;
         }
@@ -166,7 +166,9 @@ pub(crate) fn count_cycles(checker: &mut Checker<'_>, requirements: &[Requiremen
         let mut queue = std::collections::VecDeque::from([start]);
         let mut closing = None;
         while let Some(at) = queue.pop_front() {
-            let Some(next) = counts.get(at) else { continue };
+            let Some(next) = counts.get(at.index()) else {
+                continue;
+            };
             if next.contains_key(&start) {
                 closing = Some(at);
                 break;
@@ -190,13 +192,13 @@ pub(crate) fn count_cycles(checker: &mut Checker<'_>, requirements: &[Requiremen
         let names: Vec<String> = chain
             .iter()
             .chain(std::iter::once(&start))
-            .filter_map(|&i| requirements.get(i).map(|r| format!("`{}`", r.id)))
+            .filter_map(|&i| requirements.get(i.index()).map(|r| format!("`{}`", r.id)))
             .collect();
-        let Some(name) = requirements.get(start).map(|r| r.id.clone()) else {
+        let Some(name) = requirements.get(start.index()).map(|r| r.id.clone()) else {
             continue;
         };
         let first_link = chain.get(1).copied().unwrap_or(start);
-        let Some(&span) = counts.get(start).and_then(|c| c.get(&first_link)) else {
+        let Some(&span) = counts.get(start.index()).and_then(|c| c.get(&first_link)) else {
             continue;
         };
         reported.extend(chain.iter().copied());

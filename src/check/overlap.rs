@@ -44,12 +44,11 @@ pub(super) fn check(checker: &mut Checker<'_>, program: &Program) {
             continue;
         };
         let list = list.into_iter();
-        let (Some(first), Some(second)) = (program.categories.get(a), program.categories.get(b))
-        else {
+        let (Some(first), Some(second)) = (program.category(a), program.category(b)) else {
             continue;
         };
         let rest: Vec<String> = list
-            .filter_map(|(c, _)| program.categories.get(c).map(|c| format!("`{}`", c.id)))
+            .filter_map(|(c, _)| program.category(c).map(|c| format!("`{}`", c.id)))
             .collect();
         let others = match rest.len() {
             0 => String::new(),
@@ -80,7 +79,7 @@ const MAX_OTHERS_NAMED: usize = 10;
 
 fn ancestors(program: &Program, mut category: CategoryId) -> Vec<CategoryId> {
     let mut out = Vec::new();
-    while let Some(parent) = program.categories.get(category).and_then(|c| c.within) {
+    while let Some(parent) = program.category(category).and_then(|c| c.within) {
         if out.contains(&parent) {
             break;
         }
@@ -100,7 +99,7 @@ fn precedence_declared(program: &Program, a: CategoryId, b: CategoryId) -> bool 
     let excludes = |from: CategoryId, other: CategoryId| {
         let mut targets = vec![other];
         targets.extend(ancestors(program, other));
-        program.categories.get(from).is_some_and(|category| {
+        program.category(from).is_some_and(|category| {
             let bodies =
                 std::iter::once(&category.body).chain(category.scoped.iter().map(|(_, change)| {
                     match change {
@@ -119,8 +118,8 @@ fn precedence_declared(program: &Program, a: CategoryId, b: CategoryId) -> bool 
 type Found = (crate::source::Span, crate::source::Span, String);
 
 fn find_overlap(program: &Program, a: CategoryId, b: CategoryId) -> Option<Found> {
-    let first = program.categories.get(a)?;
-    let second = program.categories.get(b)?;
+    let first = program.category(a)?;
+    let second = program.category(b)?;
     let excludes = |body: &crate::program::CategoryBody| -> Vec<Condition> {
         body.clauses
             .iter()

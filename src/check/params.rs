@@ -107,7 +107,7 @@ pub(crate) fn lower_year(
             if env.poisoned.contains(&name.name) {
                 return None;
             }
-            let param = params.get(index)?;
+            let param = params.get(index.index())?;
             let all_values = param
                 .values
                 .iter()

@@ -47,7 +47,7 @@ pub fn run(
             engine: &engine,
             sources: &prepared.workspace.sources,
         };
-        for (index, req) in program.requirements.iter().enumerate() {
+        for (index, req) in program.requirements_by_id() {
             if requirement.is_some_and(|r| r != req.id) {
                 continue;
             }

@@ -208,7 +208,7 @@ fn expr_share_safe(program: &Program, data: &Dataset, expr: &TExpr) -> bool {
     match &expr.kind {
         TExprKind::Const(_) => expr.ty != Type::Money,
         TExprKind::Param(p) => {
-            expr.ty != Type::Money && program.params.get(*p).is_some_and(|p| p.ty != Type::Money)
+            expr.ty != Type::Money && program.param(*p).is_some_and(|p| p.ty != Type::Money)
         }
         TExprKind::Category(_) => true,
         TExprKind::Indicator(name) => {
@@ -247,7 +247,7 @@ pub fn measured_on(
 /// The categories a requirement compares, for its country.
 pub fn categories_of(program: &Program, requirement: RequirementId, code: &str) -> Vec<CategoryId> {
     let mut found = Vec::new();
-    let Some(req) = program.requirements.get(requirement) else {
+    let Some(req) = program.requirement(requirement) else {
         return found;
     };
     if let Some((body, _)) = super::requirement::body_for(req, code) {
@@ -299,7 +299,7 @@ pub fn gaps(
     let state = engine.state(country, year);
     let mut out = Vec::new();
     for category in categories_of(engine.program, requirement, &code) {
-        let Some(c) = state.categories.get(category) else {
+        let Some(c) = state.category(category) else {
             continue;
         };
         if c.counted.is_err() {
@@ -307,8 +307,7 @@ pub fn gaps(
         }
         let name = engine
             .program
-            .categories
-            .get(category)
+            .category(category)
             .map_or("", |c| c.id.as_str());
         for (clause, reason) in &c.gaps {
             out.push(format!("`{name}` without `{clause}`: {reason}"));

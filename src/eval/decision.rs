@@ -23,6 +23,12 @@ pub(crate) fn packed(base: u32, index: usize) -> Option<Decision> {
     base.checked_add(index).filter(|d| *d < NOT_IN_PARENT)
 }
 
+/// The decision that an item is left to `category`, named in `exclude
+/// counted in`; `None` if its index does not fit (see `packed`).
+pub(crate) fn counted_in(category: CategoryId) -> Option<Decision> {
+    packed(COUNTED_IN_BASE, category.index())
+}
+
 /// Readable form of a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecisionKind {
@@ -37,7 +43,11 @@ pub fn decode(decision: Decision) -> DecisionKind {
     match decision {
         UNMATCHED => DecisionKind::Unmatched,
         NOT_IN_PARENT => DecisionKind::NotInParent,
-        d if d >= COUNTED_IN_BASE => DecisionKind::CountedIn((d - COUNTED_IN_BASE) as usize),
+        // The inverse of `counted_in`: the id the engine packed, which the
+        // checker made.
+        d if d >= COUNTED_IN_BASE => {
+            DecisionKind::CountedIn(CategoryId::new((d - COUNTED_IN_BASE) as usize))
+        }
         d if d >= EXCLUDE_BASE => DecisionKind::Excluded((d - EXCLUDE_BASE) as usize),
         d => DecisionKind::Included(d as usize),
     }
@@ -59,9 +69,10 @@ mod tests {
             Some(DecisionKind::Excluded(last))
         );
         assert_eq!(
-            packed(COUNTED_IN_BASE, last).map(decode),
-            Some(DecisionKind::CountedIn(last))
+            counted_in(CategoryId::new(last)).map(decode),
+            Some(DecisionKind::CountedIn(CategoryId::new(last)))
         );
+        assert_eq!(counted_in(CategoryId::new(last + 1)), None);
         assert_eq!(packed(0, last + 1), None);
         assert_eq!(packed(COUNTED_IN_BASE, usize::MAX), None);
         assert_eq!(packed(NOT_IN_PARENT, 0), None);

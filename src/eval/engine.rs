@@ -88,7 +88,7 @@ pub fn weight_in(categories: &[CategoryState], category: CategoryId, position: u
     let mut weight: Option<Decimal> = None;
     let mut steps = 0;
     while let Some(index) = current {
-        let Some(state) = categories.get(index) else {
+        let Some(state) = categories.get(index.index()) else {
             break;
         };
         let own = match state.decisions.get(position).map(|d| decode(*d)) {
@@ -191,6 +191,11 @@ impl YearState {
     pub fn weight(&self, category: CategoryId, position: usize) -> Decimal {
         weight_in(&self.categories, category, position)
     }
+
+    /// The state of one category (`None` only for an id of another program).
+    pub fn category(&self, category: CategoryId) -> Option<&CategoryState> {
+        self.categories.get(category.index())
+    }
 }
 
 pub struct Engine<'a> {
@@ -260,7 +265,7 @@ impl<'a> Engine<'a> {
             Some(shares)
                 if self
                     .share_measured
-                    .get(requirement)
+                    .get(requirement.index())
                     .copied()
                     .unwrap_or(false) =>
             {
@@ -293,7 +298,7 @@ impl<'a> Engine<'a> {
         let code = self.data.country_code(country).to_string();
         let program: &'a Program = self.program;
         let bodies: Vec<Body<'a>> = program
-            .categories
+            .categories()
             .iter()
             .map(|category| {
                 let mut clauses: Vec<&'a Clause> = category.body.clauses.iter().collect();
@@ -370,7 +375,7 @@ impl<'a> Engine<'a> {
             fixed_scale: self.fixed_scale(&bodies, &items),
         };
         let mut categories: Vec<CategoryState> = Vec::with_capacity(bodies.len());
-        for (index, body) in bodies.iter().enumerate() {
+        for ((index, _), body) in self.program.categories_by_id().zip(bodies.iter()) {
             let state = self.category_state(&at, index, body, &categories);
             categories.push(state);
         }
@@ -401,7 +406,7 @@ impl<'a> Engine<'a> {
         body: &Body<'_>,
         categories: &[CategoryState],
     ) -> CategoryState {
-        let parent = self.program.categories.get(index).and_then(|c| c.within);
+        let parent = self.program.category(index).and_then(|c| c.within);
         let taken = self.take_all(at, body, parent, categories);
         let (input, input_overflow) = at.input;
         let overflow = taken.overflow || input_overflow;
@@ -516,12 +521,7 @@ impl<'a> Engine<'a> {
             ..
         } = *at;
         let code = self.data.country_code(country);
-        let category = || {
-            self.program
-                .categories
-                .get(index)
-                .map_or("", |c| c.id.as_str())
-        };
+        let category = || self.program.category(index).map_or("", |c| c.id.as_str());
         if items.is_empty() {
             return Some(Missing::new(match self.data.manifest.partial_year(year) {
                 Some(reason) => format!("no figures for {code} in {year}: {reason}"),
@@ -716,7 +716,7 @@ impl<'a> Engine<'a> {
         }
         for &other in &body.counted_in {
             if !weight_in(done, other, position).is_zero() {
-                if let Some(decision) = packed(COUNTED_IN_BASE, other) {
+                if let Some(decision) = counted_in(other) {
                     return (decision, Decimal::ZERO);
                 }
             }
@@ -770,7 +770,7 @@ impl<'a> Engine<'a> {
     /// The counted total of a category.
     pub fn category(&self, category: CategoryId, country: u16, year: i32) -> Value {
         let state = self.state(country, year);
-        state.categories.get(category).map_or_else(
+        state.category(category).map_or_else(
             || Err(Missing::new("unknown category")),
             |c| c.counted.clone(),
         )

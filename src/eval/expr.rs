@@ -21,7 +21,7 @@ impl<'a> Engine<'a> {
         year: i32,
         depth: usize,
     ) -> Value {
-        let Some(p) = self.program.params.get(param) else {
+        let Some(p) = self.program.param(param) else {
             return Err(Missing::new("unknown parameter"));
         };
         if depth > MAX_PARAM_DEPTH {
@@ -116,7 +116,7 @@ impl<'a> Engine<'a> {
         match &expr.kind {
             TExprKind::Const(value) => Ok(*value),
             TExprKind::Category(c) => match partial {
-                Some(done) => done.get(*c).map_or_else(
+                Some(done) => done.get(c.index()).map_or_else(
                     || Err(Missing::new("a cap refers to a category computed later")),
                     |s| s.counted.clone(),
                 ),
@@ -203,13 +203,11 @@ impl<'a> Engine<'a> {
         match &expr.kind {
             TExprKind::Category(c) => self
                 .program
-                .categories
-                .get(*c)
+                .category(*c)
                 .map_or(String::new(), |c| c.id.clone()),
             TExprKind::Param(p) => self
                 .program
-                .params
-                .get(*p)
+                .param(*p)
                 .map_or(String::new(), |p| p.name.clone()),
             TExprKind::Indicator(name) => name.clone(),
             TExprKind::Alliance(inner) => format!("alliance({})", self.describe(inner)),

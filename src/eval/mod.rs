@@ -20,7 +20,7 @@ use thiserror::Error;
 
 use crate::data::Dataset;
 use crate::diagnostics::{suggest, Problem};
-use crate::program::{Checked, Program};
+use crate::program::{CategoryId, Checked, Program, RequirementId};
 use crate::source::{Sources, Span};
 use engine::Engine;
 use outcome::*;
@@ -178,7 +178,7 @@ type DoubleCount = (String, i32, Vec<usize>, usize);
 /// (requirement, first category, second category).
 #[derive(Default)]
 pub(crate) struct DoubleCounting {
-    found: BTreeMap<(usize, usize, usize), DoubleCount>,
+    found: BTreeMap<(RequirementId, CategoryId, CategoryId), DoubleCount>,
 }
 
 impl DoubleCounting {
@@ -186,11 +186,11 @@ impl DoubleCounting {
     pub(crate) fn look(
         &mut self,
         engine: &Engine<'_>,
-        requirement: usize,
+        requirement: RequirementId,
         country: u16,
         year: i32,
     ) {
-        let Some(req) = engine.program.requirements.get(requirement) else {
+        let Some(req) = engine.program.requirement(requirement) else {
             return;
         };
         for &(a, b) in &req.added_together {
@@ -305,7 +305,7 @@ fn requirement_results(
     let mut results = Vec::new();
     // (requirement, first, second) → (country, year, items, count, clause spans)
     let mut double = DoubleCounting::default();
-    for (index, requirement) in program.requirements.iter().enumerate() {
+    for (index, requirement) in program.requirements_by_id() {
         for &country in scope.countries {
             for &year in scope.years {
                 let evaluated = requirement::evaluate(engine, index, country, year);
@@ -343,11 +343,11 @@ fn requirement_results(
 fn category_totals(engine: &Engine<'_>, scope: Scope<'_>) -> Vec<CategoryTotal> {
     let data = scope.data;
     let mut totals = Vec::new();
-    for (index, category) in engine.program.categories.iter().enumerate() {
+    for (index, category) in engine.program.categories_by_id() {
         for &country in scope.countries {
             for &year in scope.years {
                 let state = engine.state(country, year);
-                let Some(c) = state.categories.get(index) else {
+                let Some(c) = state.category(index) else {
                     continue;
                 };
                 let has_items = !state.items.is_empty();
@@ -504,31 +504,26 @@ fn alliance_totals(
 fn double_counting_problem(
     engine: &Engine<'_>,
     sources: &Sources,
-    requirement: usize,
-    a: usize,
-    b: usize,
+    requirement: RequirementId,
+    a: CategoryId,
+    b: CategoryId,
     country: &str,
     year: i32,
     positions: &[usize],
     occurrences: usize,
 ) -> EvalError {
     let program = engine.program;
-    let name = |c: usize| {
-        program
-            .categories
-            .get(c)
-            .map_or(String::new(), |c| c.id.clone())
-    };
+    let name = |c: CategoryId| program.category(c).map_or(String::new(), |c| c.id.clone());
     let data = engine.data;
     let country_index = data.country_index(country).unwrap_or(0);
     let state = engine.state(country_index, year);
     let bodies = engine.bodies(country_index);
-    let clause_span = |category: usize, position: usize| -> Option<(Span, String)> {
-        let state = state.categories.get(category)?;
+    let clause_span = |category: CategoryId, position: usize| -> Option<(Span, String)> {
+        let state = state.category(category)?;
         let decision = *state.decisions.get(position)?;
         match engine::decode(decision) {
             engine::DecisionKind::Included(i) => {
-                let (clause, _) = bodies.get(category)?.clauses.get(i)?;
+                let (clause, _) = bodies.get(category.index())?.clauses.get(i)?;
                 Some((
                     clause.span,
                     format!("`{}` ({})", clause.text, sources.location(clause.span)),
@@ -566,8 +561,7 @@ fn double_counting_problem(
         name(b)
     ));
     let requirement_name = program
-        .requirements
-        .get(requirement)
+        .requirement(requirement)
         .map_or(String::new(), |r| r.id.clone());
     let span = second_clause
         .as_ref()

@@ -99,7 +99,7 @@ pub fn evaluate(
     year: i32,
 ) -> Evaluated {
     let engine = engine.view_for(requirement);
-    let Some(req) = engine.program.requirements.get(requirement) else {
+    let Some(req) = engine.program.requirement(requirement) else {
         return Evaluated::simple(
             Status::NoData,
             "unknown requirement".into(),
@@ -350,16 +350,16 @@ pub struct BaseGrowth {
 /// category on the way has a cap (a cap would stop added money counting).
 fn part_of(engine: &Engine<'_>, part: CategoryId, base: CategoryId, country: u16) -> bool {
     let bodies = engine.bodies(country);
-    let uncapped = |c: CategoryId| bodies.get(c).is_some_and(|b| b.caps.is_empty());
+    let uncapped = |c: CategoryId| bodies.get(c.index()).is_some_and(|b| b.caps.is_empty());
     let mut at = part;
-    for _ in 0..=engine.program.categories.len() {
+    for _ in 0..=engine.program.categories().len() {
         if !uncapped(at) {
             return false;
         }
         if at == base {
             return true;
         }
-        match engine.program.categories.get(at).and_then(|c| c.within) {
+        match engine.program.category(at).and_then(|c| c.within) {
             Some(parent) => at = parent,
             None => return false,
         }
@@ -397,7 +397,7 @@ fn base_growth(
         return None;
     }
     let share = engine.eval(share, country, year).ok()?;
-    let name = |c: CategoryId| engine.program.categories.get(c).map(|c| c.id.clone());
+    let name = |c: CategoryId| engine.program.category(c).map(|c| c.id.clone());
     let shortfall = -margin;
     let to_add = Some(Decimal::ONE - share)
         .filter(|rest| *rest > Decimal::ZERO)

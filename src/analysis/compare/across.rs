@@ -13,6 +13,7 @@ use crate::analysis::explain::Node;
 use crate::analysis::Prepared;
 use crate::eval::engine::{decode, DecisionKind, Engine, YearState};
 use crate::eval::outcome::PledgeOutcome;
+use crate::program::CategoryId;
 use crate::report::numbers;
 
 /// Items listed per category and draft.
@@ -89,7 +90,7 @@ fn draft_node(
         return Node::with(label, children);
     };
     let state = engine.state(index, year);
-    for (position, category) in engine.program.categories().iter().enumerate() {
+    for (position, category) in engine.program.categories_by_id() {
         children.push(category_node(
             &engine,
             (index, &state),
@@ -106,12 +107,12 @@ fn draft_node(
 fn category_node(
     engine: &Engine<'_>,
     (country, state): (u16, &YearState),
-    category: usize,
+    category: CategoryId,
     id: &str,
     prepared: &Prepared,
 ) -> Node {
     let data = &prepared.dataset;
-    let Some(cat) = state.categories.get(category) else {
+    let Some(cat) = state.category(category) else {
         return Node::leaf(format!("category {id}: unknown"));
     };
     let total = match &cat.counted {
@@ -133,7 +134,7 @@ fn category_node(
     let body_clauses = engine.bodies(country);
     for (amount, item, clause, weight) in counted.iter().take(MAX_ITEMS) {
         let by = body_clauses
-            .get(category)
+            .get(category.index())
             .and_then(|b| b.clauses.get(*clause))
             .map_or(String::new(), |(c, _)| {
                 format!(

@@ -121,11 +121,8 @@ impl Differ<'_> {
                 cb.label.clone(),
             );
         }
-        let parent = |c: &Category, p: &Program| {
-            c.within
-                .and_then(|w| p.categories.get(w))
-                .map(|w| w.id.clone())
-        };
+        let parent =
+            |c: &Category, p: &Program| c.within.and_then(|w| p.category(w)).map(|w| w.id.clone());
         if parent(ca, pa) != parent(cb, pb) {
             self.push(
                 format!("category {}: within", ca.id),
@@ -281,7 +278,7 @@ fn body_clauses(body: &CategoryBody, p: &Program, sources: &Sources) -> Vec<(Str
                 .map(|c| (c.text.clone(), at(sources, c.span))),
         )
         .chain(body.counted_in.iter().map(|(id, span)| {
-            let name = p.categories.get(*id).map_or("", |c| c.id.as_str());
+            let name = p.category(*id).map_or("", |c| c.id.as_str());
             (format!("exclude counted in {name}"), at(sources, *span))
         }))
         .collect();
@@ -324,7 +321,7 @@ fn category_text(
         .map_or(String::new(), |l| format!(" \"{l}\""));
     let within = category
         .within
-        .and_then(|p| program.categories().get(p))
+        .and_then(|p| program.category(p))
         .map_or(String::new(), |p| format!(" within {}", p.id));
     let mut clauses: Vec<String> = category
         .body
@@ -334,7 +331,7 @@ fn category_text(
         .chain(category.body.caps.iter().map(|c| c.text.clone()))
         .collect();
     clauses.extend(category.body.counted_in.iter().map(|(id, _)| {
-        let name = program.categories().get(*id).map_or("", |c| c.id.as_str());
+        let name = program.category(*id).map_or("", |c| c.id.as_str());
         format!("exclude counted in {name}")
     }));
     format!(

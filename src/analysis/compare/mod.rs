@@ -363,8 +363,7 @@ pub(crate) fn year_text(program: &Program, spec: &YearSpec) -> String {
     match spec {
         YearSpec::Literal(year) => year.to_string(),
         YearSpec::Param(index) => program
-            .params
-            .get(*index)
+            .param(*index)
             .map_or_else(|| "?".to_string(), |p| p.name.clone()),
     }
 }

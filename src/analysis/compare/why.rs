@@ -7,7 +7,7 @@ use crate::analysis::explain::Node;
 use crate::analysis::Prepared;
 use crate::eval::engine::{decode, Body, DecisionKind, Engine, Value, YearState};
 use crate::eval::outcome::PledgeOutcome;
-use crate::program::Category;
+use crate::program::{Category, CategoryId};
 use crate::report::numbers;
 use crate::source::Sources;
 
@@ -174,9 +174,7 @@ impl<'a> Pair<'a> {
     fn category_nodes(&self, country: u16, year: i32) -> Vec<Node> {
         self.engine_a
             .program
-            .categories
-            .iter()
-            .enumerate()
+            .categories_by_id()
             .filter_map(|(ia, category)| self.category_node(ia, category, country, year))
             .collect()
     }
@@ -185,7 +183,7 @@ impl<'a> Pair<'a> {
     /// treat differently and the amounts the caps cut off.
     fn category_node(
         &self,
-        ia: usize,
+        ia: CategoryId,
         category: &Category,
         country: u16,
         year: i32,
@@ -195,8 +193,8 @@ impl<'a> Pair<'a> {
             self.engine_a.state(country, year),
             self.engine_b.state(country, year),
         );
-        let cat_a = state_a.categories.get(ia)?;
-        let cat_b = state_b.categories.get(ib)?;
+        let cat_a = state_a.category(ia)?;
+        let cat_b = state_b.category(ib)?;
         if cat_a.counted == cat_b.counted {
             return None;
         }
@@ -314,7 +312,7 @@ struct CategoryView<'v, 'a> {
     engine: &'v Engine<'a>,
     bodies: &'v [Body<'a>],
     state: &'v YearState,
-    category: usize,
+    category: CategoryId,
     sources: &'v Sources,
 }
 
@@ -330,8 +328,7 @@ impl CategoryView<'_, '_> {
 
     fn decision(&self, position: usize) -> Option<DecisionKind> {
         self.state
-            .categories
-            .get(self.category)
+            .category(self.category)
             .and_then(|c| c.decisions.get(position))
             .map(|d| decode(*d))
     }
@@ -349,7 +346,7 @@ impl CategoryView<'_, '_> {
         let decision = self.decision(position).unwrap_or(DecisionKind::Unmatched);
         let clause = |i: usize| {
             self.bodies
-                .get(self.category)
+                .get(self.category.index())
                 .and_then(|b| b.clauses.get(i))
                 .map(|(c, _)| format!("`{}` ({})", c.text, self.sources.location(c.span)))
                 .unwrap_or_default()
@@ -365,8 +362,7 @@ impl CategoryView<'_, '_> {
                 "left out: already counted in `{}`",
                 self.engine
                     .program
-                    .categories
-                    .get(other)
+                    .category(other)
                     .map_or("", |c| c.id.as_str())
             ),
             DecisionKind::NotInParent => "not counted in its parent category".to_string(),

@@ -20,11 +20,11 @@ impl Explainer<'_> {
     /// exclusions and the items that matched nothing.
     pub fn category(&self, category: CategoryId, country: u16, year: i32, text: &str) -> Node {
         let engine = self.engine;
-        let Some(definition) = engine.program.categories.get(category) else {
+        let Some(definition) = engine.program.category(category) else {
             return Node::leaf(format!("{text}: unknown category"));
         };
         let state = engine.state(country, year);
-        let Some(cat) = state.categories.get(category) else {
+        let Some(cat) = state.category(category) else {
             return Node::leaf(format!("{text}: unknown category"));
         };
         let mut node = self.category_headline(definition, cat, country, year);
@@ -32,7 +32,7 @@ impl Explainer<'_> {
             return node;
         }
         let bodies = engine.bodies(country);
-        let Some(body) = bodies.get(category) else {
+        let Some(body) = bodies.get(category.index()) else {
             return node;
         };
         let decisions = Decisions::of(cat, body.clauses.len());
@@ -225,8 +225,7 @@ impl Explainer<'_> {
     fn category_id(&self, category: CategoryId) -> &str {
         self.engine
             .program
-            .categories
-            .get(category)
+            .category(category)
             .map_or("", |c| c.id.as_str())
     }
 }

@@ -92,7 +92,7 @@ impl Explainer<'_> {
                 )));
             }
             TExprKind::Count(r) => {
-                if let Some(req) = self.engine.program.requirements.get(*r) {
+                if let Some(req) = self.engine.program.requirement(*r) {
                     children.push(Node::leaf(format!(
                         "members meeting `{}` in {year}",
                         req.id

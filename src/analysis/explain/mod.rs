@@ -158,7 +158,7 @@ impl Explainer<'_> {
     }
 
     fn param_node(&self, param: ParamId, country: u16, year: i32) -> Node {
-        let Some(p) = self.engine.program.params.get(param) else {
+        let Some(p) = self.engine.program.param(param) else {
             return Node::leaf("unknown parameter");
         };
         match self.engine.param_value(p, country, year, 0) {

@@ -13,7 +13,7 @@ use crate::report::numbers;
 impl Explainer<'_> {
     /// The derivation of one requirement for a country and year.
     pub fn requirement(&self, requirement: RequirementId, country: u16, year: i32) -> Option<Node> {
-        let req = self.engine.program.requirements.get(requirement)?;
+        let req = self.engine.program.requirement(requirement)?;
         let code = self.engine.country_code(country).to_string();
         let outcome = requirement::evaluate(self.engine, requirement, country, year);
         let mut headline = headline(&req.id, &code, year, &outcome);

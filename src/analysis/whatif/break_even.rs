@@ -12,7 +12,7 @@ use crate::data::Dataset;
 use crate::eval::engine::Engine;
 use crate::eval::outcome::{PledgeOutcome, Status};
 use crate::eval::requirement::{self, Evaluated};
-use crate::program::{Checked, Type};
+use crate::program::{Checked, RequirementId, Type};
 
 /// Which values of the parameter meet the requirement, around a flip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -74,7 +74,7 @@ pub(crate) struct BreakEven {
 #[derive(Debug, Clone)]
 pub(crate) struct Question {
     pub(crate) pledge: usize,
-    pub(crate) requirement: usize,
+    pub(crate) requirement: RequirementId,
     pub(crate) requirement_id: String,
     pub(crate) country_code: String,
     pub(crate) country: u16,
@@ -498,7 +498,7 @@ pub(crate) fn questions(
         else {
             continue;
         };
-        for (requirement_index, requirement) in program.requirements.iter().enumerate() {
+        for (requirement_index, requirement) in program.requirements_by_id() {
             for result in outcome
                 .results
                 .iter()

@@ -619,7 +619,7 @@ pub(super) fn path_end(
     };
     let param = |name: &str| -> Option<Decimal> {
         let index = program.param_index(name.trim())?;
-        program.params.get(index)?.values.first().map(|v| v.value)
+        program.param(index)?.values.first().map(|v| v.value)
     };
     let after = rule.split(" on path to ").nth(1).unwrap_or("");
     let target_text = after.split(" of gdp by ").next().unwrap_or("").trim();
