@@ -905,6 +905,36 @@ fn a_one_gib_line_is_refused() {
 // ---------------------------------------------------------------------------
 // Data accepted that should not be
 
+#[test]
+fn an_items_row_over_64_mib_is_refused() {
+    use std::io::Write as _;
+    let dir = scratch("long-items-row");
+    let data = sample_copy(&dir);
+    {
+        let path = data.join("line_items.csv");
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        // One quoted cell of 65 MiB: a row that never ends within the bound.
+        file.write_all(b"\"").unwrap();
+        let chunk = vec![b'a'; 1 << 20];
+        for _ in 0..65 {
+            file.write_all(&chunk).unwrap();
+        }
+        file.write_all(b"\",XNA,2024,1,equipment,,\n").unwrap();
+    }
+    let run = eval_on(&data);
+    let _ = std::fs::remove_dir_all(&dir);
+    run.assert_coded_error();
+    assert!(run.stderr.contains("longer than 64 MiB"), "{}", run.stderr);
+    assert!(
+        run.stderr_len < 10_000,
+        "{} bytes of diagnostics",
+        run.stderr_len
+    );
+}
+
 fn eval_on(data: &Path) -> Run {
     pledge(&[
         "eval",

@@ -35,18 +35,16 @@ pub(crate) fn read_items<R: Read>(
     };
     let layout = Layout::of(dataset, &headers).map_err(locate_all)?;
     let mut items = ItemReader::new(dataset, &layout, item_line);
-    let mut last = Place::HEADER;
     let mut sized = false;
     while items.pending.len() <= MAX_PROBLEMS {
         let record = match rows.next_record() {
             Ok(Some(record)) => record,
             Ok(None) => break,
             Err(e) => {
-                items.pending.push(io_problem(&e, last));
+                items.pending.push(io_problem(&e, rows.place()));
                 break;
             }
         };
-        last = record.place;
         if record.len() == layout.width {
             items.row(&CsvCells::of(record));
         } else {

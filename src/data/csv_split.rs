@@ -132,6 +132,14 @@ impl<R: Read> Splitter<R> {
         }
     }
 
+    /// Where the next record starts (where reading stopped, after an error).
+    pub(crate) fn place(&self) -> Place {
+        Place {
+            line: self.line,
+            record: self.record,
+        }
+    }
+
     /// How many bytes of the input the records returned so far took.
     pub(crate) fn bytes_read(&self) -> u64 {
         self.consumed
@@ -145,14 +153,17 @@ impl<R: Read> Splitter<R> {
             self.end -= self.start;
             self.start = 0;
         }
+        // What is left is the start of one record that did not fit.
+        if self.end > MAX_RECORD_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                format!("a row is longer than {} MiB", MAX_RECORD_BYTES >> 20),
+            ));
+        }
         if self.buffer.len() < self.end + BLOCK {
-            if self.end > MAX_RECORD_BYTES {
-                return Err(std::io::Error::other(format!(
-                    "a row is longer than {} MiB",
-                    MAX_RECORD_BYTES >> 20
-                )));
-            }
-            let size = (self.end + BLOCK).max(self.buffer.len() * 2);
+            let size = (self.end + BLOCK)
+                .max(self.buffer.len() * 2)
+                .min(MAX_RECORD_BYTES + BLOCK);
             self.buffer.resize(size, 0);
         }
         let free = self.buffer.get_mut(self.end..).unwrap_or_default();

@@ -337,7 +337,12 @@ pub(crate) fn io_problem(error: &std::io::Error, place: Place) -> Pending {
         None,
         format!("the file cannot be read to the end: {}", io_reason(error)),
         "reading stopped here".to_string(),
-        "check that the file is complete and readable".to_string(),
+        if error.kind() == std::io::ErrorKind::FileTooLarge {
+            "a row this long is most often a cell whose opening `\"` is never closed: close it"
+                .to_string()
+        } else {
+            "check that the file is complete and readable".to_string()
+        },
     )
 }
 
@@ -504,6 +509,10 @@ pub(crate) fn locate(
     problems
 }
 
+/// A line longer than this is marked by its start only.
+const LONG_LINE: usize = 2000;
+const LONG_LINE_SHOWN: usize = 40;
+
 /// The span of a cell (or of a whole line when `column` is `None`).
 pub(crate) fn cell_span(text: &str, file: FileId, line: u64, column: Option<usize>) -> Span {
     let mut start = 0usize;
@@ -511,6 +520,11 @@ pub(crate) fn cell_span(text: &str, file: FileId, line: u64, column: Option<usiz
         if current == line {
             let content = l.trim_end_matches(['\n', '\r']);
             return match column {
+                // A whole line, or only its start when it is very long (a
+                // diagnostic does not show thousands of characters).
+                None if content.len() > LONG_LINE => {
+                    Span::new(file, start, start + LONG_LINE_SHOWN)
+                }
                 None => Span::new(file, start, start + content.len()),
                 Some(col) => {
                     let (s, e) = field_range(content, col);
