@@ -23,7 +23,8 @@ pub fn exercise(text: &str, data: &Dataset) {
     };
     match pledge::workspace::load(path, &reader) {
         Ok(workspace) => {
-            let (checked, problems) = pledge::check::check(&workspace, Some(&data.manifest));
+            let (checked, problems) = pledge::check::check(&workspace, Some(&data.manifest))
+                .into_problems(&workspace.sources);
             for problem in &problems {
                 let _ = problem.render(pledge::diagnostics::ErrorFormat::Human, false);
             }
@@ -32,17 +33,17 @@ pub fn exercise(text: &str, data: &Dataset) {
                 // `--years` (a range from its first to its last year could
                 // span thousands of years that the command line refuses).
                 let options = pledge::eval::Options::default();
-                if let Err(problems) =
+                if let Err(errors) =
                     pledge::eval::evaluate(&checked, data, &workspace.sources, &options)
                 {
-                    for problem in &problems {
+                    for problem in &pledge::eval::into_problems(errors, &workspace.sources) {
                         let _ = problem.render(pledge::diagnostics::ErrorFormat::Human, false);
                     }
                 }
             }
         }
-        Err(problems) => {
-            for problem in &problems {
+        Err(failure) => {
+            for problem in &failure.into_problems() {
                 let _ = problem.render(pledge::diagnostics::ErrorFormat::Human, false);
             }
         }

@@ -32,7 +32,7 @@ fuzz_target!(|bytes: &[u8]| {
     match pledge::data::load(&pledge::data::DataSource::Path(dir)) {
         Ok(data) => common::exercise(HAGUE, &data),
         Err(problems) => {
-            for problem in &problems {
+            for problem in &pledge::data::into_problems(problems) {
                 let _ = problem.render(pledge::diagnostics::ErrorFormat::Human, false);
             }
         }
