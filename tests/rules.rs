@@ -58,3 +58,68 @@ fn outcome_of_every_rule_file() {
         insta::assert_snapshot!(text);
     });
 }
+
+/// Evaluation keeps per-item decisions only for the categories whose
+/// decisions it reads (`within` parents, `counted in` targets, categories
+/// added together); every total of every rule file in `rules/` is the one
+/// an engine keeping every decision gives.
+#[test]
+fn totals_do_not_depend_on_which_decisions_are_kept() {
+    insta::glob!("../rules", "**/*.pledge", |path| {
+        let relative = path
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap()
+            .to_path_buf();
+        let mut out = Output {
+            error_format: ErrorFormat::Plain,
+            colour: false,
+            stdout: String::new(),
+            stderr: String::new(),
+        };
+        let args = DataArgs {
+            data: None,
+            sets: Vec::new(),
+        };
+        let prepared = prepare(&relative, &args, &mut out).unwrap();
+        let data = &prepared.dataset;
+        let outcomes = pledge::eval::evaluate(
+            &prepared.checked,
+            data,
+            &prepared.workspace.sources,
+            &pledge::eval::Options::default(),
+        )
+        .unwrap();
+        let mut compared = 0;
+        for (index, outcome) in outcomes.iter().enumerate() {
+            let engine =
+                pledge::eval::engine::Engine::for_pledge(&prepared.checked, index, data).unwrap();
+            for (id, category) in engine.program.categories_by_id() {
+                for total in outcome.totals.iter().filter(|t| t.category == category.id) {
+                    let country = data.country_index(&total.country).unwrap();
+                    let state = engine.state(country, total.year);
+                    let kept = state.category(id).unwrap();
+                    let has_items = !state.items.is_empty();
+                    let what = format!(
+                        "{}: {} {} {}",
+                        relative.display(),
+                        total.category,
+                        total.country,
+                        total.year
+                    );
+                    assert_eq!(
+                        total.counted,
+                        kept.counted.clone().ok().filter(|_| has_items),
+                        "{what}"
+                    );
+                    assert_eq!(total.items_counted, kept.items_counted, "{what}");
+                    if has_items {
+                        assert_eq!(total.excluded, Some(kept.excluded), "{what}");
+                        assert_eq!(total.not_credited, Some(kept.not_credited), "{what}");
+                    }
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 0, "{}: no totals", relative.display());
+    });
+}

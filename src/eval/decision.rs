@@ -1,5 +1,8 @@
 //! What a category did with one item: `Decision`, its packing and decoding.
 
+use rust_decimal::Decimal;
+
+use super::engine::CategoryState;
 use crate::program::*;
 
 /// What a category did with one item, packed in four bytes: the index of the
@@ -51,6 +54,77 @@ pub fn decode(decision: Decision) -> DecisionKind {
         d if d >= EXCLUDE_BASE => DecisionKind::Excluded((d - EXCLUDE_BASE) as usize),
         d => DecisionKind::Included(d as usize),
     }
+}
+
+/// Per category, whether evaluation reads its per-item decisions: a
+/// `within` parent, a `counted in` target (also in scoped changes), a
+/// category a requirement adds to another, and the parents of each.
+pub(crate) fn decisions_read(program: &Program) -> Vec<bool> {
+    let mut read = vec![false; program.categories_by_id().len()];
+    let mut mark = |category: CategoryId| {
+        if let Some(slot) = read.get_mut(category.index()) {
+            *slot = true;
+        }
+    };
+    for (_, category) in program.categories_by_id() {
+        category.within.into_iter().for_each(&mut mark);
+        let scoped = category.scoped.iter().map(|(_, change)| match change {
+            ScopedChange::Amend(body) | ScopedChange::Replace(body) => body,
+        });
+        for body in std::iter::once(&category.body).chain(scoped) {
+            body.counted_in.iter().for_each(|&(target, _)| mark(target));
+        }
+    }
+    for (_, requirement) in program.requirements_by_id() {
+        for &(a, b) in &requirement.added_together {
+            mark(a);
+            mark(b);
+        }
+    }
+    // `weight_in` walks up the parents of a category it reads.
+    loop {
+        let mut changed = false;
+        for (id, category) in program.categories_by_id() {
+            let parent = category.within.map(CategoryId::index);
+            if read.get(id.index()).copied().unwrap_or(false) {
+                if let Some(slot) = parent.and_then(|p| read.get_mut(p)) {
+                    changed |= !*slot;
+                    *slot = true;
+                }
+            }
+        }
+        if !changed {
+            return read;
+        }
+    }
+}
+
+/// The weight at which `category` counts the item at `position` (zero when
+/// it does not count). A `within` category never counts more than its parent.
+pub fn weight_in(categories: &[CategoryState], category: CategoryId, position: usize) -> Decimal {
+    let mut current = Some(category);
+    let mut weight: Option<Decimal> = None;
+    let mut steps = 0;
+    while let Some(index) = current {
+        let Some(state) = categories.get(index.index()) else {
+            break;
+        };
+        let own = match state.decisions.get(position).map(|d| decode(*d)) {
+            Some(DecisionKind::Included(clause)) => state
+                .clause_weights
+                .get(clause)
+                .copied()
+                .unwrap_or_default(),
+            _ => Decimal::ZERO,
+        };
+        weight = Some(weight.map_or(own, |w| w.min(own)));
+        current = state.parent;
+        steps += 1;
+        if steps > categories.len() {
+            break;
+        }
+    }
+    weight.unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -59,7 +59,9 @@ pub struct CompiledClause {
 /// One category for one country and year.
 #[derive(Debug, Clone)]
 pub struct CategoryState {
-    /// One decision per item of the country-year (same order as `items`).
+    /// One decision per item of the country-year (same order as `items`);
+    /// empty when the engine keeps no decisions for this category (see
+    /// `Engine::keeping_read_decisions_only`).
     pub decisions: Vec<Decision>,
     /// The weight of each clause of the body (zero for `exclude` clauses).
     pub clause_weights: Vec<Decimal>,
@@ -81,34 +83,6 @@ pub struct CategoryState {
     pub gaps: Vec<(String, String)>,
 }
 
-/// The weight at which `category` counts the item at `position` (zero when
-/// it does not count). A `within` category never counts more than its parent.
-pub fn weight_in(categories: &[CategoryState], category: CategoryId, position: usize) -> Decimal {
-    let mut current = Some(category);
-    let mut weight: Option<Decimal> = None;
-    let mut steps = 0;
-    while let Some(index) = current {
-        let Some(state) = categories.get(index.index()) else {
-            break;
-        };
-        let own = match state.decisions.get(position).map(|d| decode(*d)) {
-            Some(DecisionKind::Included(clause)) => state
-                .clause_weights
-                .get(clause)
-                .copied()
-                .unwrap_or_default(),
-            _ => Decimal::ZERO,
-        };
-        weight = Some(weight.map_or(own, |w| w.min(own)));
-        current = state.parent;
-        steps += 1;
-        if steps > categories.len() {
-            break;
-        }
-    }
-    weight.unwrap_or_default()
-}
-
 /// One item as `decide` sees it: its position in the country-year, its
 /// index in the dataset, and the clauses' answers for every position when
 /// they were computed a column at a time.
@@ -125,6 +99,8 @@ pub(crate) struct Work<'w, 'p> {
     parent: Option<CategoryId>,
     items: &'w [u32],
     masks: Option<&'w [Vec<bool>]>,
+    /// Whether the item's decisions are kept (see `Engine::kept`).
+    keep: bool,
 }
 
 /// What one category did with the items of a country-year, and its sums.
@@ -212,6 +188,9 @@ pub struct Engine<'a> {
     pub(crate) shares: Option<Box<Engine<'a>>>,
     /// Per requirement: measured on the shares when there are any.
     pub(crate) share_measured: Vec<bool>,
+    /// Per category: whether its per-item decisions are kept (`None`: all,
+    /// as the analyses that explain items need them).
+    pub(crate) kept: Option<Vec<bool>>,
 }
 
 impl<'a> Engine<'a> {
@@ -248,7 +227,28 @@ impl<'a> Engine<'a> {
             counts: RefCell::new(HashMap::new()),
             shares: None,
             share_measured: Vec::new(),
+            kept: None,
         }
+    }
+
+    /// The same engine keeping per-item decisions only for the categories
+    /// whose decisions evaluation reads: `within` parents, `counted in`
+    /// targets and categories a requirement adds together (for the
+    /// double-counting check), with their parents. Others keep only their
+    /// sums, which saves 4 bytes per item and category.
+    pub(crate) fn keeping_read_decisions_only(mut self) -> Engine<'a> {
+        let kept = decisions_read(self.program);
+        if let Some(shares) = self.shares.take() {
+            self.shares = Some(Box::new(shares.keeping_read_decisions_only()));
+        }
+        self.kept = Some(kept);
+        self
+    }
+
+    fn keeps(&self, category: CategoryId) -> bool {
+        self.kept
+            .as_ref()
+            .is_none_or(|kept| kept.get(category.index()).copied().unwrap_or(true))
     }
 
     /// The same engine measuring every requirement on amounts, for
@@ -407,7 +407,7 @@ impl<'a> Engine<'a> {
         categories: &[CategoryState],
     ) -> CategoryState {
         let parent = self.program.category(index).and_then(|c| c.within);
-        let taken = self.take_all(at, body, parent, categories);
+        let taken = self.take_all(at, (index, body), parent, categories);
         let (input, input_overflow) = at.input;
         let overflow = taken.overflow || input_overflow;
         let (gaps, uncovered) = self.clause_gaps(body, at.country, at.year);
@@ -445,7 +445,7 @@ impl<'a> Engine<'a> {
     fn take_all(
         &self,
         at: &CountryYear<'_>,
-        body: &Body<'_>,
+        (index, body): (CategoryId, &Body<'_>),
         parent: Option<CategoryId>,
         categories: &[CategoryState],
     ) -> Taken {
@@ -463,6 +463,7 @@ impl<'a> Engine<'a> {
             parent,
             items,
             masks: masks.as_deref(),
+            keep: self.keeps(index),
         };
         let taken = at
             .fixed_scale
@@ -646,7 +647,7 @@ impl<'a> Engine<'a> {
     ) -> Option<Taken> {
         let (mut gross, mut not_credited, mut excluded, mut unmatched) =
             (new(), new(), new(), new());
-        let mut decisions = Vec::with_capacity(work.items.len());
+        let mut decisions = Vec::with_capacity(if work.keep { work.items.len() } else { 0 });
         let mut items_counted = 0;
         let mut split: Option<usize> = None;
         for (position, &item) in work.items.iter().enumerate() {
@@ -676,7 +677,9 @@ impl<'a> Engine<'a> {
                 };
                 bucket.add(amount);
             }
-            decisions.push(decision);
+            if work.keep {
+                decisions.push(decision);
+            }
         }
         let (gross, a) = gross.value()?;
         let (not_credited, b) = not_credited.value()?;

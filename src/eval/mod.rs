@@ -260,7 +260,7 @@ fn evaluate_program(
     (countries, years): (&[u16], &[i32]),
     amounts_only: bool,
 ) -> (PledgeOutcome, Vec<EvalError>) {
-    let engine = Engine::new(program, data);
+    let engine = Engine::new(program, data).keeping_read_decisions_only();
     let engine = if amounts_only {
         engine.amounts_only()
     } else {
