@@ -95,24 +95,24 @@ pub(crate) struct Place<'m> {
 
 /// One category's body applied to the items of a country-year.
 pub(crate) struct Work<'w, 'p> {
-    body: &'w Body<'p>,
-    parent: Option<CategoryId>,
-    items: &'w [u32],
-    masks: Option<&'w [Vec<bool>]>,
+    pub(super) body: &'w Body<'p>,
+    pub(super) parent: Option<CategoryId>,
+    pub(super) items: &'w [u32],
+    pub(super) masks: Option<&'w [Vec<bool>]>,
     /// Whether the item's decisions are kept (see `Engine::kept`).
-    keep: bool,
+    pub(super) keep: bool,
 }
 
 /// What one category did with the items of a country-year, and its sums.
 pub(crate) struct Taken {
-    decisions: Vec<Decision>,
-    gross: Decimal,
-    not_credited: Decimal,
-    excluded: Decimal,
-    unmatched: Decimal,
-    items_counted: usize,
-    overflow: bool,
-    split: Option<usize>,
+    pub(super) decisions: Vec<Decision>,
+    pub(super) gross: Decimal,
+    pub(super) not_credited: Decimal,
+    pub(super) excluded: Decimal,
+    pub(super) unmatched: Decimal,
+    pub(super) items_counted: usize,
+    pub(super) overflow: bool,
+    pub(super) split: Option<usize>,
 }
 
 impl Taken {
@@ -645,6 +645,12 @@ impl<'a> Engine<'a> {
         categories: &[CategoryState],
         new: impl Fn() -> T,
     ) -> Option<Taken> {
+        if let Some(masks) = work
+            .masks
+            .filter(|_| super::take::only_whole_includes(work))
+        {
+            return super::take::take_included(self.data, work, masks, new);
+        }
         let (mut gross, mut not_credited, mut excluded, mut unmatched) =
             (new(), new(), new(), new());
         let mut decisions = Vec::with_capacity(if work.keep { work.items.len() } else { 0 });

@@ -11,6 +11,7 @@ mod expr;
 pub mod outcome;
 pub mod requirement;
 mod sum;
+mod take;
 
 use std::collections::{BTreeMap, HashMap};
 

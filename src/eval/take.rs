@@ -1,0 +1,177 @@
+//! A fast path of `Engine::take` for the commonest category: `include`
+//! clauses at 100% only, with no `within` parent and no `counted in`.
+
+use rust_decimal::Decimal;
+
+use super::decision::{packed, UNMATCHED};
+use super::engine::{Taken, Work};
+use super::sum::Total;
+use crate::data::Dataset;
+use crate::program::ClauseKind;
+
+/// Whether a category is only `include` clauses at 100%, with no `within`
+/// parent and no `counted in`: then an item counts in full when any clause
+/// matches it, and `decide` reduces to finding the last clause that does.
+pub(super) fn only_whole_includes(work: &Work<'_, '_>) -> bool {
+    #[cfg(test)]
+    if tests::GENERAL_ONLY.with(std::cell::Cell::get) {
+        return false;
+    }
+    work.parent.is_none()
+        && work.body.counted_in.is_empty()
+        && work
+            .body
+            .clauses
+            .iter()
+            .all(|(clause, _)| matches!(clause.kind, ClauseKind::Include(w) if w == Decimal::ONE))
+}
+
+/// `Engine::take` for a category of whole includes (`only_whole_includes`),
+/// from the clauses' answers for every item: the same decisions and sums,
+/// without deciding item by item.
+pub(super) fn take_included<T: Total>(
+    data: &Dataset,
+    work: &Work<'_, '_>,
+    masks: &[Vec<bool>],
+    new: impl Fn() -> T,
+) -> Option<Taken> {
+    let (mut gross, mut unmatched) = (new(), new());
+    let mut decisions = Vec::with_capacity(if work.keep { work.items.len() } else { 0 });
+    let mut items_counted = 0;
+    for (position, &item) in work.items.iter().enumerate() {
+        let amount = data.amount.get(item as usize).copied().unwrap_or_default();
+        // The last matching include decides, as in `decide`.
+        let last = masks
+            .iter()
+            .rposition(|mask| mask.get(position).copied().unwrap_or(false));
+        let decision = last.and_then(|clause| packed(0, clause));
+        match decision {
+            Some(decision) => {
+                gross.add(amount);
+                items_counted += 1;
+                if work.keep {
+                    decisions.push(decision);
+                }
+            }
+            None => {
+                unmatched.add(amount);
+                if work.keep {
+                    decisions.push(UNMATCHED);
+                }
+            }
+        }
+    }
+    let (gross, a) = gross.value()?;
+    let (not_credited, b) = new().value()?;
+    let (excluded, c) = new().value()?;
+    let (unmatched, d) = unmatched.value()?;
+    Some(Taken {
+        decisions,
+        gross,
+        not_credited,
+        excluded,
+        unmatched,
+        items_counted,
+        overflow: a || b || c || d,
+        split: None,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use std::path::Path;
+
+    thread_local! {
+        /// Set by the test below: every category takes the general path.
+        pub(super) static GENERAL_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// The outcomes of one rule file on a bundled dataset, as debug text.
+    fn outcomes(file: &str, dataset: &crate::data::Dataset, general_only: bool) -> String {
+        let read = |p: &Path| std::fs::read_to_string(p);
+        let workspace = crate::workspace::load(Path::new(file), &read)
+            .unwrap_or_else(|_| panic!("{file} loads"));
+        let (checked, _) = crate::check::check(&workspace, Some(&dataset.manifest))
+            .into_problems(&workspace.sources);
+        let checked = checked.unwrap_or_else(|| panic!("{file} checks"));
+        GENERAL_ONLY.with(|g| g.set(general_only));
+        let outcomes = crate::eval::evaluate(
+            &checked,
+            dataset,
+            &workspace.sources,
+            &crate::eval::Options::default(),
+        );
+        // Every decision of every category, as `explain` reads them.
+        let mut states = String::new();
+        for index in 0..checked.pledges().len() {
+            let engine = crate::eval::engine::Engine::for_pledge(&checked, index, dataset)
+                .expect("a pledge");
+            for &(country, year) in dataset.by_country_year.keys() {
+                let state = engine.state(country, year);
+                states.push_str(&format!("{:?}", state.categories));
+            }
+        }
+        GENERAL_ONLY.with(|g| g.set(false));
+        format!("{:?}\n{states}", outcomes.map_err(|e| format!("{e:?}")))
+    }
+
+    /// The fast path gives what deciding item by item gives, for every
+    /// rule file of the library on its dataset.
+    #[test]
+    fn the_fast_path_gives_the_outcomes_of_the_general_one() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        // Two whole includes that both match the rail items, so that the
+        // last one decides.
+        let overlapping =
+            std::env::temp_dir().join(format!("pledge-fast-path-{}.pledge", std::process::id()));
+        std::fs::write(
+            &overlapping,
+            "pledge \"P\" {\n  category c \"C\" {\n    include nato_category == infrastructure\n    include function == military_mobility\n  }\n  require r: c >= 1% of gdp\n}\n",
+        )
+        .expect("written");
+        let overlapping = overlapping.display().to_string();
+        let files = [
+            (overlapping.as_str(), "sample"),
+            ("rules/hague-2025.pledge", "nato"),
+            ("rules/wales-2014.pledge", "nato"),
+            ("rules/alternatives/broad-related.pledge", "nato"),
+            ("rules/alternatives/narrow-related.pledge", "nato"),
+            ("rules/alternatives/rutte-draft-2032.pledge", "nato"),
+            ("rules/alternatives/spain-flexibility.pledge", "nato"),
+            ("rules/alternatives/ukraine-aid-excluded.pledge", "nato"),
+            ("rules/alternatives/ukraine-aid-in-related.pledge", "nato"),
+            ("rules/alternatives/cofog-public-order.pledge", "cofog"),
+            (
+                "rules/alternatives/hague-cofog-related.pledge",
+                "nato-cofog",
+            ),
+            (
+                "rules/alternatives/southern-border-security.pledge",
+                "nato-cofog",
+            ),
+        ];
+        let mut loaded: Vec<(&str, crate::data::Dataset)> = Vec::new();
+        for (file, data) in files {
+            if !loaded.iter().any(|(name, _)| *name == data) {
+                let source = crate::data::bundled::source(data).expect("bundled");
+                loaded.push((data, crate::data::load(&source).expect("loads")));
+            }
+            let dataset = &loaded
+                .iter()
+                .find(|(name, _)| *name == data)
+                .expect("loaded")
+                .1;
+            let path = if file.starts_with('/') {
+                file.to_string()
+            } else {
+                format!("{root}/{file}")
+            };
+            let fast = outcomes(&path, dataset, false);
+            let general = outcomes(&path, dataset, true);
+            assert!(fast.len() > 1000, "{file}: {fast}");
+            assert_eq!(fast, general, "{file}");
+        }
+        let _ = std::fs::remove_file(&overlapping);
+    }
+}
