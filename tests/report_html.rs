@@ -205,3 +205,33 @@ fn a_draft_compared_with_itself_under_another_value() {
         .contains("core_floor in 2036: under A, 4 of 5 allies meet; under B, 5 of 5 allies meet."));
     assert!(!charts(&html, "flips").is_empty());
 }
+
+/// A report that cannot be written is a coded error, naming the file.
+#[test]
+fn an_unwritable_report_is_a_coded_error() {
+    let missing = scratch("no-such-folder").join("report.html");
+    let path_text = missing.display().to_string();
+    let argv = [
+        "pledge",
+        "report",
+        "rules/wales-2014.pledge",
+        "-o",
+        &path_text,
+    ];
+    let cli = Cli::try_parse_from(argv).unwrap();
+    let mut out = Output {
+        error_format: ErrorFormat::Plain,
+        colour: false,
+        stdout: String::new(),
+        stderr: String::new(),
+    };
+    let code = run_to(cli.command, cli.output.as_deref(), &mut out);
+    assert_eq!(code, ExitCode::from(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("pledge::output::write_failed"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(&path_text), "{}", out.stderr);
+    assert!(!missing.exists());
+}

@@ -158,11 +158,7 @@ fn write_page(
                 .push_str(&format!("report written to {}\n", path.display()));
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            out.stderr
-                .push_str(&format!("cannot write {}: {e}\n", path.display()));
-            ExitCode::from(1)
-        }
+        Err(e) => super::write_failed(out, &path, &e),
     }
 }
 
