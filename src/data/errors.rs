@@ -492,8 +492,22 @@ pub(crate) fn locate(
     reread: &dyn Fn() -> std::io::Result<String>,
     pending: Vec<Pending>,
 ) -> Vec<DataProblem> {
+    locate_lines(name, &|_: &[u64]| reread(), pending)
+}
+
+/// As [`locate`], reading only the lines the problems are on and those
+/// around them (`reread` is given the problems' lines, in order): a
+/// problem in a huge file does not read all of it into memory.
+pub(crate) fn locate_lines(
+    name: &str,
+    reread: &dyn Fn(&[u64]) -> std::io::Result<String>,
+    pending: Vec<Pending>,
+) -> Vec<DataProblem> {
     let (pending, more) = limit(pending);
-    let text = reread().unwrap_or_default();
+    let mut lines: Vec<u64> = pending.iter().map(|p| p.place.line).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    let text = reread(&lines).unwrap_or_default();
     let mut sources = Sources::new();
     let id = sources.add(name, text.clone());
     let mut problems: Vec<DataProblem> = pending

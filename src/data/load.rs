@@ -234,8 +234,8 @@ fn read_items_file(
         update(hasher, items_text.as_bytes());
         read_json_items(dataset, &items.name, &items_text)
     } else {
-        let reread = || read_lossy(&items.path);
-        let locator = |pending| locate(&items.name, &reread, pending);
+        let reread = |lines: &[u64]| read_lines_lossy(&items.path, lines);
+        let locator = |pending| locate_lines(&items.name, &reread, pending);
         let size = file.metadata().map_or(0, |m| m.len());
         let reader = HashingReader {
             inner: file,
@@ -340,8 +340,41 @@ pub(crate) fn read_text(path: &Path) -> Result<String, Vec<DataProblem>> {
 pub const MAX_READ_BYTES: u64 = 256 << 20;
 
 /// A file as text, bytes that are not UTF-8 replaced (to locate problems).
-fn read_lossy(path: &Path) -> std::io::Result<String> {
-    std::fs::read(path).map(|b| String::from_utf8_lossy(&b).into_owned())
+/// Lines shown around each line a diagnostic is on.
+const CONTEXT_LINES: u64 = 5;
+
+/// The text of a file as diagnostics on `lines` (sorted) show it: those
+/// lines and a few around each, any bytes that are not UTF-8 replaced; every
+/// other line is left empty (so line numbers stay right) and the file is
+/// read no further than needed. At most [`MAX_READ_BYTES`] are kept.
+fn read_lines_lossy(path: &Path, lines: &[u64]) -> std::io::Result<String> {
+    use std::io::BufRead as _;
+    let near = |line: u64| {
+        let first = lines.partition_point(|&l| l.saturating_add(CONTEXT_LINES) < line);
+        lines
+            .get(first)
+            .is_some_and(|&l| l.saturating_sub(CONTEXT_LINES) <= line)
+    };
+    let last = lines
+        .last()
+        .copied()
+        .unwrap_or(0)
+        .saturating_add(CONTEXT_LINES);
+    let mut reader = std::io::BufReader::new(open_regular(path, None)?);
+    let mut bytes = Vec::new();
+    for line in 1..=last {
+        if near(line) && (bytes.len() as u64) < MAX_READ_BYTES {
+            if reader.read_until(b'\n', &mut bytes)? == 0 {
+                break;
+            }
+        } else {
+            if reader.skip_until(b'\n')? == 0 {
+                break;
+            }
+            bytes.push(b'\n');
+        }
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The problem when the manifest names a file outside its own folder.
