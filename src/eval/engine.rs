@@ -19,6 +19,7 @@ pub use super::expr::compare;
 #[allow(unused_imports)]
 use super::expr::*;
 use super::sum::{Fixed, Plain, Total};
+use super::take::Taken;
 
 /// The engine's caches are keyed by small integers (countries and years)
 /// and never iterated, so their order reaches no output.
@@ -101,35 +102,6 @@ pub(crate) struct Work<'w, 'p> {
     pub(super) masks: Option<&'w [Vec<bool>]>,
     /// Whether the item's decisions are kept (see `Engine::kept`).
     pub(super) keep: bool,
-}
-
-/// What one category did with the items of a country-year, and its sums.
-pub(crate) struct Taken {
-    pub(super) decisions: Vec<Decision>,
-    pub(super) gross: Decimal,
-    pub(super) not_credited: Decimal,
-    pub(super) excluded: Decimal,
-    pub(super) unmatched: Decimal,
-    pub(super) items_counted: usize,
-    pub(super) overflow: bool,
-    pub(super) split: Option<usize>,
-}
-
-impl Taken {
-    /// Sums that could not be added: the category's total is then "too
-    /// large to compute exactly", never a wrong figure.
-    fn overflowed(items: usize) -> Taken {
-        Taken {
-            decisions: vec![UNMATCHED; items],
-            gross: Decimal::ZERO,
-            not_credited: Decimal::ZERO,
-            excluded: Decimal::ZERO,
-            unmatched: Decimal::ZERO,
-            items_counted: 0,
-            overflow: true,
-            split: None,
-        }
-    }
 }
 
 /// A country-year as its categories are computed, one after another.
@@ -238,8 +210,8 @@ impl<'a> Engine<'a> {
     /// sums, which saves 4 bytes per item and category.
     pub(crate) fn keeping_read_decisions_only(mut self) -> Engine<'a> {
         let kept = decisions_read(self.program);
-        if let Some(shares) = self.shares.take() {
-            self.shares = Some(Box::new(shares.keeping_read_decisions_only()));
+        if let Some(shares) = self.shares.as_mut() {
+            shares.kept = Some(kept.clone());
         }
         self.kept = Some(kept);
         self
@@ -687,20 +659,12 @@ impl<'a> Engine<'a> {
                 decisions.push(decision);
             }
         }
-        let (gross, a) = gross.value()?;
-        let (not_credited, b) = not_credited.value()?;
-        let (excluded, c) = excluded.value()?;
-        let (unmatched, d) = unmatched.value()?;
-        Some(Taken {
+        Taken::from_sums(
             decisions,
-            gross,
-            not_credited,
-            excluded,
-            unmatched,
+            [gross, not_credited, excluded, unmatched],
             items_counted,
-            overflow: a || b || c || d,
             split,
-        })
+        )
     }
 
     /// Applies the documented rule for one item: `exclude counted in` and

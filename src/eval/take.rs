@@ -1,13 +1,67 @@
-//! A fast path of `Engine::take` for the commonest category: `include`
+//! What one category does with the items of a country-year (`Taken`), and
+//! a fast path of `Engine::take` for the commonest category: `include`
 //! clauses at 100% only, with no `within` parent and no `counted in`.
 
 use rust_decimal::Decimal;
 
-use super::decision::{packed, UNMATCHED};
-use super::engine::{Taken, Work};
+use super::decision::{packed, Decision, UNMATCHED};
+use super::engine::Work;
 use super::sum::Total;
 use crate::data::Dataset;
 use crate::program::ClauseKind;
+
+/// What one category did with the items of a country-year, and its sums.
+pub(crate) struct Taken {
+    pub(super) decisions: Vec<Decision>,
+    pub(super) gross: Decimal,
+    pub(super) not_credited: Decimal,
+    pub(super) excluded: Decimal,
+    pub(super) unmatched: Decimal,
+    pub(super) items_counted: usize,
+    pub(super) overflow: bool,
+    pub(super) split: Option<usize>,
+}
+
+impl Taken {
+    /// The sums turned into decimals (`[gross, not credited, excluded,
+    /// unmatched]`); `None` when they cannot be added exactly.
+    pub(super) fn from_sums<T: Total>(
+        decisions: Vec<Decision>,
+        [gross, not_credited, excluded, unmatched]: [T; 4],
+        items_counted: usize,
+        split: Option<usize>,
+    ) -> Option<Taken> {
+        let (gross, a) = gross.value()?;
+        let (not_credited, b) = not_credited.value()?;
+        let (excluded, c) = excluded.value()?;
+        let (unmatched, d) = unmatched.value()?;
+        Some(Taken {
+            decisions,
+            gross,
+            not_credited,
+            excluded,
+            unmatched,
+            items_counted,
+            overflow: a || b || c || d,
+            split,
+        })
+    }
+
+    /// Sums that could not be added: the category's total is then "too
+    /// large to compute exactly", never a wrong figure.
+    pub(super) fn overflowed(items: usize) -> Taken {
+        Taken {
+            decisions: vec![UNMATCHED; items],
+            gross: Decimal::ZERO,
+            not_credited: Decimal::ZERO,
+            excluded: Decimal::ZERO,
+            unmatched: Decimal::ZERO,
+            items_counted: 0,
+            overflow: true,
+            split: None,
+        }
+    }
+}
 
 /// Whether a category is only `include` clauses at 100%, with no `within`
 /// parent and no `counted in`: then an item counts in full when any clause
@@ -45,36 +99,22 @@ pub(super) fn take_included<T: Total>(
             .iter()
             .rposition(|mask| mask.get(position).copied().unwrap_or(false));
         let decision = last.and_then(|clause| packed(0, clause));
-        match decision {
-            Some(decision) => {
-                gross.add(amount);
-                items_counted += 1;
-                if work.keep {
-                    decisions.push(decision);
-                }
-            }
-            None => {
-                unmatched.add(amount);
-                if work.keep {
-                    decisions.push(UNMATCHED);
-                }
-            }
+        if decision.is_some() {
+            gross.add(amount);
+            items_counted += 1;
+        } else {
+            unmatched.add(amount);
+        }
+        if work.keep {
+            decisions.push(decision.unwrap_or(UNMATCHED));
         }
     }
-    let (gross, a) = gross.value()?;
-    let (not_credited, b) = new().value()?;
-    let (excluded, c) = new().value()?;
-    let (unmatched, d) = unmatched.value()?;
-    Some(Taken {
+    Taken::from_sums(
         decisions,
-        gross,
-        not_credited,
-        excluded,
-        unmatched,
+        [gross, new(), new(), unmatched],
         items_counted,
-        overflow: a || b || c || d,
-        split: None,
-    })
+        None,
+    )
 }
 
 #[cfg(test)]
