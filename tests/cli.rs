@@ -209,33 +209,18 @@ fn explain_a_share_only_year_before_the_deadline() {
     // 2025: NATO published shares of GDP only. The core floor is not due
     // until 2035; explain still shows where Canada stands, on the shares,
     // with the edition of each figure.
-    let run = snapshot(
-        "explain_hague_can_2025",
-        &[
-            "explain",
-            "rules/hague-2025.pledge",
-            "--country",
-            "CAN",
-            "--year",
-            "2025",
-            "--requirement",
-            "core_floor",
-        ],
-        0,
-    );
-    let run = wide(
-        &run,
-        &[
-            "explain",
-            "rules/hague-2025.pledge",
-            "--country",
-            "CAN",
-            "--year",
-            "2025",
-            "--requirement",
-            "core_floor",
-        ],
-    );
+    let args = [
+        "explain",
+        "rules/hague-2025.pledge",
+        "--country",
+        "CAN",
+        "--year",
+        "2025",
+        "--requirement",
+        "core_floor",
+    ];
+    let run = snapshot("explain_hague_can_2025", &args, 0);
+    let run = wide(&run, &args);
     assert!(run
         .stdout
         .contains("not yet due (due from 2035); as if due now: short, -1.49 points"));
@@ -247,29 +232,16 @@ fn explain_a_share_only_year_before_the_deadline() {
 
 #[test]
 fn explain_why_spain_is_short() {
-    let run = snapshot(
-        "explain_wales_esp_2024",
-        &[
-            "explain",
-            "rules/wales-2014.pledge",
-            "--country",
-            "ESP",
-            "--year",
-            "2024",
-        ],
-        0,
-    );
-    let run = wide(
-        &run,
-        &[
-            "explain",
-            "rules/wales-2014.pledge",
-            "--country",
-            "ESP",
-            "--year",
-            "2024",
-        ],
-    );
+    let args = [
+        "explain",
+        "rules/wales-2014.pledge",
+        "--country",
+        "ESP",
+        "--year",
+        "2024",
+    ];
+    let run = snapshot("explain_wales_esp_2024", &args, 0);
+    let run = wide(&run, &args);
     // Measured on NATO's published share: 1.2825% against 2%, 0.72 points.
     assert!(run
         .stdout

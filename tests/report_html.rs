@@ -27,13 +27,8 @@ fn scratch(name: &str) -> PathBuf {
     dir.join(name)
 }
 
-/// Runs `pledge report ARGS -o FILE` and returns the page.
-fn report(args: &[&str], name: &str) -> String {
-    let path = scratch(name);
-    let mut argv = vec!["pledge", "report"];
-    argv.extend_from_slice(args);
-    let path_text = path.display().to_string();
-    argv.extend_from_slice(&["-o", &path_text]);
+/// Runs a command line in this process: its exit code and what it printed.
+fn run(argv: &[&str]) -> (ExitCode, Output) {
     let cli = Cli::try_parse_from(argv).unwrap();
     let mut out = Output {
         error_format: ErrorFormat::Plain,
@@ -42,6 +37,17 @@ fn report(args: &[&str], name: &str) -> String {
         stderr: String::new(),
     };
     let code = run_to(cli.command, cli.output.as_deref(), &mut out);
+    (code, out)
+}
+
+/// Runs `pledge report ARGS -o FILE` and returns the page.
+fn report(args: &[&str], name: &str) -> String {
+    let path = scratch(name);
+    let mut argv = vec!["pledge", "report"];
+    argv.extend_from_slice(args);
+    let path_text = path.display().to_string();
+    argv.extend_from_slice(&["-o", &path_text]);
+    let (code, out) = run(&argv);
     assert_eq!(code, ExitCode::SUCCESS, "{}", out.stderr);
     assert!(
         out.stderr
@@ -211,21 +217,13 @@ fn a_draft_compared_with_itself_under_another_value() {
 fn an_unwritable_report_is_a_coded_error() {
     let missing = scratch("no-such-folder").join("report.html");
     let path_text = missing.display().to_string();
-    let argv = [
+    let (code, out) = run(&[
         "pledge",
         "report",
         "rules/wales-2014.pledge",
         "-o",
         &path_text,
-    ];
-    let cli = Cli::try_parse_from(argv).unwrap();
-    let mut out = Output {
-        error_format: ErrorFormat::Plain,
-        colour: false,
-        stdout: String::new(),
-        stderr: String::new(),
-    };
-    let code = run_to(cli.command, cli.output.as_deref(), &mut out);
+    ]);
     assert_eq!(code, ExitCode::from(1), "{}", out.stderr);
     assert!(
         out.stderr.contains("pledge::output::write_failed"),

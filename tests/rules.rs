@@ -10,29 +10,38 @@
     clippy::indexing_slicing
 )]
 
-use pledge::cli::{prepare, DataArgs, Output};
+use std::path::{Path, PathBuf};
+
+use pledge::cli::{prepare, DataArgs, Output, Prepared};
 use pledge::diagnostics::ErrorFormat;
 use pledge::report::Style;
+
+/// A rule file of the library, loaded and checked against its dataset, as
+/// `pledge` does: its path from the package root, and what was printed.
+fn prepared(path: &Path) -> (PathBuf, Prepared, Output) {
+    let relative = path
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap()
+        .to_path_buf();
+    let mut out = Output {
+        error_format: ErrorFormat::Plain,
+        colour: false,
+        stdout: String::new(),
+        stderr: String::new(),
+    };
+    let args = DataArgs {
+        data: None,
+        sets: Vec::new(),
+    };
+    let prepared = prepare(&relative, &args, &mut out)
+        .unwrap_or_else(|| panic!("{} does not check:\n{}", relative.display(), out.stderr));
+    (relative, prepared, out)
+}
 
 #[test]
 fn outcome_of_every_rule_file() {
     insta::glob!("../rules", "**/*.pledge", |path| {
-        let relative = path
-            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-            .unwrap()
-            .to_path_buf();
-        let mut out = Output {
-            error_format: ErrorFormat::Plain,
-            colour: false,
-            stdout: String::new(),
-            stderr: String::new(),
-        };
-        let args = DataArgs {
-            data: None,
-            sets: Vec::new(),
-        };
-        let prepared = prepare(&relative, &args, &mut out)
-            .unwrap_or_else(|| panic!("{} does not check:\n{}", relative.display(), out.stderr));
+        let (relative, prepared, out) = prepared(path);
         assert!(
             out.stderr.is_empty(),
             "{} has warnings:\n{}",
@@ -66,21 +75,7 @@ fn outcome_of_every_rule_file() {
 #[test]
 fn totals_do_not_depend_on_which_decisions_are_kept() {
     insta::glob!("../rules", "**/*.pledge", |path| {
-        let relative = path
-            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-            .unwrap()
-            .to_path_buf();
-        let mut out = Output {
-            error_format: ErrorFormat::Plain,
-            colour: false,
-            stdout: String::new(),
-            stderr: String::new(),
-        };
-        let args = DataArgs {
-            data: None,
-            sets: Vec::new(),
-        };
-        let prepared = prepare(&relative, &args, &mut out).unwrap();
+        let (relative, prepared, _) = prepared(path);
         let data = &prepared.dataset;
         let outcomes = pledge::eval::evaluate(
             &prepared.checked,
