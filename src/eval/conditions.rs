@@ -24,7 +24,7 @@ pub(crate) enum Compiled {
     },
     TextIn {
         column: usize,
-        symbols: Vec<u32>,
+        symbols: SymbolSet,
         negated: bool,
     },
     Number {
@@ -79,10 +79,9 @@ impl<'a> Engine<'a> {
                 {
                     Some((column, Column::Text(_))) => Compiled::TextIn {
                         column,
-                        symbols: values
-                            .iter()
-                            .map(|v| self.data.symbol(&v.to_string()))
-                            .collect(),
+                        symbols: SymbolSet::new(
+                            values.iter().map(|v| self.data.symbol(&v.to_string())),
+                        ),
                         negated: *negated,
                     },
                     Some((column, Column::Number(_))) => Compiled::NumberIn {
@@ -190,7 +189,7 @@ impl<'a> Engine<'a> {
                     Some(Column::Text(values)) => values.get(item).copied().unwrap_or(NONE),
                     _ => NONE,
                 };
-                let found = actual != NONE && symbols.contains(&actual);
+                let found = actual != NONE && symbols.contains(actual);
                 found != *negated
             }
             Compiled::Number { column, op, value } => match self.number(*column, item) {
@@ -295,22 +294,11 @@ impl<'a> Engine<'a> {
                         .map(|&i| self.matches(condition, i as usize))
                         .collect();
                 };
-                // A long list is searched in order (sorted once here).
-                let mut sorted = symbols.clone();
-                sorted.sort_unstable();
-                sorted.dedup();
-                let short = sorted.len() <= 8;
                 items
                     .iter()
                     .map(|&i| {
                         let actual = values.get(i as usize).copied().unwrap_or(NONE);
-                        let found = actual != NONE
-                            && if short {
-                                sorted.contains(&actual)
-                            } else {
-                                sorted.binary_search(&actual).is_ok()
-                            };
-                        found != *negated
+                        (actual != NONE && symbols.contains(actual)) != *negated
                     })
                     .collect()
             }
@@ -354,9 +342,9 @@ impl<'a> Engine<'a> {
                 negated,
             } if self.text_at(*column, item) == ANY => {
                 let all = self.declared_symbols(*column);
-                if !all.is_empty() && all.iter().all(|s| symbols.contains(s)) {
+                if !all.is_empty() && all.iter().all(|&s| symbols.contains(s)) {
                     Ok(!*negated)
-                } else if !all.is_empty() && !all.iter().any(|s| symbols.contains(s)) {
+                } else if !all.is_empty() && !all.iter().any(|&s| symbols.contains(s)) {
                     Ok(*negated)
                 } else {
                     Err(*column)
@@ -392,5 +380,99 @@ impl<'a> Engine<'a> {
                 _ => None,
             },
         }
+    }
+}
+
+/// The symbols of an `in [...]` list: a bit per symbol when the symbols are
+/// few (one test per item), else a sorted list searched by halves.
+#[derive(Debug, Clone)]
+pub(crate) struct SymbolSet {
+    sorted: Vec<u32>,
+    bits: Vec<u64>,
+    /// Whether the list has a value no item has (`NONE`): what `*` cells
+    /// are compared with the field's declared values by.
+    none: bool,
+}
+
+/// Symbols below this are kept as bits (8 KiB at most per list).
+const SYMBOL_BITS: u32 = 1 << 16;
+
+impl SymbolSet {
+    fn new(symbols: impl Iterator<Item = u32>) -> SymbolSet {
+        let mut sorted: Vec<u32> = symbols.collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let none = sorted.last() == Some(&NONE);
+        if none {
+            sorted.pop();
+        }
+        let bits = match sorted.last() {
+            Some(&last) if last < SYMBOL_BITS => {
+                let mut bits = vec![0u64; last as usize / 64 + 1];
+                for &s in &sorted {
+                    if let Some(word) = bits.get_mut(s as usize / 64) {
+                        *word |= 1 << (s % 64);
+                    }
+                }
+                bits
+            }
+            _ => Vec::new(),
+        };
+        SymbolSet { sorted, bits, none }
+    }
+
+    pub(crate) fn contains(&self, symbol: u32) -> bool {
+        if symbol == NONE {
+            return self.none;
+        }
+        if self.bits.is_empty() {
+            return self.sorted.binary_search(&symbol).is_ok();
+        }
+        self.bits
+            .get(symbol as usize / 64)
+            .is_some_and(|word| word & (1 << (symbol % 64)) != 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SymbolSet, NONE, SYMBOL_BITS};
+
+    #[test]
+    fn a_symbol_set_finds_what_a_list_would() {
+        let lists: [Vec<u32>; 5] = [
+            vec![],
+            vec![3, 1, 3, 64, 0],
+            vec![7, NONE],
+            vec![SYMBOL_BITS + 5, 2, 9],
+            vec![NONE],
+        ];
+        let probes = [
+            0,
+            1,
+            2,
+            3,
+            5,
+            9,
+            63,
+            64,
+            65,
+            SYMBOL_BITS + 5,
+            NONE - 1,
+            NONE,
+        ];
+        for list in &lists {
+            let set = SymbolSet::new(list.iter().copied());
+            for probe in probes {
+                assert_eq!(
+                    set.contains(probe),
+                    list.contains(&probe),
+                    "{probe} in {list:?}"
+                );
+            }
+        }
+        // Few symbols are kept as bits, a large one as a sorted list.
+        assert!(!SymbolSet::new([1, 64].into_iter()).bits.is_empty());
+        assert!(SymbolSet::new([SYMBOL_BITS].into_iter()).bits.is_empty());
     }
 }

@@ -48,6 +48,9 @@ pub(crate) const MAX_PARAM_DEPTH: usize = 8;
 #[derive(Debug, Clone)]
 pub struct Body<'p> {
     pub clauses: Vec<(&'p Clause, CompiledClause)>,
+    /// The weight of each clause (zero for `exclude` clauses), shared by
+    /// the country-years' states.
+    pub weights: Rc<[Decimal]>,
     pub caps: Vec<&'p Cap>,
     pub counted_in: Vec<CategoryId>,
 }
@@ -65,7 +68,7 @@ pub struct CategoryState {
     /// `Engine::keeping_read_decisions_only`).
     pub decisions: Vec<Decision>,
     /// The weight of each clause of the body (zero for `exclude` clauses).
-    pub clause_weights: Vec<Decimal>,
+    pub clause_weights: Rc<[Decimal]>,
     /// The `within` parent, whose weight bounds this category's.
     pub parent: Option<CategoryId>,
     pub gross: Decimal,
@@ -117,11 +120,23 @@ pub(crate) struct CountryYear<'y> {
     fixed_scale: Option<u32>,
 }
 
-/// The weight of each clause of a body (zero for `exclude` clauses).
-fn clause_weights(body: &Body<'_>) -> Vec<Decimal> {
-    body.clauses
+/// The fewest items of a country-year whose clauses are tested a column at
+/// a time (`Engine::mask`).
+#[cfg(not(test))]
+const MASK_MIN_ITEMS: usize = 64;
+/// In unit tests every country-year with items is tested a column at a time, so that
+/// the small bundled datasets take the fast path of `take.rs` (compared
+/// there with the general one); the integration tests, built without
+/// `cfg(test)`, take the item-by-item path on the same data and compare
+/// it with the snapshots.
+#[cfg(test)]
+const MASK_MIN_ITEMS: usize = 1;
+
+/// The weight of each clause (zero for `exclude` clauses).
+fn clause_weights(clauses: &[&Clause]) -> Rc<[Decimal]> {
+    clauses
         .iter()
-        .map(|(clause, _)| match clause.kind {
+        .map(|clause| match clause.kind {
             ClauseKind::Include(weight) => weight,
             ClauseKind::Exclude => Decimal::ZERO,
         })
@@ -295,6 +310,7 @@ impl<'a> Engine<'a> {
                     }
                 }
                 Body {
+                    weights: clause_weights(&clauses),
                     clauses: clauses
                         .into_iter()
                         .map(|clause| {
@@ -385,7 +401,7 @@ impl<'a> Engine<'a> {
         let (gaps, uncovered) = self.clause_gaps(body, at.country, at.year);
         let mut state = CategoryState {
             decisions: taken.decisions,
-            clause_weights: clause_weights(body),
+            clause_weights: body.weights.clone(),
             parent,
             gross: taken.gross,
             counted: Ok(taken.gross),
@@ -423,8 +439,10 @@ impl<'a> Engine<'a> {
     ) -> Taken {
         let items = at.items;
         // Without `*` cells, each clause is tested on every item at once, a
-        // column at a time.
-        let masks: Option<Vec<Vec<bool>>> = (!self.data.has_any).then(|| {
+        // column at a time; a country-year of few items is tested item by
+        // item, which needs no room for the answers.
+        let by_column = !self.data.has_any && items.len() >= MASK_MIN_ITEMS;
+        let masks: Option<Vec<Vec<bool>>> = by_column.then(|| {
             body.clauses
                 .iter()
                 .map(|(_, compiled)| self.mask(&compiled.condition, items))

@@ -21,6 +21,7 @@ use thiserror::Error;
 
 use crate::data::Dataset;
 use crate::diagnostics::{suggest, Problem};
+use crate::fast_hash::Fast;
 use crate::program::{CategoryId, Checked, Program, RequirementId};
 use crate::source::{Sources, Span};
 use engine::Engine;
@@ -273,9 +274,9 @@ fn evaluate_program(
         years,
     };
     let (results, problems) = requirement_results(&engine, scope, sources);
-    let totals = category_totals(&engine, scope);
+    let (totals, keys) = category_totals(&engine, scope);
     let summaries = summaries(program, scope, &results);
-    let alliance = alliance_totals(&engine, scope, &totals);
+    let alliance = alliance_totals(&engine, scope, &totals, &keys);
     let outcome = PledgeOutcome {
         pledge: program.name.clone(),
         source: program.source.clone(),
@@ -340,10 +341,15 @@ fn requirement_results(
     (results, problems)
 }
 
+/// Where each category total is, by (category, country, year), and the
+/// GDP it was measured against: what the alliance totals add up.
+type TotalKeys = HashMap<(CategoryId, u16, i32), (usize, Option<Decimal>), Fast>;
+
 /// The total of every category for every country and year.
-fn category_totals(engine: &Engine<'_>, scope: Scope<'_>) -> Vec<CategoryTotal> {
+fn category_totals(engine: &Engine<'_>, scope: Scope<'_>) -> (Vec<CategoryTotal>, TotalKeys) {
     let data = scope.data;
     let mut totals = Vec::new();
+    let mut keys = TotalKeys::default();
     for (index, category) in engine.program.categories_by_id() {
         for &country in scope.countries {
             for &year in scope.years {
@@ -360,6 +366,9 @@ fn category_totals(engine: &Engine<'_>, scope: Scope<'_>) -> Vec<CategoryTotal> 
                     .share_view()
                     .filter(|view| view.in_shares(country, year))
                     .map(|view| view.category(index, country, year).ok());
+                // The first total of each key, should a country be listed twice.
+                keys.entry((index, country, year))
+                    .or_insert((totals.len(), gdp));
                 totals.push(CategoryTotal {
                     category: category.id.clone(),
                     country: data.country_code(country).to_string(),
@@ -377,7 +386,7 @@ fn category_totals(engine: &Engine<'_>, scope: Scope<'_>) -> Vec<CategoryTotal> 
             }
         }
     }
-    totals
+    (totals, keys)
 }
 
 /// How many members have each outcome, per requirement and year.
@@ -436,18 +445,11 @@ fn alliance_totals(
     engine: &Engine<'_>,
     scope: Scope<'_>,
     totals: &[CategoryTotal],
+    keys: &TotalKeys,
 ) -> Vec<AllianceTotal> {
-    // The total of each category, country and year, found by key (the
-    // first one of each key, as a search would find).
-    let mut total_index: HashMap<(&str, &str, i32), usize> = HashMap::new();
-    for (i, t) in totals.iter().enumerate() {
-        total_index
-            .entry((t.category.as_str(), t.country.as_str(), t.year))
-            .or_insert(i);
-    }
     let data = scope.data;
     let mut alliance = Vec::new();
-    for category in &engine.program.categories {
+    for (index, category) in engine.program.categories_by_id() {
         for &year in scope.years {
             let members: Vec<u16> = scope
                 .countries
@@ -462,11 +464,10 @@ fn alliance_totals(
             // Members with figures of their own (not only a reported nil).
             let mut reporting = 0;
             for &country in &members {
-                let code = data.country_code(country);
-                if let Some(total) = total_index
-                    .get(&(category.id.as_str(), code, year))
-                    .and_then(|&i| totals.get(i))
-                {
+                let Some(&(at, gdp)) = keys.get(&(index, country, year)) else {
+                    continue;
+                };
+                if let Some(total) = totals.get(at) {
                     // A member the source reports no expenditure for adds
                     // its GDP and nothing else, as NATO's totals do.
                     let nothing = (!data.has_items(country, year)
@@ -476,7 +477,7 @@ fn alliance_totals(
                     if let Some(v) = total.counted.or(nothing) {
                         sum = sum.checked_add(v).unwrap_or(Decimal::MAX);
                         with_data += 1;
-                        match data.indicator(country, year, "gdp") {
+                        match gdp {
                             Some(g) => gdp_sum = gdp_sum.checked_add(g).unwrap_or(Decimal::MAX),
                             None => gdp_complete = false,
                         }

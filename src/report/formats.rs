@@ -117,7 +117,7 @@ pub(crate) const OUTCOME_COLUMNS: [&str; 5] =
 
 /// CSV: one row per requirement, country and year, after a stamp comment.
 pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut writer = csv::Writer::from_writer(stamp.csv_comment().into_bytes());
     let _ = writer.write_record(OUTCOME_COLUMNS.iter().chain(&[
         "value",
         "threshold",
@@ -135,30 +135,45 @@ pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
     let text = |v: Option<Decimal>| v.map_or(String::new(), |d| d.normalize().to_string());
     for outcome in outcomes {
         for r in &outcome.results {
-            let _ = writer.write_record([
-                r.pledge.clone(),
-                r.requirement.clone(),
-                r.country.clone(),
-                r.year.to_string(),
-                r.status.word().to_string(),
+            let fields: [&str; 5] = [
+                &r.pledge,
+                &r.requirement,
+                &r.country,
+                &r.year.to_string(),
+                r.status.word(),
+            ];
+            let numbers = [
                 text(r.value),
                 text(r.threshold),
                 text(r.margin),
                 text(r.margin_pp),
-                r.margin_basis.clone(),
-                r.unit.to_string(),
-                r.reason.clone().unwrap_or_default(),
-                r.rule.clone(),
-                r.country_specific.to_string(),
-                r.would_be_met.map_or(String::new(), |m| m.to_string()),
-                r.measured_on.clone(),
-                r.gaps.join("; "),
-            ]);
+            ];
+            let rest: [&str; 8] = [
+                &r.margin_basis,
+                r.unit,
+                r.reason.as_deref().unwrap_or_default(),
+                &r.rule,
+                if r.country_specific { "true" } else { "false" },
+                match r.would_be_met {
+                    Some(true) => "true",
+                    Some(false) => "false",
+                    None => "",
+                },
+                &r.measured_on,
+                &r.gaps.join("; "),
+            ];
+            let _ = writer.write_record(
+                fields
+                    .iter()
+                    .copied()
+                    .chain(numbers.iter().map(String::as_str))
+                    .chain(rest.iter().copied()),
+            );
         }
     }
-    let body = writer
-        .into_inner()
-        .map(|bytes| String::from_utf8_lossy(&bytes).to_string())
-        .unwrap_or_default();
-    format!("{}{body}", stamp.csv_comment())
+    match writer.into_inner() {
+        Ok(bytes) => String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        Err(_) => stamp.csv_comment(),
+    }
 }
