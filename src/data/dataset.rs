@@ -278,15 +278,24 @@ impl Dataset {
     /// items in file order. (Moving the items of a country-year side by side
     /// in every column cost more to do on load than it saved evaluating.)
     pub(crate) fn index(&mut self) {
-        let order = self.country_year_order();
         let mut map: BTreeMap<(u16, i32), std::sync::Arc<[u32]>> = BTreeMap::new();
-        let key = |i: u32| {
-            let i = i as usize;
-            (self.country.get(i).copied(), self.year.get(i).copied())
-        };
-        for run in order.chunk_by(|&a, &b| key(a) == key(b)) {
-            if let Some((Some(c), Some(y))) = run.first().map(|&i| key(i)) {
-                map.insert((c, y), std::sync::Arc::from(run));
+        if let Some((order, runs)) = self.counting_order() {
+            // The runs of each (country, year) are known from the counts.
+            for (key, range) in runs {
+                if let Some(run) = order.get(range) {
+                    map.insert(key, std::sync::Arc::from(run));
+                }
+            }
+        } else {
+            let order = self.sorted_order();
+            let key = |i: u32| {
+                let i = i as usize;
+                (self.country.get(i).copied(), self.year.get(i).copied())
+            };
+            for run in order.chunk_by(|&a, &b| key(a) == key(b)) {
+                if let Some((Some(c), Some(y))) = run.first().map(|&i| key(i)) {
+                    map.insert((c, y), std::sync::Arc::from(run));
+                }
             }
         }
         self.by_country_year = map;
@@ -312,25 +321,25 @@ impl Dataset {
         }
     }
 
-    /// The items in (country, year) order, stably.
-    fn country_year_order(&self) -> Vec<u32> {
-        self.counting_order().unwrap_or_else(|| {
-            // (country, year, index): sorted, the index keeps the file order.
-            let mut keys: Vec<(u16, i32, u32)> = self
-                .country
-                .iter()
-                .zip(&self.year)
-                .zip(0u32..)
-                .map(|((&c, &y), i)| (c, y, i))
-                .collect();
-            keys.sort_unstable();
-            keys.into_iter().map(|(_, _, i)| i).collect()
-        })
+    /// The items in (country, year) order, stably, by sorting.
+    fn sorted_order(&self) -> Vec<u32> {
+        // (country, year, index): sorted, the index keeps the file order.
+        let mut keys: Vec<(u16, i32, u32)> = self
+            .country
+            .iter()
+            .zip(&self.year)
+            .zip(0u32..)
+            .map(|((&c, &y), i)| (c, y, i))
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|(_, _, i)| i).collect()
     }
 
-    /// The (country, year) order by counting, when the countries times the
-    /// span of years make a table of moderate size (else `None`).
-    fn counting_order(&self) -> Option<Vec<u32>> {
+    /// The (country, year) order by counting, with the range of each
+    /// (country, year) in it, when the countries times the span of years
+    /// make a table of moderate size (else `None`).
+    #[allow(clippy::type_complexity)]
+    fn counting_order(&self) -> Option<(Vec<u32>, Vec<((u16, i32), std::ops::Range<usize>)>)> {
         let first = *self.year.iter().min()?;
         let last = *self.year.iter().max()?;
         let span = usize::try_from(i64::from(last) - i64::from(first) + 1).ok()?;
@@ -351,13 +360,24 @@ impl Dataset {
                 *start += before;
             }
         }
+        // Each slot's range, before `starts` moves on as items are placed.
+        let mut runs = Vec::new();
+        for (index, pair) in starts.windows(2).enumerate() {
+            if let [start, end] = *pair {
+                if end > start {
+                    let country = u16::try_from(index / span).ok()?;
+                    let year = first.checked_add(i32::try_from(index % span).ok()?)?;
+                    runs.push(((country, year), start as usize..end as usize));
+                }
+            }
+        }
         let mut order = vec![0u32; self.len()];
         for ((&c, &y), i) in self.country.iter().zip(&self.year).zip(0u32..) {
             let next = starts.get_mut(slot(c, y))?;
             *order.get_mut(*next as usize)? = i;
             *next += 1;
         }
-        Some(order)
+        Some((order, runs))
     }
 
     /// Whether the amount of an item is published.

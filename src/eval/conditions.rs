@@ -224,24 +224,29 @@ impl<'a> Engine<'a> {
 
     /// `matches` for every item of `items` at once, a column at a time: the
     /// same answers, for a dataset without `*` cells.
-    pub(crate) fn mask(&self, condition: &Compiled, items: &[u32]) -> Vec<bool> {
+    pub(crate) fn mask(
+        &self,
+        condition: &Compiled,
+        items: &[u32],
+        texts: &TextColumns,
+    ) -> Vec<bool> {
         match condition {
             Compiled::And(a, b) => {
-                let mut out = self.mask(a, items);
-                for (x, y) in out.iter_mut().zip(self.mask(b, items)) {
+                let mut out = self.mask(a, items, texts);
+                for (x, y) in out.iter_mut().zip(self.mask(b, items, texts)) {
                     *x &= y;
                 }
                 out
             }
             Compiled::Or(a, b) => {
-                let mut out = self.mask(a, items);
-                for (x, y) in out.iter_mut().zip(self.mask(b, items)) {
+                let mut out = self.mask(a, items, texts);
+                for (x, y) in out.iter_mut().zip(self.mask(b, items, texts)) {
                     *x |= y;
                 }
                 out
             }
             Compiled::Not(inner) => {
-                let mut out = self.mask(inner, items);
+                let mut out = self.mask(inner, items, texts);
                 for x in &mut out {
                     *x = !*x;
                 }
@@ -264,21 +269,15 @@ impl<'a> Engine<'a> {
                         .collect();
                 };
                 let symbol = *symbol;
-                let at = |i: u32| values.get(i as usize).copied().unwrap_or(NONE);
+                let local = texts.get(*column, values, items);
                 match op {
-                    CompareOp::Eq => items
+                    CompareOp::Eq => local
                         .iter()
-                        .map(|&i| {
-                            let actual = at(i);
-                            actual != NONE && actual == symbol
-                        })
+                        .map(|&actual| actual != NONE && actual == symbol)
                         .collect(),
-                    CompareOp::Ne => items
+                    CompareOp::Ne => local
                         .iter()
-                        .map(|&i| {
-                            let actual = at(i);
-                            actual == NONE || actual != symbol
-                        })
+                        .map(|&actual| actual == NONE || actual != symbol)
                         .collect(),
                     _ => vec![false; items.len()],
                 }
@@ -294,12 +293,10 @@ impl<'a> Engine<'a> {
                         .map(|&i| self.matches(condition, i as usize))
                         .collect();
                 };
-                items
+                texts
+                    .get(*column, values, items)
                     .iter()
-                    .map(|&i| {
-                        let actual = values.get(i as usize).copied().unwrap_or(NONE);
-                        (actual != NONE && symbols.contains(actual)) != *negated
-                    })
+                    .map(|&actual| (actual != NONE && symbols.contains(actual)) != *negated)
                     .collect()
             }
             Compiled::Absent { true_when_absent } => vec![*true_when_absent; items.len()],
@@ -380,6 +377,26 @@ impl<'a> Engine<'a> {
                 _ => None,
             },
         }
+    }
+}
+
+/// The text columns of a country-year's items, each read from the dataset
+/// the first time a clause tests it and shared by the clauses after (the
+/// items of a country-year lie scattered in the file).
+#[derive(Default)]
+pub(crate) struct TextColumns(std::cell::RefCell<Vec<(usize, std::rc::Rc<[u32]>)>>);
+
+impl TextColumns {
+    fn get(&self, column: usize, values: &[u32], items: &[u32]) -> std::rc::Rc<[u32]> {
+        if let Some((_, read)) = self.0.borrow().iter().find(|(c, _)| *c == column) {
+            return read.clone();
+        }
+        let read: std::rc::Rc<[u32]> = items
+            .iter()
+            .map(|&i| values.get(i as usize).copied().unwrap_or(NONE))
+            .collect();
+        self.0.borrow_mut().push((column, read.clone()));
+        read
     }
 }
 

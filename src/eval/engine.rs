@@ -102,6 +102,8 @@ pub(crate) struct Work<'w, 'p> {
     pub(super) body: &'w Body<'p>,
     pub(super) parent: Option<CategoryId>,
     pub(super) items: &'w [u32],
+    /// The amount of each item (same order as `items`).
+    pub(super) amounts: &'w [Decimal],
     pub(super) masks: Option<&'w [Vec<bool>]>,
     /// Whether the item's decisions are kept (see `Engine::kept`).
     pub(super) keep: bool,
@@ -112,12 +114,27 @@ pub(crate) struct CountryYear<'y> {
     country: u16,
     year: i32,
     items: &'y [u32],
+    /// The amount of each item, read from the dataset once for every
+    /// category (the items of a country-year lie scattered in the file).
+    amounts: &'y [Decimal],
+    /// Text columns read once for every clause that tests them.
+    texts: &'y TextColumns,
     /// The source reports no expenditure for the country.
     no_expenditure: bool,
     /// The total of every item, and whether it could not be added exactly.
     input: (Decimal, bool),
     /// The working scale of integer sums (see `fixed_scale`).
     fixed_scale: Option<u32>,
+}
+
+/// The total of every item of a country-year, and whether it could not be
+/// added exactly.
+fn input_total(amounts: &[Decimal]) -> (Decimal, bool) {
+    let mut all = Plain::new();
+    for &amount in amounts {
+        all.add(amount);
+    }
+    all.value().unwrap_or((Decimal::ZERO, true))
 }
 
 /// The fewest items of a country-year whose clauses are tested a column at
@@ -350,17 +367,30 @@ impl<'a> Engine<'a> {
             .cloned()
             .unwrap_or_else(|| std::sync::Arc::from(Vec::new()));
         let bodies = self.bodies(country);
+        let amounts: Vec<Decimal> = items
+            .iter()
+            .map(|&item| {
+                self.data
+                    .amount
+                    .get(item as usize)
+                    .copied()
+                    .unwrap_or_default()
+            })
+            .collect();
+        let texts = TextColumns::default();
         let at = CountryYear {
             country,
             year,
             items: &items,
+            amounts: &amounts,
+            texts: &texts,
             no_expenditure: self
                 .data
                 .country_spec(country)
                 .is_some_and(|c| c.no_expenditure.is_some()),
             // Every category sees every item: their total is added up once.
-            input: self.input_total(&items),
-            fixed_scale: self.fixed_scale(&bodies, &items),
+            input: input_total(&amounts),
+            fixed_scale: self.fixed_scale(&bodies, &amounts),
         };
         let mut categories: Vec<CategoryState> = Vec::with_capacity(bodies.len());
         for ((index, _), body) in self.program.categories_by_id().zip(bodies.iter()) {
@@ -368,22 +398,6 @@ impl<'a> Engine<'a> {
             categories.push(state);
         }
         YearState { items, categories }
-    }
-
-    /// The total of every item of a country-year, and whether it could not
-    /// be added exactly.
-    fn input_total(&self, items: &[u32]) -> (Decimal, bool) {
-        let mut all = Plain::new();
-        for &item in items {
-            all.add(
-                self.data
-                    .amount
-                    .get(item as usize)
-                    .copied()
-                    .unwrap_or_default(),
-            );
-        }
-        all.value().unwrap_or((Decimal::ZERO, true))
     }
 
     /// One category of a country-year, after the categories before it.
@@ -445,13 +459,14 @@ impl<'a> Engine<'a> {
         let masks: Option<Vec<Vec<bool>>> = by_column.then(|| {
             body.clauses
                 .iter()
-                .map(|(_, compiled)| self.mask(&compiled.condition, items))
+                .map(|(_, compiled)| self.mask(&compiled.condition, items, at.texts))
                 .collect()
         });
         let work = Work {
             body,
             parent,
             items,
+            amounts: at.amounts,
             masks: masks.as_deref(),
             keep: self.keeps(index),
         };
@@ -596,15 +611,9 @@ impl<'a> Engine<'a> {
     /// The working scale of integer sums for a country-year: the largest
     /// scale of its amounts plus the largest of the clause weights; `None`
     /// when an amount is negative (sums on integers assume none is).
-    fn fixed_scale(&self, bodies: &[Body<'_>], items: &[u32]) -> Option<u32> {
+    fn fixed_scale(&self, bodies: &[Body<'_>], amounts: &[Decimal]) -> Option<u32> {
         let mut largest = 0;
-        for &item in items {
-            let amount = self
-                .data
-                .amount
-                .get(item as usize)
-                .copied()
-                .unwrap_or_default();
+        for &amount in amounts {
             if amount.is_sign_negative() && !amount.is_zero() {
                 return None;
             }
@@ -639,7 +648,7 @@ impl<'a> Engine<'a> {
             .masks
             .filter(|_| super::take::only_whole_includes(work))
         {
-            return super::take::take_included(self.data, work, masks, new);
+            return super::take::take_included(work, masks, new);
         }
         let (mut gross, mut not_credited, mut excluded, mut unmatched) =
             (new(), new(), new(), new());
@@ -648,7 +657,7 @@ impl<'a> Engine<'a> {
         let mut split: Option<usize> = None;
         for (position, &item) in work.items.iter().enumerate() {
             let item = item as usize;
-            let amount = self.data.amount.get(item).copied().unwrap_or_default();
+            let amount = work.amounts.get(position).copied().unwrap_or_default();
             let parent_weight = work.parent.map(|p| weight_in(categories, p, position));
             let at = Place {
                 position,

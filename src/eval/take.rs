@@ -7,7 +7,6 @@ use rust_decimal::Decimal;
 use super::decision::{packed, Decision, UNMATCHED};
 use super::engine::Work;
 use super::sum::Total;
-use crate::data::Dataset;
 use crate::program::ClauseKind;
 
 /// What one category did with the items of a country-year, and its sums.
@@ -84,7 +83,6 @@ pub(super) fn only_whole_includes(work: &Work<'_, '_>) -> bool {
 /// from the clauses' answers for every item: the same decisions and sums,
 /// without deciding item by item.
 pub(super) fn take_included<T: Total>(
-    data: &Dataset,
     work: &Work<'_, '_>,
     masks: &[Vec<bool>],
     new: impl Fn() -> T,
@@ -92,8 +90,7 @@ pub(super) fn take_included<T: Total>(
     let (mut gross, mut unmatched) = (new(), new());
     let mut decisions = Vec::with_capacity(if work.keep { work.items.len() } else { 0 });
     let mut items_counted = 0;
-    for (position, &item) in work.items.iter().enumerate() {
-        let amount = data.amount.get(item as usize).copied().unwrap_or_default();
+    for (position, &amount) in work.amounts.iter().enumerate() {
         // The last matching include decides, as in `decide`.
         let last = masks
             .iter()
