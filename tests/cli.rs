@@ -13,31 +13,8 @@
 
 mod common;
 
-use common::redact_stamps;
+use common::{pledge, redact_stamps, Run};
 use std::path::PathBuf;
-use std::process::Command;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn pledge(args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_pledge"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .env("COLUMNS", "100")
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
 
 /// The same command at full width (`--wide`), for assertions on whole
 /// lines; `run` is the run at the default width, whose lines all fit it.

@@ -11,27 +11,9 @@
     clippy::indexing_slicing
 )]
 
-use std::process::Command;
+mod common;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn pledge(args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_pledge"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
+use common::pledge;
 
 /// Stamps change with every edit of a rule file; the outcomes are what the
 /// snapshots are about.

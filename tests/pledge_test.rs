@@ -12,11 +12,13 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use common::captured;
 use pledge::cli::test::{run, TestArgs};
-use pledge::cli::Output;
 use pledge::diagnostics::ErrorFormat;
 
 const FIXTURES: &str = "tests/data/pledge_test";
@@ -66,12 +68,7 @@ impl Run {
 
 /// `pledge test PATH [--update]`, without colour.
 fn pledge_test(path: &Path, update: bool) -> Run {
-    let mut out = Output {
-        error_format: ErrorFormat::Human,
-        colour: false,
-        stdout: String::new(),
-        stderr: String::new(),
-    };
+    let mut out = captured(ErrorFormat::Human);
     let args = TestArgs {
         paths: vec![path.to_path_buf()],
         update,

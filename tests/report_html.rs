@@ -13,37 +13,17 @@
 
 mod common;
 
-use common::redact_stamps;
+use common::{redact_stamps, run, scratch};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
-use pledge::cli::{run_to, Cli, Output};
-use pledge::diagnostics::ErrorFormat;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pledge-report-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-/// Runs a command line in this process: its exit code and what it printed.
-fn run(argv: &[&str]) -> (ExitCode, Output) {
-    let cli = Cli::try_parse_from(argv).unwrap();
-    let mut out = Output {
-        error_format: ErrorFormat::Plain,
-        colour: false,
-        stdout: String::new(),
-        stderr: String::new(),
-    };
-    let code = run_to(cli.command, cli.output.as_deref(), &mut out);
-    (code, out)
-}
+/// The folder of this binary's scratch files.
+const SCRATCH: &str = "pledge-report";
 
 /// Runs `pledge report ARGS -o FILE` and returns the page.
 fn report(args: &[&str], name: &str) -> String {
-    let path = scratch(name);
-    let mut argv = vec!["pledge", "report"];
+    let path = scratch(SCRATCH, name);
+    let mut argv = vec!["report"];
     argv.extend_from_slice(args);
     let path_text = path.display().to_string();
     argv.extend_from_slice(&["-o", &path_text]);
@@ -215,15 +195,9 @@ fn a_draft_compared_with_itself_under_another_value() {
 /// A report that cannot be written is a coded error, naming the file.
 #[test]
 fn an_unwritable_report_is_a_coded_error() {
-    let missing = scratch("no-such-folder").join("report.html");
+    let missing = scratch(SCRATCH, "no-such-folder").join("report.html");
     let path_text = missing.display().to_string();
-    let (code, out) = run(&[
-        "pledge",
-        "report",
-        "rules/wales-2014.pledge",
-        "-o",
-        &path_text,
-    ]);
+    let (code, out) = run(&["report", "rules/wales-2014.pledge", "-o", &path_text]);
     assert_eq!(code, ExitCode::from(1), "{}", out.stderr);
     assert!(
         out.stderr.contains("pledge::output::write_failed"),

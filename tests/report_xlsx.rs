@@ -11,36 +11,25 @@
     clippy::indexing_slicing
 )]
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::ExitCode;
 
 use calamine::{open_workbook, Data, Range, Reader, Xlsx};
-use clap::Parser;
-use pledge::cli::{run_to, Cli, Output};
-use pledge::diagnostics::ErrorFormat;
+use common::scratch;
+use pledge::cli::Output;
 use serde_json::Value;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pledge-xlsx-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
+/// The folder of this binary's scratch files.
+const SCRATCH: &str = "pledge-xlsx";
 
+/// Runs `pledge ARGV` in this process, with `-o FILE` when `output` names one.
 fn run(argv: &[&str], output: Option<&str>) -> (ExitCode, Output) {
-    let mut all = vec!["pledge"];
-    all.extend_from_slice(argv);
+    let mut all = argv.to_vec();
     if let Some(path) = output {
         all.extend_from_slice(&["-o", path]);
     }
-    let cli = Cli::try_parse_from(all).unwrap();
-    let mut out = Output {
-        error_format: ErrorFormat::Plain,
-        colour: false,
-        stdout: String::new(),
-        stderr: String::new(),
-    };
-    let code = run_to(cli.command, cli.output.as_deref(), &mut out);
-    (code, out)
+    common::run(&all)
 }
 
 /// The JSON output of a command, and its workbook (written twice: the
@@ -53,8 +42,8 @@ fn both(argv: &[&str], name: &str) -> (Value, Xlsx<std::io::BufReader<std::fs::F
     let json: Value = serde_json::from_str(&out.stdout).unwrap();
     let mut xlsx_args = argv.to_vec();
     xlsx_args.extend_from_slice(&["--format", "xlsx"]);
-    let first = scratch(&format!("{name}.xlsx"));
-    let second = scratch(&format!("{name}-again.xlsx"));
+    let first = scratch(SCRATCH, &format!("{name}.xlsx"));
+    let second = scratch(SCRATCH, &format!("{name}-again.xlsx"));
     for path in [&first, &second] {
         let text = path.display().to_string();
         let (code, out) = run(&xlsx_args, Some(&text));

@@ -11,28 +11,14 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
-use pledge::cli::{run_to, Cli, Output};
-use pledge::diagnostics::ErrorFormat;
+use common::run;
 use rust_xlsxwriter::Workbook;
 use serde_json::Value;
-
-fn run(argv: &[&str]) -> (ExitCode, Output) {
-    let mut all = vec!["pledge"];
-    all.extend_from_slice(argv);
-    let cli = Cli::try_parse_from(all).unwrap();
-    let mut out = Output {
-        error_format: ErrorFormat::Plain,
-        colour: false,
-        stdout: String::new(),
-        stderr: String::new(),
-    };
-    let code = run_to(cli.command, cli.output.as_deref(), &mut out);
-    (code, out)
-}
 
 /// Writes a CSV file into a sheet: numbers as numbers where the text is a
 /// plain number, the rest as text.

@@ -10,8 +10,11 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::captured;
 use pledge::cli::{prepare, DataArgs, Output, Prepared};
 use pledge::diagnostics::ErrorFormat;
 use pledge::report::Style;
@@ -23,12 +26,7 @@ fn prepared(path: &Path) -> (PathBuf, Prepared, Output) {
         .strip_prefix(env!("CARGO_MANIFEST_DIR"))
         .unwrap()
         .to_path_buf();
-    let mut out = Output {
-        error_format: ErrorFormat::Plain,
-        colour: false,
-        stdout: String::new(),
-        stderr: String::new(),
-    };
+    let mut out = captured(ErrorFormat::Plain);
     let args = DataArgs {
         data: None,
         sets: Vec::new(),

@@ -68,12 +68,7 @@ impl Run {
 }
 
 fn output() -> Output {
-    Output {
-        error_format: ErrorFormat::Human,
-        colour: false,
-        stdout: String::new(),
-        stderr: String::new(),
-    }
+    common::captured(ErrorFormat::Human)
 }
 
 fn sample(sets: &[&str]) -> DataArgs {
