@@ -141,11 +141,11 @@ fn input_total(amounts: &[Decimal]) -> (Decimal, bool) {
 /// a time (`Engine::mask`).
 #[cfg(not(test))]
 const MASK_MIN_ITEMS: usize = 64;
-/// In unit tests every country-year with items is tested a column at a time, so that
-/// the small bundled datasets take the fast path of `take.rs` (compared
-/// there with the general one); the integration tests, built without
-/// `cfg(test)`, take the item-by-item path on the same data and compare
-/// it with the snapshots.
+/// In unit tests every country-year with items is tested a column at a
+/// time, so that the small bundled datasets take the fast path of
+/// `take.rs` (compared there with the general one); the integration tests,
+/// built without `cfg(test)`, take the item-by-item path on the same data
+/// and compare it with the snapshots.
 #[cfg(test)]
 const MASK_MIN_ITEMS: usize = 1;
 
