@@ -8,6 +8,10 @@ use rust_decimal::Decimal;
 
 use super::schema::Manifest;
 
+/// Each (country, year) with items, and where its items lie in an order of
+/// all items (see `Dataset::index`).
+type Runs = Vec<((u16, i32), std::ops::Range<usize>)>;
+
 /// An interned text value; `NONE` means the item has no value.
 pub type Symbol = u32;
 pub const NONE: Symbol = u32::MAX;
@@ -278,24 +282,11 @@ impl Dataset {
     /// items in file order. (Moving the items of a country-year side by side
     /// in every column cost more to do on load than it saved evaluating.)
     pub(crate) fn index(&mut self) {
+        let (order, runs) = self.counting_order().unwrap_or_else(|| self.sorted_order());
         let mut map: BTreeMap<(u16, i32), std::sync::Arc<[u32]>> = BTreeMap::new();
-        if let Some((order, runs)) = self.counting_order() {
-            // The runs of each (country, year) are known from the counts.
-            for (key, range) in runs {
-                if let Some(run) = order.get(range) {
-                    map.insert(key, std::sync::Arc::from(run));
-                }
-            }
-        } else {
-            let order = self.sorted_order();
-            let key = |i: u32| {
-                let i = i as usize;
-                (self.country.get(i).copied(), self.year.get(i).copied())
-            };
-            for run in order.chunk_by(|&a, &b| key(a) == key(b)) {
-                if let Some((Some(c), Some(y))) = run.first().map(|&i| key(i)) {
-                    map.insert((c, y), std::sync::Arc::from(run));
-                }
+        for (key, range) in runs {
+            if let Some(run) = order.get(range) {
+                map.insert(key, std::sync::Arc::from(run));
             }
         }
         self.by_country_year = map;
@@ -321,8 +312,9 @@ impl Dataset {
         }
     }
 
-    /// The items in (country, year) order, stably, by sorting.
-    fn sorted_order(&self) -> Vec<u32> {
+    /// The items in (country, year) order, stably, with the range of each
+    /// (country, year) in it, by sorting.
+    fn sorted_order(&self) -> (Vec<u32>, Runs) {
         // (country, year, index): sorted, the index keeps the file order.
         let mut keys: Vec<(u16, i32, u32)> = self
             .country
@@ -332,14 +324,21 @@ impl Dataset {
             .map(|((&c, &y), i)| (c, y, i))
             .collect();
         keys.sort_unstable();
-        keys.into_iter().map(|(_, _, i)| i).collect()
+        let mut runs = Vec::new();
+        let mut start = 0;
+        for run in keys.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            if let Some(&(country, year, _)) = run.first() {
+                runs.push(((country, year), start..start + run.len()));
+            }
+            start += run.len();
+        }
+        (keys.into_iter().map(|(_, _, i)| i).collect(), runs)
     }
 
     /// The (country, year) order by counting, with the range of each
     /// (country, year) in it, when the countries times the span of years
     /// make a table of moderate size (else `None`).
-    #[allow(clippy::type_complexity)]
-    fn counting_order(&self) -> Option<(Vec<u32>, Vec<((u16, i32), std::ops::Range<usize>)>)> {
+    fn counting_order(&self) -> Option<(Vec<u32>, Runs)> {
         let first = *self.year.iter().min()?;
         let last = *self.year.iter().max()?;
         let span = usize::try_from(i64::from(last) - i64::from(first) + 1).ok()?;
@@ -448,6 +447,24 @@ impl Dataset {
             format!("{}:{}", self.items_file, line)
         } else {
             format!("{} ({}:{})", id, self.items_file, line)
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    /// The two ways of grouping items by country and year (counting, used
+    /// when the table of countries and years is moderate; sorting
+    /// otherwise) give the same order and ranges.
+    #[test]
+    fn counting_and_sorting_group_items_alike() {
+        for name in ["sample", "nato", "cofog"] {
+            let source = crate::data::bundled::source(name).expect("bundled");
+            let dataset = crate::data::load(&source).expect("loads");
+            let counted = dataset.counting_order().expect("a moderate table");
+            assert!(!counted.1.is_empty(), "{name}");
+            assert_eq!(counted, dataset.sorted_order(), "{name}");
         }
     }
 }

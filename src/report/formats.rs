@@ -135,20 +135,16 @@ pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
     let text = |v: Option<Decimal>| v.map_or(String::new(), |d| d.normalize().to_string());
     for outcome in outcomes {
         for r in &outcome.results {
-            let fields: [&str; 5] = [
+            let row: [&str; 17] = [
                 &r.pledge,
                 &r.requirement,
                 &r.country,
                 &r.year.to_string(),
                 r.status.word(),
-            ];
-            let numbers = [
-                text(r.value),
-                text(r.threshold),
-                text(r.margin),
-                text(r.margin_pp),
-            ];
-            let rest: [&str; 8] = [
+                &text(r.value),
+                &text(r.threshold),
+                &text(r.margin),
+                &text(r.margin_pp),
                 &r.margin_basis,
                 r.unit,
                 r.reason.as_deref().unwrap_or_default(),
@@ -162,13 +158,7 @@ pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
                 &r.measured_on,
                 &r.gaps.join("; "),
             ];
-            let _ = writer.write_record(
-                fields
-                    .iter()
-                    .copied()
-                    .chain(numbers.iter().map(String::as_str))
-                    .chain(rest.iter().copied()),
-            );
+            let _ = writer.write_record(row);
         }
     }
     match writer.into_inner() {
