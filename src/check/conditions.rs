@@ -11,11 +11,11 @@ use crate::source::Span;
 
 use super::{lower::*, params::*, types::*};
 
-pub(crate) fn lower_body(
+pub(crate) fn lower_body<'c>(
     checker: &mut Checker<'_>,
     env: &mut Env,
     params: &[Param],
-    clauses: &[Clause],
+    clauses: impl IntoIterator<Item = &'c Clause>,
 ) -> CategoryBody {
     let mut body = CategoryBody::default();
     for clause in clauses {

@@ -66,11 +66,15 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
     }
     let scoped_countries = groups.values().flatten().cloned().collect();
     let program = Program {
-        name: draft.name.clone(),
-        source: draft.source.clone(),
-        status: draft.status.clone(),
-        meta: draft.meta.clone(),
-        bases: draft.bases.clone(),
+        name: draft.name.to_string(),
+        source: draft.source.map(str::to_string),
+        status: draft.status.map(str::to_string),
+        meta: draft
+            .meta
+            .iter()
+            .map(|&(key, value)| (key.to_string(), value.to_string()))
+            .collect(),
+        bases: draft.bases.iter().map(|&base| base.to_string()).collect(),
         span: draft.span,
         params,
         groups: groups
@@ -93,7 +97,7 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
 fn lower_params(checker: &mut Checker<'_>, env: &mut Env, draft: &Draft) -> Vec<Param> {
     let mut params = Vec::new();
     for param in &draft.params {
-        let values = lower_values(checker, &param.values);
+        let values = lower_values(checker, param.values);
         if values.len() < param.values.len() {
             env.poisoned.insert(param.name.name.clone());
         }
@@ -219,11 +223,11 @@ fn lower_categories(
             continue;
         };
         let within = lower_within(checker, env, category);
-        let body = lower_body(checker, env, params, &category.clauses);
+        let body = lower_body(checker, env, params, category.clauses.iter().copied());
         let mut scoped = Vec::new();
         for (targets, replace, clauses) in &category.scoped {
             let countries = resolve_targets(checker, groups, targets);
-            let body = lower_body(checker, env, params, clauses);
+            let body = lower_body(checker, env, params, *clauses);
             scoped.push((
                 countries,
                 if *replace {
@@ -235,7 +239,7 @@ fn lower_categories(
         }
         categories.push(Category {
             id: category.id.name.clone(),
-            label: category.label.clone(),
+            label: category.label.map(str::to_string),
             within,
             body,
             scoped,

@@ -164,63 +164,64 @@ fn error_file(error: &CheckError) -> crate::source::FileId {
     span.file
 }
 
-/// A pledge with its bases applied, still in syntax form.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Draft {
-    pub(crate) name: String,
+/// A pledge with its bases applied, still in syntax form. It borrows the
+/// declarations from the workspace's syntax trees rather than copying them.
+#[derive(Debug, Default)]
+pub(crate) struct Draft<'a> {
+    pub(crate) name: &'a str,
     pub(crate) span: Span,
-    pub(crate) source: Option<String>,
-    pub(crate) status: Option<String>,
-    pub(crate) meta: Vec<(String, String)>,
-    pub(crate) bases: Vec<String>,
-    pub(crate) params: Vec<DraftParam>,
-    pub(crate) groups: Vec<(Ident, Vec<Ident>)>,
-    pub(crate) categories: Vec<DraftCategory>,
-    pub(crate) requirements: Vec<DraftRequirement>,
-    pub(crate) examples: Vec<ast::ExampleDecl>,
+    pub(crate) source: Option<&'a str>,
+    pub(crate) status: Option<&'a str>,
+    pub(crate) meta: Vec<(&'a str, &'a str)>,
+    pub(crate) bases: Vec<&'a str>,
+    pub(crate) params: Vec<DraftParam<'a>>,
+    pub(crate) groups: Vec<(&'a Ident, &'a [Ident])>,
+    pub(crate) categories: Vec<DraftCategory<'a>>,
+    pub(crate) requirements: Vec<DraftRequirement<'a>>,
+    pub(crate) examples: Vec<&'a ast::ExampleDecl>,
     /// Positions in `categories` and `requirements` by name, so that large
     /// files do not search lists.
-    category_positions: std::collections::HashMap<String, usize>,
-    requirement_positions: std::collections::HashMap<String, usize>,
+    category_positions: std::collections::HashMap<&'a str, usize>,
+    requirement_positions: std::collections::HashMap<&'a str, usize>,
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct DraftParam {
-    pub(crate) name: Ident,
-    pub(crate) values: Vec<ast::ParamValue>,
-    pub(crate) overrides: Vec<(Vec<Ident>, Vec<ast::ParamValue>)>,
+#[derive(Debug)]
+pub(crate) struct DraftParam<'a> {
+    pub(crate) name: &'a Ident,
+    pub(crate) values: &'a [ast::ParamValue],
+    pub(crate) overrides: Vec<(&'a [Ident], &'a [ast::ParamValue])>,
     pub(crate) span: Span,
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct DraftCategory {
-    pub(crate) id: Ident,
-    pub(crate) label: Option<String>,
-    pub(crate) within: Option<Ident>,
-    pub(crate) clauses: Vec<Clause>,
+#[derive(Debug)]
+pub(crate) struct DraftCategory<'a> {
+    pub(crate) id: &'a Ident,
+    pub(crate) label: Option<&'a str>,
+    pub(crate) within: Option<&'a Ident>,
+    pub(crate) clauses: Vec<&'a Clause>,
     /// (countries, replace?, clauses)
-    pub(crate) scoped: Vec<(Vec<Ident>, bool, Vec<Clause>)>,
+    pub(crate) scoped: Vec<(&'a [Ident], bool, &'a [Clause])>,
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct DraftRequirement {
-    pub(crate) id: Ident,
-    pub(crate) body: Option<ast::RequireDecl>,
-    pub(crate) scoped: Vec<(Vec<Ident>, ast::RequireDecl)>,
+#[derive(Debug)]
+pub(crate) struct DraftRequirement<'a> {
+    pub(crate) id: &'a Ident,
+    pub(crate) body: Option<&'a ast::RequireDecl>,
+    pub(crate) scoped: Vec<(&'a [Ident], &'a ast::RequireDecl)>,
 }
 
 /// What a pledge defines itself (as opposed to what it inherits).
 #[derive(Default)]
-struct Own {
-    params: BTreeSet<String>,
-    categories: BTreeSet<String>,
-    requirements: BTreeSet<String>,
-    groups: BTreeSet<String>,
-    examples: BTreeSet<String>,
+struct Own<'a> {
+    params: BTreeSet<&'a str>,
+    categories: BTreeSet<&'a str>,
+    requirements: BTreeSet<&'a str>,
+    groups: BTreeSet<&'a str>,
+    examples: BTreeSet<&'a str>,
 }
 
-impl Checker<'_> {
-    fn draft(&mut self, file: &LoadedFile, pledge: &ast::Pledge, depth: usize) -> Draft {
+impl<'a> Checker<'a> {
+    fn draft(&mut self, file: &'a LoadedFile, pledge: &'a ast::Pledge, depth: usize) -> Draft<'a> {
         let mut draft = Draft::default();
         if let Some(base) = &pledge.extends {
             let base_pledge = self
@@ -231,7 +232,7 @@ impl Checker<'_> {
             if let Some((base_file, base_pledge)) = base_pledge {
                 if depth < MAX_EXTENDS_DEPTH {
                     draft = self.draft(base_file, base_pledge, depth + 1);
-                    draft.bases.insert(0, base_pledge.name.value.clone());
+                    draft.bases.insert(0, &base_pledge.name.value);
                     // Examples test the base text; they are not inherited.
                     draft.examples.clear();
                 } else {
@@ -242,7 +243,7 @@ impl Checker<'_> {
                 }
             }
         }
-        draft.name = pledge.name.value.clone();
+        draft.name = &pledge.name.value;
         draft.span = pledge.name.span;
         let mut own = Own::default();
         for item in &pledge.items {
@@ -251,13 +252,19 @@ impl Checker<'_> {
         draft
     }
 
-    fn apply(&mut self, draft: &mut Draft, own: &mut Own, item: &Item, scope: Option<&Vec<Ident>>) {
+    fn apply(
+        &mut self,
+        draft: &mut Draft<'a>,
+        own: &mut Own<'a>,
+        item: &'a Item,
+        scope: Option<&'a [Ident]>,
+    ) {
         match item {
-            Item::Source(text) => draft.source = Some(text.value.clone()),
-            Item::Status(status) => draft.status = Some(status.name.clone()),
+            Item::Source(text) => draft.source = Some(&text.value),
+            Item::Status(status) => draft.status = Some(&status.name),
             Item::Meta { key, value } => {
                 draft.meta.retain(|(k, _)| *k != key.name);
-                draft.meta.push((key.name.clone(), value.value.clone()));
+                draft.meta.push((&key.name, &value.value));
             }
             Item::Param(param) => self.apply_param(draft, own, param, scope),
             Item::Group(group) => self.apply_group(draft, own, group),
@@ -266,7 +273,7 @@ impl Checker<'_> {
                 if let Some(target) = self.category_to_change(draft, &amend.category, "amend") {
                     match scope {
                         Some(targets) => scope_clauses(target, targets, false, &amend.clauses),
-                        None => target.clauses.extend(amend.clauses.iter().cloned()),
+                        None => target.clauses.extend(amend.clauses.iter()),
                     }
                 }
             }
@@ -291,8 +298,8 @@ impl Checker<'_> {
         }
     }
 
-    fn apply_group(&mut self, draft: &mut Draft, own: &mut Own, group: &ast::GroupDecl) {
-        if own.groups.contains(&group.name.name) {
+    fn apply_group(&mut self, draft: &mut Draft<'a>, own: &mut Own<'a>, group: &'a ast::GroupDecl) {
+        if own.groups.contains(group.name.name.as_str()) {
             let first = draft
                 .groups
                 .iter()
@@ -306,15 +313,18 @@ impl Checker<'_> {
             );
             return;
         }
-        own.groups.insert(group.name.name.clone());
+        own.groups.insert(&group.name.name);
         draft.groups.retain(|(n, _)| n.name != group.name.name);
-        draft
-            .groups
-            .push((group.name.clone(), group.members.clone()));
+        draft.groups.push((&group.name, &group.members));
     }
 
-    fn apply_category(&mut self, draft: &mut Draft, own: &mut Own, category: &ast::CategoryDecl) {
-        let name = &category.id.name;
+    fn apply_category(
+        &mut self,
+        draft: &mut Draft<'a>,
+        own: &mut Own<'a>,
+        category: &'a ast::CategoryDecl,
+    ) {
+        let name = category.id.name.as_str();
         let existing = draft
             .category_positions
             .get(name)
@@ -330,15 +340,15 @@ impl Checker<'_> {
             );
             return;
         }
-        own.categories.insert(name.clone());
+        own.categories.insert(name);
         draft
             .category_positions
-            .insert(name.clone(), draft.categories.len());
+            .insert(name, draft.categories.len());
         draft.categories.push(DraftCategory {
-            id: category.id.clone(),
-            label: category.label.as_ref().map(|l| l.value.clone()),
-            within: category.within.clone(),
-            clauses: category.clauses.clone(),
+            id: &category.id,
+            label: category.label.as_ref().map(|l| l.value.as_str()),
+            within: category.within.as_ref(),
+            clauses: category.clauses.iter().collect(),
             scoped: Vec::new(),
         });
     }
@@ -347,11 +357,11 @@ impl Checker<'_> {
     /// base defines (for everyone, or for the countries of `scope`).
     fn replace_requirement(
         &mut self,
-        draft: &mut Draft,
-        require: &ast::RequireDecl,
-        scope: Option<&Vec<Ident>>,
+        draft: &mut Draft<'a>,
+        require: &'a ast::RequireDecl,
+        scope: Option<&'a [Ident]>,
     ) {
-        let position = draft.requirement_positions.get(&require.id.name);
+        let position = draft.requirement_positions.get(require.id.name.as_str());
         let Some(existing) = position.and_then(|&i| draft.requirements.get_mut(i)) else {
             let candidates: Vec<String> = draft
                 .requirements
@@ -370,19 +380,19 @@ impl Checker<'_> {
             return;
         };
         match scope {
-            Some(targets) => existing.scoped.push((targets.clone(), require.clone())),
-            None => existing.body = Some(require.clone()),
+            Some(targets) => existing.scoped.push((targets, require)),
+            None => existing.body = Some(require),
         }
     }
 
     fn apply_requirement(
         &mut self,
-        draft: &mut Draft,
-        own: &mut Own,
-        require: &ast::RequireDecl,
-        scope: Option<&Vec<Ident>>,
+        draft: &mut Draft<'a>,
+        own: &mut Own<'a>,
+        require: &'a ast::RequireDecl,
+        scope: Option<&'a [Ident]>,
     ) {
-        let name = &require.id.name;
+        let name = require.id.name.as_str();
         let existing = draft
             .requirement_positions
             .get(name)
@@ -402,23 +412,28 @@ impl Checker<'_> {
             );
             return;
         }
-        own.requirements.insert(name.clone());
+        own.requirements.insert(name);
         let (body, scoped) = match scope {
-            Some(targets) => (None, vec![(targets.clone(), require.clone())]),
-            None => (Some(require.clone()), Vec::new()),
+            Some(targets) => (None, vec![(targets, require)]),
+            None => (Some(require), Vec::new()),
         };
         draft
             .requirement_positions
-            .insert(name.clone(), draft.requirements.len());
+            .insert(name, draft.requirements.len());
         draft.requirements.push(DraftRequirement {
-            id: require.id.clone(),
+            id: &require.id,
             body,
             scoped,
         });
     }
 
-    fn apply_example(&mut self, draft: &mut Draft, own: &mut Own, example: &ast::ExampleDecl) {
-        if own.examples.contains(&example.name.value) {
+    fn apply_example(
+        &mut self,
+        draft: &mut Draft<'a>,
+        own: &mut Own<'a>,
+        example: &'a ast::ExampleDecl,
+    ) {
+        if own.examples.contains(example.name.value.as_str()) {
             let first = draft
                 .examples
                 .iter()
@@ -431,32 +446,30 @@ impl Checker<'_> {
             self.duplicate("example", &ident, first, "give each example its own name");
             return;
         }
-        own.examples.insert(example.name.value.clone());
-        draft.examples.push(example.clone());
+        own.examples.insert(&example.name.value);
+        draft.examples.push(example);
     }
 
     fn apply_param(
         &mut self,
-        draft: &mut Draft,
-        own: &mut Own,
-        param: &ast::ParamDecl,
-        scope: Option<&Vec<Ident>>,
+        draft: &mut Draft<'a>,
+        own: &mut Own<'a>,
+        param: &'a ast::ParamDecl,
+        scope: Option<&'a [Ident]>,
     ) {
-        let name = &param.name.name;
+        let name = param.name.name.as_str();
         let existing = draft.params.iter().position(|p| p.name.name == *name);
         match (scope, existing) {
             (Some(targets), Some(index)) => {
                 if let Some(target) = draft.params.get_mut(index) {
-                    target
-                        .overrides
-                        .push((targets.clone(), param.values.clone()));
+                    target.overrides.push((targets, &param.values));
                 }
             }
             (Some(_), None) => {
                 let candidates: Vec<String> =
                     draft.params.iter().map(|p| p.name.name.clone()).collect();
                 self.push(CheckError::UnknownParam {
-                    name: name.clone(),
+                    name: name.to_string(),
                     help: unknown_help(
                         name,
                         &candidates,
@@ -477,18 +490,18 @@ impl Checker<'_> {
                     return;
                 }
                 // An extension overrides the base value.
-                own.params.insert(name.clone());
+                own.params.insert(name);
                 if let Some(target) = draft.params.get_mut(index) {
-                    target.values = param.values.clone();
+                    target.values = &param.values;
                     target.span = param.span;
-                    target.name = param.name.clone();
+                    target.name = &param.name;
                 }
             }
             (None, None) => {
-                own.params.insert(name.clone());
+                own.params.insert(name);
                 draft.params.push(DraftParam {
-                    name: param.name.clone(),
-                    values: param.values.clone(),
+                    name: &param.name,
+                    values: &param.values,
                     overrides: Vec::new(),
                     span: param.span,
                 });
@@ -500,11 +513,11 @@ impl Checker<'_> {
     /// names are reported.
     fn category_to_change<'d>(
         &mut self,
-        draft: &'d mut Draft,
+        draft: &'d mut Draft<'a>,
         id: &Ident,
         verb: &str,
-    ) -> Option<&'d mut DraftCategory> {
-        let Some(&index) = draft.category_positions.get(&id.name) else {
+    ) -> Option<&'d mut DraftCategory<'a>> {
+        let Some(&index) = draft.category_positions.get(id.name.as_str()) else {
             let candidates: Vec<String> =
                 draft.categories.iter().map(|c| c.id.name.clone()).collect();
             self.push(CheckError::UnknownCategory {
@@ -565,21 +578,24 @@ impl Checker<'_> {
 }
 
 /// Clauses that add to (`replace`: swap) a category for some countries.
-fn scope_clauses(target: &mut DraftCategory, targets: &[Ident], replace: bool, clauses: &[Clause]) {
-    target
-        .scoped
-        .push((targets.to_vec(), replace, clauses.to_vec()));
+fn scope_clauses<'a>(
+    target: &mut DraftCategory<'a>,
+    targets: &'a [Ident],
+    replace: bool,
+    clauses: &'a [Clause],
+) {
+    target.scoped.push((targets, replace, clauses));
 }
 
 /// `replace category` for everyone: the clauses, and the label and parent
 /// where given.
-fn replace_category(target: &mut DraftCategory, category: &ast::CategoryDecl) {
-    target.clauses = category.clauses.clone();
+fn replace_category<'a>(target: &mut DraftCategory<'a>, category: &'a ast::CategoryDecl) {
+    target.clauses = category.clauses.iter().collect();
     if let Some(label) = &category.label {
-        target.label = Some(label.value.clone());
+        target.label = Some(&label.value);
     }
     if category.within.is_some() {
-        target.within = category.within.clone();
+        target.within = category.within.as_ref();
     }
 }
 

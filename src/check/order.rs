@@ -26,6 +26,7 @@ pub(crate) fn category_order(checker: &mut Checker<'_>, draft: &Draft) -> Vec<us
             let all_clauses = category
                 .clauses
                 .iter()
+                .copied()
                 .chain(category.scoped.iter().flat_map(|(_, _, c)| c.iter()));
             for clause in all_clauses {
                 match clause {

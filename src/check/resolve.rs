@@ -14,7 +14,7 @@ pub(crate) fn lower_groups(
     let mut groups = BTreeMap::new();
     for (name, members) in &draft.groups {
         let mut set = BTreeSet::new();
-        for member in members {
+        for member in *members {
             if check_country(checker, member) {
                 set.insert(member.name.clone());
             }
@@ -102,7 +102,7 @@ pub(crate) fn unused_groups(checker: &mut Checker<'_>, draft: &Draft) {
         .collect();
     let mut meant: Vec<String> = Vec::new();
     for targets in params.chain(categories).chain(requirements) {
-        for target in targets {
+        for target in *targets {
             used.insert(target.name.as_str());
             // A misspelt group is reported as unknown; the group it was
             // meant to be is not reported as unused too.
