@@ -112,6 +112,51 @@ pub fn significant_length(text: &str) -> usize {
     last
 }
 
+/// Which bytes of a text are significant (neither space nor comment), so
+/// that the significant end of any stretch of it is found from the end of
+/// the stretch instead of by reading the stretch again from its start.
+pub struct Significant {
+    bits: Vec<u64>,
+}
+
+impl Significant {
+    pub fn new(text: &str) -> Significant {
+        let bytes = text.as_bytes();
+        let mut bits = vec![0u64; bytes.len().div_ceil(64)];
+        let mut mark = |i: usize| {
+            if let Some(word) = bits.get_mut(i / 64) {
+                *word |= 1 << (i % 64);
+            }
+        };
+        for (piece, start, end) in pieces(text) {
+            match piece {
+                Piece::Text => (start..end).for_each(&mut mark),
+                Piece::Code => (start..end)
+                    .filter(|&i| bytes.get(i).is_some_and(|b| !b.is_ascii_whitespace()))
+                    .for_each(&mut mark),
+                Piece::LineComment | Piece::BlockComment { .. } => {}
+            }
+        }
+        Significant { bits }
+    }
+
+    /// The end of the last significant byte in `start..end`, or `start`
+    /// when there is none: `start + significant_length(&text[start..end])`
+    /// for a stretch that starts outside quoted texts and comments and does
+    /// not end just before a comment's `//` or `/*`, as the spans of the
+    /// grammar's pairs do.
+    pub fn end(&self, start: usize, end: usize) -> usize {
+        (start..end)
+            .rev()
+            .find(|&i| {
+                self.bits
+                    .get(i / 64)
+                    .is_some_and(|word| word >> (i % 64) & 1 == 1)
+            })
+            .map_or(start, |i| i + 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +206,33 @@ mod tests {
             "source \"a // b\"".len()
         );
         assert_eq!(significant_length("   "), 0);
+    }
+
+    #[test]
+    fn the_significant_end_of_a_stretch_is_its_significant_length() {
+        let text = "include x  // note\n  source \"a // b\" /* c */ y \"open\n z ";
+        let significant = Significant::new(text);
+        for start in 0..text.len() {
+            for end in start..=text.len() {
+                let (Some(stretch), Some(&first)) =
+                    (text.get(start..end), text.as_bytes().get(start))
+                else {
+                    continue;
+                };
+                // Stretches that start at a word or a quote, as pairs do.
+                let at_token = first == b'"' || first.is_ascii_alphabetic();
+                let inside = pieces(text)
+                    .any(|(piece, from, to)| piece != Piece::Code && from < start && start < to);
+                let before_comment =
+                    stretch.ends_with('/') && matches!(text.as_bytes().get(end), Some(b'/' | b'*'));
+                if at_token && !inside && !before_comment {
+                    assert_eq!(
+                        significant.end(start, end),
+                        start + significant_length(stretch),
+                        "{stretch:?}"
+                    );
+                }
+            }
+        }
     }
 }

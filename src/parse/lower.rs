@@ -15,6 +15,8 @@ use super::{expected::*, lower_expr::*};
 /// Lowers pest pairs into the AST. Holds the precedence tables.
 pub(crate) struct Lower {
     pub(crate) file: FileId,
+    /// Where the text the pairs come from is neither space nor comment.
+    significant: lexical::Significant,
     pub(crate) expr_table: PrattParser<Rule>,
     pub(crate) condition_table: PrattParser<Rule>,
 }
@@ -56,7 +58,8 @@ pub(crate) fn significant<'i>(pairs: Pairs<'i, Rule>) -> impl Iterator<Item = Pa
 }
 
 impl Lower {
-    pub(crate) fn new(file: FileId) -> Lower {
+    /// A walker of the pairs of `text` (the text given to the grammar).
+    pub(crate) fn new(file: FileId, text: &str) -> Lower {
         // The one precedence table of the language, loosest first. Every
         // operator is left-associative so long chains never recurse deeply;
         // `a of b of c` means `(a of b) of c`, which has the same value.
@@ -72,6 +75,7 @@ impl Lower {
             .op(Op::prefix(Rule::cond_not));
         Lower {
             file,
+            significant: lexical::Significant::new(text),
             expr_table,
             condition_table,
         }
@@ -81,8 +85,11 @@ impl Lower {
     /// its end, so that labels underline only the clause itself.
     pub(crate) fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        let end = s.start() + lexical::significant_length(s.as_str());
-        Span::new(self.file, s.start(), end)
+        Span::new(
+            self.file,
+            s.start(),
+            self.significant.end(s.start(), s.end()),
+        )
     }
 
     pub(crate) fn ident(&self, pair: Pair<'_, Rule>) -> Ident {
@@ -134,7 +141,9 @@ impl Lower {
         take(&mut inner, self.file, span.start as usize)?; // the keyword
         let name = self.text(take(&mut inner, self.file, span.start as usize)?);
         let mut extends = None;
-        let mut items = Vec::new();
+        // At most one item per remaining pair (the rest is `extends` and
+        // punctuation): one allocation for the file's items.
+        let mut items = Vec::with_capacity(inner.len());
         for pair in significant(inner) {
             match pair.as_rule() {
                 Rule::extends => {

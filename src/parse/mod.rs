@@ -104,7 +104,7 @@ pub fn parse_expression(text: &str, file: FileId) -> Result<Expr, SyntaxError> {
     guard_nesting(text, file)?;
     let mut pairs =
         PledgeParser::parse(Rule::standalone_expr, text).map_err(|e| convert(e, text, file))?;
-    let lower = Lower::new(file);
+    let lower = Lower::new(file, text);
     let expr = pairs
         .next()
         .and_then(|p| p.into_inner().next())

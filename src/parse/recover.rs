@@ -51,7 +51,7 @@ pub fn parse_all(text: &str, file: FileId) -> Result<File, Vec<SyntaxError>> {
     let mut last_position: Option<usize> = None;
     loop {
         let error = match PledgeParser::parse(Rule::file, &masked) {
-            Ok(pairs) => match lower_file(pairs, file) {
+            Ok(pairs) => match lower_file(pairs, &masked, file) {
                 Ok(parsed) if errors.is_empty() => return Ok(parsed),
                 Ok(_) => break,
                 Err(error) => {
@@ -89,9 +89,10 @@ pub fn parse_all(text: &str, file: FileId) -> Result<File, Vec<SyntaxError>> {
 /// Lowers the pairs of a whole file into the tree.
 fn lower_file(
     mut pairs: pest::iterators::Pairs<'_, Rule>,
+    text: &str,
     file: FileId,
 ) -> Result<File, SyntaxError> {
-    let lower = Lower::new(file);
+    let lower = Lower::new(file, text);
     let root = pairs.next().map(|p| p.into_inner());
     let mut pledges = Vec::new();
     for pair in root.into_iter().flatten() {
