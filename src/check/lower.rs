@@ -95,7 +95,7 @@ pub(super) fn lower(checker: &mut Checker<'_>, draft: Draft) -> Option<Program> 
 /// Parameters: constant values, typed (years come later, in
 /// `lower_param_years`, as they may name parameters).
 fn lower_params(checker: &mut Checker<'_>, env: &mut Env, draft: &Draft) -> Vec<Param> {
-    let mut params = Vec::new();
+    let mut params = Vec::with_capacity(draft.params.len());
     for param in &draft.params {
         let values = lower_values(checker, param.values);
         if values.len() < param.values.len() {
@@ -217,7 +217,7 @@ fn lower_categories(
         }
     }
     report_name_clashes(checker, env, draft);
-    let mut categories = Vec::new();
+    let mut categories = Vec::with_capacity(order.len());
     for &draft_index in &order {
         let Some(category) = draft.categories.get(draft_index) else {
             continue;
@@ -312,7 +312,7 @@ fn lower_requirements(
     draft: &Draft,
     params: &[Param],
 ) -> Vec<Requirement> {
-    let mut requirements = Vec::new();
+    let mut requirements = Vec::with_capacity(draft.requirements.len());
     for requirement in &draft.requirements {
         let body = requirement
             .body

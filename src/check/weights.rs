@@ -3,6 +3,8 @@
 //! last matching `include` decides (docs/language.md, section 4.6), which a
 //! drafter who adds a partial clause for a few items rarely means.
 
+use std::collections::HashSet;
+
 use rust_decimal::Decimal;
 
 use super::overlap::{describe, matches, search};
@@ -11,7 +13,7 @@ use crate::program::{Clause, ClauseKind, Program, ScopedChange};
 use crate::source::Span;
 
 pub(super) fn check(checker: &mut Checker<'_>, program: &Program) {
-    let mut reported = Vec::new();
+    let mut reported = HashSet::new();
     for category in &program.categories {
         let own: Vec<&Clause> = category.body.clauses.iter().collect();
         check_clauses(checker, &mut reported, &category.id, &own);
@@ -29,7 +31,7 @@ pub(super) fn check(checker: &mut Checker<'_>, program: &Program) {
 /// item an earlier one counts at a higher weight.
 fn check_clauses(
     checker: &mut Checker<'_>,
-    reported: &mut Vec<Span>,
+    reported: &mut HashSet<Span>,
     category: &str,
     clauses: &[&Clause],
 ) {
@@ -57,10 +59,9 @@ fn check_clauses(
                     && !excludes.iter().any(|c| matches(&c.condition, item))
             });
             if let Some(item) = found {
-                if reported.contains(&later.span) {
+                if !reported.insert(later.span) {
                     return;
                 }
-                reported.push(later.span);
                 let other = (earlier.span.file == later.span.file).then_some(earlier.span);
                 checker.push(CheckError::LoweredWeight {
                     category: category.to_string(),
