@@ -147,6 +147,41 @@ mod tests {
     }
 
     #[test]
+    fn the_keyword_rule_matches_the_reserved_words_and_nothing_else() {
+        let reserved: Vec<&str> = "amend and at by category cap counted country extends exclude \
+             example expect from for false group include indicator item in meta not on of or \
+             pledge param path require replace source status to tag true until within year"
+            .split_whitespace()
+            .collect();
+        assert_eq!(reserved.len(), 38);
+        // Each reserved word, its beginnings, and it with a letter, digit or
+        // `_` before or after it; every word of one or two letters.
+        let mut words: Vec<String> = Vec::new();
+        for word in &reserved {
+            for end in 0..=word.len() {
+                words.push(word[..end].to_string());
+            }
+            for tail in ["s", "_", "1", "X"] {
+                words.push(format!("{word}{tail}"));
+                words.push(format!("{tail}{word}"));
+            }
+        }
+        for a in 'a'..='z' {
+            words.push(a.to_string());
+            for b in 'a'..='z' {
+                words.push(format!("{a}{b}"));
+            }
+        }
+        for word in &words {
+            assert_eq!(
+                parses_as(Rule::keyword, word),
+                reserved.contains(&word.as_str()),
+                "{word}"
+            );
+        }
+    }
+
+    #[test]
     fn an_unclosed_comment_is_found_but_not_one_in_a_text_or_line_comment() {
         assert_eq!(unclosed_comment("a /* b"), Some(2));
         assert_eq!(unclosed_comment("a /* b */ c"), None);
