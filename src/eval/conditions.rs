@@ -168,7 +168,7 @@ impl<'a> Engine<'a> {
             Compiled::And(a, b) => self.matches(a, item) && self.matches(b, item),
             Compiled::Or(a, b) => self.matches(a, item) || self.matches(b, item),
             Compiled::Not(inner) => !self.matches(inner, item),
-            Compiled::Tag(bit) => self.data.tags.get(item).is_some_and(|tags| tags & bit != 0),
+            Compiled::Tag(bit) => self.data.tags.get(item) & bit != 0,
             Compiled::Text { column, op, symbol } => {
                 let actual = match self.data.columns.get(*column) {
                     Some(Column::Text(values)) => values.get(item).copied().unwrap_or(NONE),
@@ -254,12 +254,7 @@ impl<'a> Engine<'a> {
             }
             Compiled::Tag(bit) => items
                 .iter()
-                .map(|&i| {
-                    self.data
-                        .tags
-                        .get(i as usize)
-                        .is_some_and(|tags| tags & bit != 0)
-                })
+                .map(|&i| self.data.tags.get(i as usize) & bit != 0)
                 .collect(),
             Compiled::Text { column, op, symbol } => {
                 let Some(Column::Text(values)) = self.data.columns.get(*column) else {
@@ -371,7 +366,7 @@ impl<'a> Engine<'a> {
 
     pub(crate) fn number(&self, column: Option<usize>, item: usize) -> Option<Decimal> {
         match column {
-            None => self.data.amount.get(item).copied(),
+            None => self.data.amount.get(item),
             Some(c) => match self.data.columns.get(c) {
                 Some(Column::Number(values)) => values.get(item).copied().flatten(),
                 _ => None,

@@ -369,13 +369,7 @@ impl<'a> Engine<'a> {
         let bodies = self.bodies(country);
         let amounts: Vec<Decimal> = items
             .iter()
-            .map(|&item| {
-                self.data
-                    .amount
-                    .get(item as usize)
-                    .copied()
-                    .unwrap_or_default()
-            })
+            .map(|&item| self.data.amount.get(item as usize).unwrap_or_default())
             .collect();
         let texts = TextColumns::default();
         let at = CountryYear {
