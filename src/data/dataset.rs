@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
 
-use super::packed::{Amounts, Lines, TagBits};
+use super::packed::{Amounts, Lines, Symbols, TagBits};
 use super::schema::Manifest;
 
 /// Each (country, year) with items, and where its items lie in an order of
@@ -23,7 +23,7 @@ pub const ANY: Symbol = u32::MAX - 1;
 /// One field of every line item.
 #[derive(Debug, Clone)]
 pub enum Column {
-    Text(Vec<Symbol>),
+    Text(Symbols),
     Number(Vec<Option<Decimal>>),
     Bool(Vec<Option<bool>>),
 }
@@ -90,7 +90,7 @@ impl Dataset {
             .fields
             .iter()
             .map(|f| match f.ty {
-                super::schema::FieldType::Text => Column::Text(Vec::new()),
+                super::schema::FieldType::Text => Column::Text(Symbols::default()),
                 super::schema::FieldType::Number => Column::Number(Vec::new()),
                 super::schema::FieldType::Bool => Column::Bool(Vec::new()),
             })
@@ -256,7 +256,7 @@ impl Dataset {
     pub fn field_text(&self, item: usize, field: usize) -> Option<String> {
         match self.columns.get(field)? {
             Column::Text(values) => {
-                let symbol = *values.get(item)?;
+                let symbol = values.get(item)?;
                 if symbol == ANY {
                     return Some("*".to_string());
                 }

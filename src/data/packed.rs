@@ -5,6 +5,8 @@
 
 use rust_decimal::Decimal;
 
+use super::dataset::{Symbol, ANY, NONE};
+
 /// Amounts, exact. An amount whose digits fit in 59 bits is kept in eight
 /// bytes, with its scale (the number of decimals as written, so `12.50`
 /// reads back as `12.50`, not `12.5`); should any amount not fit, the
@@ -111,6 +113,132 @@ impl Amounts {
             let mut wide = Vec::with_capacity(v.capacity());
             wide.extend(v.iter().map(|&p| unpack(p)));
             *self = Amounts::Wide(wide);
+        }
+    }
+}
+
+/// A text field's symbols (`Symbol`), each in one byte while every symbol
+/// seen fits in one, then two, then four: a field of a few values takes a
+/// byte per item.
+#[derive(Debug, Clone)]
+pub enum Symbols {
+    Byte(Vec<u8>),
+    Short(Vec<u16>),
+    Full(Vec<Symbol>),
+}
+
+impl Default for Symbols {
+    fn default() -> Symbols {
+        Symbols::Byte(Vec::new())
+    }
+}
+
+/// `NONE` and `ANY` take the two highest values of a narrow column.
+fn narrow<T: TryFrom<u32> + Copy>(symbol: Symbol, max: u32) -> Option<T> {
+    let stored = match symbol {
+        NONE => max,
+        ANY => max - 1,
+        s if s < max - 1 => s,
+        _ => return None,
+    };
+    T::try_from(stored).ok()
+}
+
+fn widen(stored: u32, max: u32) -> Symbol {
+    match stored {
+        s if s == max => NONE,
+        s if s == max - 1 => ANY,
+        s => s,
+    }
+}
+
+const BYTE: u32 = u8::MAX as u32;
+const SHORT: u32 = u16::MAX as u32;
+
+impl Symbols {
+    pub fn len(&self) -> usize {
+        match self {
+            Symbols::Byte(v) => v.len(),
+            Symbols::Short(v) => v.len(),
+            Symbols::Full(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The symbol of item `item`.
+    #[inline]
+    pub fn get(&self, item: usize) -> Option<Symbol> {
+        match self {
+            Symbols::Byte(v) => v.get(item).map(|&s| widen(u32::from(s), BYTE)),
+            Symbols::Short(v) => v.get(item).map(|&s| widen(u32::from(s), SHORT)),
+            Symbols::Full(v) => v.get(item).copied(),
+        }
+    }
+
+    pub fn push(&mut self, symbol: Symbol) {
+        match self {
+            Symbols::Byte(v) => match narrow(symbol, BYTE) {
+                Some(s) => v.push(s),
+                None => {
+                    let wider = v.iter().map(|&s| narrow(widen(u32::from(s), BYTE), SHORT));
+                    *self = match wider.collect::<Option<Vec<u16>>>() {
+                        Some(short) => Symbols::Short(short),
+                        None => Symbols::Full(self.iter().collect()),
+                    };
+                    self.push(symbol);
+                }
+            },
+            Symbols::Short(v) => match narrow(symbol, SHORT) {
+                Some(s) => v.push(s),
+                None => {
+                    *self = Symbols::Full(self.iter().collect());
+                    self.push(symbol);
+                }
+            },
+            Symbols::Full(v) => v.push(symbol),
+        }
+    }
+
+    pub fn truncate(&mut self, len: usize) {
+        match self {
+            Symbols::Byte(v) => v.truncate(len),
+            Symbols::Short(v) => v.truncate(len),
+            Symbols::Full(v) => v.truncate(len),
+        }
+    }
+
+    pub fn reserve(&mut self, additional: usize) {
+        match self {
+            Symbols::Byte(v) => v.reserve(additional),
+            Symbols::Short(v) => v.reserve(additional),
+            Symbols::Full(v) => v.reserve(additional),
+        }
+    }
+
+    /// Every symbol, in item order.
+    pub fn iter(&self) -> impl Iterator<Item = Symbol> + '_ {
+        (0..self.len()).filter_map(|item| self.get(item))
+    }
+
+    /// The symbols of some items, in their order (`NONE` past the end).
+    pub fn gather(&self, items: &[u32]) -> std::rc::Rc<[Symbol]> {
+        fn each<T: Copy>(
+            v: &[T],
+            items: &[u32],
+            read: impl Fn(T) -> Symbol,
+        ) -> std::rc::Rc<[Symbol]> {
+            items
+                .iter()
+                .map(|&i| v.get(i as usize).map_or(NONE, |&s| read(s)))
+                .collect()
+        }
+        match self {
+            Symbols::Byte(v) => each(v, items, |s| widen(u32::from(s), BYTE)),
+            Symbols::Short(v) => each(v, items, |s| widen(u32::from(s), SHORT)),
+            Symbols::Full(v) => each(v, items, |s| s),
         }
     }
 }
@@ -286,6 +414,36 @@ mod tests {
         assert!(matches!(amounts, Amounts::Wide(_)));
         assert_eq!(amounts.iter().collect::<Vec<_>>().len(), 2);
         assert_eq!(amounts.get(0), Some(Decimal::MIN));
+    }
+
+    #[test]
+    fn symbols_take_one_byte_then_two_then_four() {
+        let mut symbols = Symbols::default();
+        let mut pushed = vec![0, NONE, ANY, 253];
+        for &s in &pushed {
+            symbols.push(s);
+        }
+        assert!(matches!(symbols, Symbols::Byte(_)));
+        for s in [254, 65_533] {
+            symbols.push(s);
+            pushed.push(s);
+        }
+        assert!(matches!(symbols, Symbols::Short(_)));
+        for s in [65_534, NONE, ANY - 1] {
+            symbols.push(s);
+            pushed.push(s);
+        }
+        assert!(matches!(symbols, Symbols::Full(_)));
+        assert_eq!(symbols.iter().collect::<Vec<_>>(), pushed);
+        // From one byte straight to four.
+        let mut symbols = Symbols::default();
+        symbols.push(NONE);
+        symbols.push(1 << 20);
+        assert!(matches!(symbols, Symbols::Full(_)));
+        assert_eq!(symbols.iter().collect::<Vec<_>>(), [NONE, 1 << 20]);
+        symbols.truncate(1);
+        assert_eq!(symbols.get(0), Some(NONE));
+        assert_eq!(symbols.get(1), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@ use rust_decimal::Decimal;
 
 use crate::ast::CompareOp;
 use crate::data::dataset::{Column, ANY, NONE};
+use crate::data::packed::Symbols;
 use crate::program::*;
 
 use super::engine::*;
@@ -171,7 +172,7 @@ impl<'a> Engine<'a> {
             Compiled::Tag(bit) => self.data.tags.get(item) & bit != 0,
             Compiled::Text { column, op, symbol } => {
                 let actual = match self.data.columns.get(*column) {
-                    Some(Column::Text(values)) => values.get(item).copied().unwrap_or(NONE),
+                    Some(Column::Text(values)) => values.get(item).unwrap_or(NONE),
                     _ => NONE,
                 };
                 match op {
@@ -186,7 +187,7 @@ impl<'a> Engine<'a> {
                 negated,
             } => {
                 let actual = match self.data.columns.get(*column) {
-                    Some(Column::Text(values)) => values.get(item).copied().unwrap_or(NONE),
+                    Some(Column::Text(values)) => values.get(item).unwrap_or(NONE),
                     _ => NONE,
                 };
                 let found = actual != NONE && symbols.contains(actual);
@@ -348,7 +349,7 @@ impl<'a> Engine<'a> {
 
     pub(crate) fn text_at(&self, column: usize, item: usize) -> u32 {
         match self.data.columns.get(column) {
-            Some(Column::Text(values)) => values.get(item).copied().unwrap_or(NONE),
+            Some(Column::Text(values)) => values.get(item).unwrap_or(NONE),
             _ => NONE,
         }
     }
@@ -382,14 +383,11 @@ impl<'a> Engine<'a> {
 pub(crate) struct TextColumns(std::cell::RefCell<Vec<(usize, std::rc::Rc<[u32]>)>>);
 
 impl TextColumns {
-    fn get(&self, column: usize, values: &[u32], items: &[u32]) -> std::rc::Rc<[u32]> {
+    fn get(&self, column: usize, values: &Symbols, items: &[u32]) -> std::rc::Rc<[u32]> {
         if let Some((_, read)) = self.0.borrow().iter().find(|(c, _)| *c == column) {
             return read.clone();
         }
-        let read: std::rc::Rc<[u32]> = items
-            .iter()
-            .map(|&i| values.get(i as usize).copied().unwrap_or(NONE))
-            .collect();
+        let read = values.gather(items);
         self.0.borrow_mut().push((column, read.clone()));
         read
     }
