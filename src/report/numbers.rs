@@ -236,10 +236,17 @@ mod tests {
             assert_eq!(plain(value), value.normalize().to_string(), "{value:?}");
             checked += 1;
         }
-        for text in ["0", "-0", "0.000", "-0.00", "1.50", "100", "-100.0", "0.05", "123.456"] {
+        for text in [
+            "0", "-0", "0.000", "-0.00", "1.50", "100", "-100.0", "0.05", "123.456",
+        ] {
             assert_eq!(plain(d(text)), d(text).normalize().to_string(), "{text}");
         }
-        for value in [Decimal::MAX, Decimal::MIN, Decimal::new(1, 28), Decimal::new(-1, 28)] {
+        for value in [
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(1, 28),
+            Decimal::new(-1, 28),
+        ] {
             assert_eq!(plain(value), value.normalize().to_string());
         }
         assert_eq!(checked, 200_000);
