@@ -37,7 +37,12 @@ fn nato() -> Dataset {
 /// The sum of a country's line items in a year, exactly.
 fn items_total(data: &Dataset, country: u16, year: i32) -> Option<Decimal> {
     let items = data.by_country_year.get(&(country, year))?;
-    Some(items.iter().map(|&i| data.amount[i as usize]).sum())
+    Some(
+        items
+            .iter()
+            .map(|&i| data.amount.get(i as usize).unwrap_or_default())
+            .sum(),
+    )
 }
 
 /// Ally-years where NATO prints exactly 2.0000 although the items add up to

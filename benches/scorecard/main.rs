@@ -8,8 +8,9 @@
 //!    missing): their answers must agree, and the CPU-time and wall-time
 //!    ratios and the peak memory are printed;
 //! 2. the scaling series: categories 2/20/200 and country-years 4k/40k on
-//!    1M items, `check` of a 10,000-line rule file (median of 11 runs), and
-//!    `compare` of 8 drafts.
+//!    1M items (the median of 5 runs of each size, taken in turn), `check`
+//!    of a 10,000-line rule file (median of 11 runs), and `compare` of 8
+//!    drafts.
 //!
 //! Every figure is a whole process measured by `/usr/bin/time` (user + sys
 //! CPU seconds, wall seconds, peak resident memory). CPU time is the stable
@@ -97,6 +98,9 @@ fn measure(command: Command, out: Option<&Path>) -> Result<Figure, String> {
         peak_kib: peak as u64,
     })
 }
+
+/// Runs of each size in the scaling series.
+const SERIES_RUNS: usize = 5;
 
 fn median_of(
     runs: usize,
@@ -535,16 +539,21 @@ fn machine() -> String {
 impl Bench {
     /// Scaling with the number of categories.
     fn scale_categories(&mut self, one_million: &Path) -> Result<(), String> {
-        self.line("\n== scaling: categories (1M items, one requirement each, one run) ==".into());
-        let mut base = None;
+        self.line(format!(
+            "\n== scaling: categories (1M items, one requirement each, median of {SERIES_RUNS}) =="
+        ));
+        let mut series = Vec::new();
         for n in [2usize, 20, 200] {
             let rules = self.work.join(format!("categories-{n}.pledge"));
             std::fs::write(&rules, categories_rule_file(n)).map_err(|e| e.to_string())?;
-            let figure = self.eval_once(&rules, one_million)?;
-            let base_cpu = *base.get_or_insert(figure.cpu);
+            series.push((format!("{n} categories"), rules, one_million.to_path_buf()));
+        }
+        let figures = self.series(&series)?;
+        let base_cpu = figures.first().map_or(1e-3, |f| f.cpu);
+        for ((label, _, _), figure) in series.iter().zip(figures) {
             self.line(format!(
                 "{}   {:.1}x of 2 categories (target 200 <= 10x)",
-                show(&format!("{n} categories"), figure),
+                show(label, figure),
                 figure.cpu / f64::max(base_cpu, 1e-3)
             ));
         }
@@ -553,27 +562,50 @@ impl Bench {
 
     /// Scaling with the number of country-years.
     fn scale_country_years(&mut self) -> Result<(), String> {
-        self.line("\n== scaling: country-years (1M items, bench.pledge, one run) ==".into());
-        let mut base = None;
+        self.line(format!(
+            "\n== scaling: country-years (1M items, bench.pledge, median of {SERIES_RUNS}) =="
+        ));
+        let rules = self.root.join("benches/scorecard/bench.pledge");
+        let mut series = Vec::new();
         for (countries, years) in [(100usize, 40i32), (1000, 40)] {
             let dir = self.work.join(format!("country-years-{countries}x{years}"));
             if !dir.join("dataset.json").exists() {
                 write_country_years(&dir, 1_000_000, countries, years)
                     .map_err(|e| e.to_string())?;
             }
-            let rules = self.root.join("benches/scorecard/bench.pledge");
-            let figure = self.eval_once(&rules, &dir)?;
-            let base_cpu = *base.get_or_insert(figure.cpu);
+            let label = format!("{} country-years", countries * years as usize);
+            series.push((label, rules.clone(), dir));
+        }
+        let figures = self.series(&series)?;
+        let base_cpu = figures.first().map_or(1e-3, |f| f.cpu);
+        for ((label, _, _), figure) in series.iter().zip(figures) {
             self.line(format!(
                 "{}   {:.1}x of 4k (per item; target 40k <= 2x)",
-                show(
-                    &format!("{} country-years", countries * years as usize),
-                    figure
-                ),
+                show(label, figure),
                 figure.cpu / f64::max(base_cpu, 1e-3)
             ));
         }
         Ok(())
+    }
+
+    /// The median figure of each `(label, rules, data)` of a series, from
+    /// runs taken in turn (one of each, then again), so that a slower spell
+    /// of a shared machine touches every size alike.
+    fn series(&self, series: &[(String, PathBuf, PathBuf)]) -> Result<Vec<Figure>, String> {
+        let mut runs: Vec<Vec<Figure>> = vec![Vec::new(); series.len()];
+        for _ in 0..SERIES_RUNS {
+            for ((_, rules, data), figures) in series.iter().zip(&mut runs) {
+                figures.push(self.eval_once(rules, data)?);
+            }
+        }
+        runs.into_iter()
+            .map(|figures| {
+                let mut figures = figures.into_iter();
+                median_of(SERIES_RUNS, |_| {
+                    figures.next().ok_or_else(|| "no run".to_string())
+                })
+            })
+            .collect()
     }
 
     /// `check` of a 10,000-line rule file.

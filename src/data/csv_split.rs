@@ -75,6 +75,55 @@ const SPECIAL: [bool; 256] = {
     table
 };
 
+/// The high bit of each byte of `word` that is `,`, `\n`, `\r` or `"`
+/// (exactly those: no borrow runs from one byte into the next).
+#[inline]
+fn special_bytes(word: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let zero_bytes = |x: u64| !(((x & LOW7) + LOW7) | x | LOW7);
+    zero_bytes(word ^ (ONES * u64::from(b',')))
+        | zero_bytes(word ^ (ONES * u64::from(b'\n')))
+        | zero_bytes(word ^ (ONES * u64::from(b'\r')))
+        | zero_bytes(word ^ (ONES * u64::from(b'"')))
+}
+
+/// The special byte at `rest[i]` of a plain line: a comma ends a cell
+/// (`None`: go on); a line break ends the record; a quote or a lone
+/// `\r` needs the state machine.
+#[inline]
+fn special(
+    cells: &mut Vec<(usize, usize)>,
+    rest: &[u8],
+    i: usize,
+    start: usize,
+    cell_start: &mut usize,
+) -> Option<Plain> {
+    let at = start + i;
+    match rest.get(i).copied()? {
+        b',' => {
+            cells.push((*cell_start, at));
+            *cell_start = at + 1;
+            None
+        }
+        b'\n' => {
+            cells.push((*cell_start, at));
+            Some(Plain::Record {
+                taken: i + 1,
+                newline: true,
+            })
+        }
+        b'\r' if rest.get(i + 1) == Some(&b'\n') => {
+            cells.push((*cell_start, at));
+            Some(Plain::Record {
+                taken: i + 2,
+                newline: true,
+            })
+        }
+        _ => Some(Plain::Quoted),
+    }
+}
+
 /// What the one-pass split of a plain line found.
 enum Plain {
     /// A record that took `taken` bytes, up to and with its line break.
@@ -276,31 +325,28 @@ impl<R: Read> Splitter<R> {
         let start = self.start;
         let rest = self.buffer.get(start..self.end).unwrap_or_default();
         let mut cell_start = start;
-        for (i, &byte) in rest.iter().enumerate() {
-            if !SPECIAL.get(usize::from(byte)).copied().unwrap_or(false) {
-                continue;
+        // Eight bytes at a time: most words of a line hold one comma or
+        // none, and are passed over with a few integer operations.
+        let mut words = rest.chunks_exact(8);
+        let mut base = 0;
+        for chunk in &mut words {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let mut found = special_bytes(u64::from_le_bytes(word));
+            while found != 0 {
+                let i = base + (found.trailing_zeros() / 8) as usize;
+                found &= found - 1;
+                if let Some(ended) = special(&mut self.cells, rest, i, start, &mut cell_start) {
+                    return ended;
+                }
             }
-            let at = start + i;
-            match byte {
-                b',' => {
-                    self.cells.push((cell_start, at));
-                    cell_start = at + 1;
+            base += 8;
+        }
+        for i in base..rest.len() {
+            if SPECIAL.get(usize::from(rest.get(i).copied().unwrap_or(0))) == Some(&true) {
+                if let Some(ended) = special(&mut self.cells, rest, i, start, &mut cell_start) {
+                    return ended;
                 }
-                b'\n' => {
-                    self.cells.push((cell_start, at));
-                    return Plain::Record {
-                        taken: i + 1,
-                        newline: true,
-                    };
-                }
-                b'\r' if rest.get(i + 1) == Some(&b'\n') => {
-                    self.cells.push((cell_start, at));
-                    return Plain::Record {
-                        taken: i + 2,
-                        newline: true,
-                    };
-                }
-                _ => return Plain::Quoted,
             }
         }
         if !self.eof {
@@ -363,7 +409,7 @@ impl<R: Read> Splitter<R> {
 #[cfg(test)]
 #[allow(clippy::expect_used)]
 mod tests {
-    use super::Splitter;
+    use super::{special_bytes, Splitter, SPECIAL};
 
     /// Reads `text` in blocks of `block` bytes, so records straddle blocks.
     struct Trickle<'a> {
@@ -421,6 +467,26 @@ mod tests {
             out.push((cells, line, position.record()));
         }
         out
+    }
+
+    /// The word at a time scan marks exactly the bytes the table does,
+    /// whatever their neighbours.
+    #[test]
+    fn special_bytes_are_those_of_the_table() {
+        for x in 0..=255u8 {
+            for y in 0..=255u8 {
+                let word = [x, y, x, x, y, y, x, y];
+                let found = special_bytes(u64::from_le_bytes(word));
+                for (i, byte) in word.iter().enumerate() {
+                    let marked = found >> (i * 8 + 7) & 1 == 1;
+                    assert_eq!(
+                        marked,
+                        SPECIAL.get(usize::from(*byte)) == Some(&true),
+                        "{word:?} byte {i}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
 
+use super::packed::{Amounts, Lines, Symbols, TagBits};
 use super::schema::Manifest;
 
 /// Each (country, year) with items, and where its items lie in an order of
@@ -22,7 +23,7 @@ pub const ANY: Symbol = u32::MAX - 1;
 /// One field of every line item.
 #[derive(Debug, Clone)]
 pub enum Column {
-    Text(Vec<Symbol>),
+    Text(Symbols),
     Number(Vec<Option<Decimal>>),
     Bool(Vec<Option<bool>>),
 }
@@ -44,7 +45,7 @@ pub struct Dataset {
     /// Country index into `manifest.countries`.
     pub country: Vec<u16>,
     pub year: Vec<i32>,
-    pub amount: Vec<Decimal>,
+    pub amount: Amounts,
     /// Each item as a share of GDP (a fraction: 2% is 0.02), when the items
     /// file has a `share_of_gdp` column; empty otherwise.
     pub share: Vec<Option<Decimal>>,
@@ -60,14 +61,14 @@ pub struct Dataset {
     /// shares: see `share_view`.
     pub shares: Option<Box<Dataset>>,
     /// 1-based line in the items file (CSV) or element number (JSON).
-    pub line: Vec<u32>,
+    pub line: Lines,
     /// The `id` column, concatenated; `id_end[i]` is where item i's id ends.
     ids: String,
     id_end: Vec<u32>,
     /// One column per manifest field, in manifest order.
     pub columns: Vec<Column>,
     /// Bit i set when the item has tag `manifest.tags[i]`.
-    pub tags: Vec<u64>,
+    pub tags: TagBits,
     /// Indicator values by (country, year), one slot per manifest series.
     /// Percent series are stored as fractions (2% as 0.02).
     pub indicators: BTreeMap<(u16, i32), Vec<Option<Decimal>>>,
@@ -89,11 +90,12 @@ impl Dataset {
             .fields
             .iter()
             .map(|f| match f.ty {
-                super::schema::FieldType::Text => Column::Text(Vec::new()),
+                super::schema::FieldType::Text => Column::Text(Symbols::default()),
                 super::schema::FieldType::Number => Column::Number(Vec::new()),
                 super::schema::FieldType::Bool => Column::Bool(Vec::new()),
             })
             .collect();
+        let tags = TagBits::new(manifest.tags.len());
         Dataset {
             manifest,
             items_file,
@@ -102,17 +104,17 @@ impl Dataset {
             symbol_index: HashMap::new(),
             country: Vec::new(),
             year: Vec::new(),
-            amount: Vec::new(),
+            amount: Amounts::default(),
             share: Vec::new(),
             amount_missing: Vec::new(),
             edition: Vec::new(),
             has_any: false,
             shares: None,
-            line: Vec::new(),
+            line: Lines::default(),
             ids: String::new(),
             id_end: Vec::new(),
             columns,
-            tags: Vec::new(),
+            tags,
             indicators: BTreeMap::new(),
             indicator_lines: BTreeMap::new(),
             by_country_year: BTreeMap::new(),
@@ -254,7 +256,7 @@ impl Dataset {
     pub fn field_text(&self, item: usize, field: usize) -> Option<String> {
         match self.columns.get(field)? {
             Column::Text(values) => {
-                let symbol = *values.get(item)?;
+                let symbol = values.get(item)?;
                 if symbol == ANY {
                     return Some("*".to_string());
                 }
@@ -267,7 +269,7 @@ impl Dataset {
 
     /// The tags of an item.
     pub fn tag_names(&self, item: usize) -> Vec<&str> {
-        let bits = self.tags.get(item).copied().unwrap_or(0);
+        let bits = self.tags.get(item);
         self.manifest
             .tags
             .iter()
@@ -417,10 +419,8 @@ impl Dataset {
             }
             for &i in items.iter() {
                 let i = i as usize;
-                if let (Some(slot), Some(share)) =
-                    (view.amount.get_mut(i), self.share.get(i).copied().flatten())
-                {
-                    *slot = share;
+                if let Some(share) = self.share.get(i).copied().flatten() {
+                    view.amount.set(i, share);
                 }
                 if let Some(slot) = view.amount_missing.get_mut(i) {
                     *slot = false;
@@ -441,7 +441,7 @@ impl Dataset {
 
     /// A one-line description of an item: `id (file:line)`.
     pub fn describe_item(&self, item: usize) -> String {
-        let line = self.line.get(item).copied().unwrap_or(0);
+        let line = self.line.get(item).unwrap_or(0);
         let id = self.id(item);
         if id.is_empty() {
             format!("{}:{}", self.items_file, line)

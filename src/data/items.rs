@@ -586,9 +586,9 @@ pub(crate) fn duplicate_ids(
     twice.sort_unstable();
     for (second, first) in twice.into_iter().take(MAX_PROBLEMS + 1) {
         let id = dataset.id(second);
-        let first_line = dataset.line.get(first).copied().unwrap_or(0);
+        let first_line = dataset.line.get(first).unwrap_or(0);
         let place = Place {
-            line: u64::from(dataset.line.get(second).copied().unwrap_or(0)),
+            line: u64::from(dataset.line.get(second).unwrap_or(0)),
             record: second as u64 + 1,
         };
         let what = format!("the id `{id}`");

@@ -250,7 +250,7 @@ fn read_items_file(
 /// below it. True for real datasets, which then need no sum checked.
 fn sums_fit(dataset: &Dataset, limit: u128) -> bool {
     let (mut largest, mut low, mut high) = (0u128, u32::MAX, 0u32);
-    for amount in &dataset.amount {
+    for amount in dataset.amount.iter() {
         largest = largest.max(amount.mantissa().unsigned_abs());
         low = low.min(amount.scale());
         high = high.max(amount.scale());
@@ -276,12 +276,7 @@ fn exact_sums(dataset: &Dataset) -> Result<(), Vec<DataProblem>> {
     for (&(country, year), items) in &dataset.by_country_year {
         let mut sum = rust_decimal::Decimal::ZERO;
         for &item in items.iter() {
-            let amount = dataset
-                .amount
-                .get(item as usize)
-                .copied()
-                .unwrap_or_default()
-                .abs();
+            let amount = dataset.amount.get(item as usize).unwrap_or_default().abs();
             let next = sum.checked_add(amount);
             match next {
                 Some(next)

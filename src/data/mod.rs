@@ -13,6 +13,7 @@ mod json;
 pub mod load;
 mod manifest;
 mod numbers;
+pub mod packed;
 pub mod schema;
 // Datasets in Excel workbooks.
 pub mod xlsx;

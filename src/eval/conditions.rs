@@ -4,6 +4,7 @@ use rust_decimal::Decimal;
 
 use crate::ast::CompareOp;
 use crate::data::dataset::{Column, ANY, NONE};
+use crate::data::packed::Symbols;
 use crate::program::*;
 
 use super::engine::*;
@@ -168,10 +169,10 @@ impl<'a> Engine<'a> {
             Compiled::And(a, b) => self.matches(a, item) && self.matches(b, item),
             Compiled::Or(a, b) => self.matches(a, item) || self.matches(b, item),
             Compiled::Not(inner) => !self.matches(inner, item),
-            Compiled::Tag(bit) => self.data.tags.get(item).is_some_and(|tags| tags & bit != 0),
+            Compiled::Tag(bit) => self.data.tags.get(item) & bit != 0,
             Compiled::Text { column, op, symbol } => {
                 let actual = match self.data.columns.get(*column) {
-                    Some(Column::Text(values)) => values.get(item).copied().unwrap_or(NONE),
+                    Some(Column::Text(values)) => values.get(item).unwrap_or(NONE),
                     _ => NONE,
                 };
                 match op {
@@ -186,7 +187,7 @@ impl<'a> Engine<'a> {
                 negated,
             } => {
                 let actual = match self.data.columns.get(*column) {
-                    Some(Column::Text(values)) => values.get(item).copied().unwrap_or(NONE),
+                    Some(Column::Text(values)) => values.get(item).unwrap_or(NONE),
                     _ => NONE,
                 };
                 let found = actual != NONE && symbols.contains(actual);
@@ -254,12 +255,7 @@ impl<'a> Engine<'a> {
             }
             Compiled::Tag(bit) => items
                 .iter()
-                .map(|&i| {
-                    self.data
-                        .tags
-                        .get(i as usize)
-                        .is_some_and(|tags| tags & bit != 0)
-                })
+                .map(|&i| self.data.tags.get(i as usize) & bit != 0)
                 .collect(),
             Compiled::Text { column, op, symbol } => {
                 let Some(Column::Text(values)) = self.data.columns.get(*column) else {
@@ -353,7 +349,7 @@ impl<'a> Engine<'a> {
 
     pub(crate) fn text_at(&self, column: usize, item: usize) -> u32 {
         match self.data.columns.get(column) {
-            Some(Column::Text(values)) => values.get(item).copied().unwrap_or(NONE),
+            Some(Column::Text(values)) => values.get(item).unwrap_or(NONE),
             _ => NONE,
         }
     }
@@ -371,7 +367,7 @@ impl<'a> Engine<'a> {
 
     pub(crate) fn number(&self, column: Option<usize>, item: usize) -> Option<Decimal> {
         match column {
-            None => self.data.amount.get(item).copied(),
+            None => self.data.amount.get(item),
             Some(c) => match self.data.columns.get(c) {
                 Some(Column::Number(values)) => values.get(item).copied().flatten(),
                 _ => None,
@@ -387,14 +383,11 @@ impl<'a> Engine<'a> {
 pub(crate) struct TextColumns(std::cell::RefCell<Vec<(usize, std::rc::Rc<[u32]>)>>);
 
 impl TextColumns {
-    fn get(&self, column: usize, values: &[u32], items: &[u32]) -> std::rc::Rc<[u32]> {
+    fn get(&self, column: usize, values: &Symbols, items: &[u32]) -> std::rc::Rc<[u32]> {
         if let Some((_, read)) = self.0.borrow().iter().find(|(c, _)| *c == column) {
             return read.clone();
         }
-        let read: std::rc::Rc<[u32]> = items
-            .iter()
-            .map(|&i| values.get(i as usize).copied().unwrap_or(NONE))
-            .collect();
+        let read = values.gather(items);
         self.0.borrow_mut().push((column, read.clone()));
         read
     }

@@ -102,7 +102,7 @@ fn field_gap(
     let found = items.iter().any(|&i| {
         column
             .get(i as usize)
-            .is_some_and(|s| *s == ANY || wanted.contains(s))
+            .is_some_and(|s| s == ANY || wanted.contains(&s))
     });
     if found {
         return None;

@@ -129,12 +129,17 @@ pub(crate) struct CountryYear<'y> {
 
 /// The total of every item of a country-year, and whether it could not be
 /// added exactly.
-fn input_total(amounts: &[Decimal]) -> (Decimal, bool) {
-    let mut all = Plain::new();
-    for &amount in amounts {
-        all.add(amount);
+fn input_total(amounts: &[Decimal], fixed_scale: Option<u32>) -> (Decimal, bool) {
+    fn add<T: Total>(amounts: &[Decimal], mut all: T) -> Option<(Decimal, bool)> {
+        for &amount in amounts {
+            all.add(amount);
+        }
+        all.value()
     }
-    all.value().unwrap_or((Decimal::ZERO, true))
+    fixed_scale
+        .and_then(|scale| add(amounts, Fixed::new(scale)))
+        .or_else(|| add(amounts, Plain::new()))
+        .unwrap_or((Decimal::ZERO, true))
 }
 
 /// The fewest items of a country-year whose clauses are tested a column at
@@ -369,15 +374,10 @@ impl<'a> Engine<'a> {
         let bodies = self.bodies(country);
         let amounts: Vec<Decimal> = items
             .iter()
-            .map(|&item| {
-                self.data
-                    .amount
-                    .get(item as usize)
-                    .copied()
-                    .unwrap_or_default()
-            })
+            .map(|&item| self.data.amount.get(item as usize).unwrap_or_default())
             .collect();
         let texts = TextColumns::default();
+        let fixed_scale = self.fixed_scale(&bodies, &amounts);
         let at = CountryYear {
             country,
             year,
@@ -389,8 +389,8 @@ impl<'a> Engine<'a> {
                 .country_spec(country)
                 .is_some_and(|c| c.no_expenditure.is_some()),
             // Every category sees every item: their total is added up once.
-            input: input_total(&amounts),
-            fixed_scale: self.fixed_scale(&bodies, &amounts),
+            input: input_total(&amounts, fixed_scale),
+            fixed_scale,
         };
         let mut categories: Vec<CategoryState> = Vec::with_capacity(bodies.len());
         for ((index, _), body) in self.program.categories_by_id().zip(bodies.iter()) {

@@ -226,7 +226,7 @@ pub fn decimal_string<S: serde::Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     match value {
-        Some(d) => serializer.serialize_str(&d.normalize().to_string()),
+        Some(d) => serializer.serialize_str(&crate::report::numbers::plain(*d)),
         None => serializer.serialize_none(),
     }
 }

@@ -188,7 +188,7 @@ pub fn csv(comparison: &Comparison) -> String {
                     .map_or("absent".to_string(), |c| c.status.word().to_string()),
                 cell.as_ref()
                     .and_then(|c| c.margin_pp)
-                    .map_or(String::new(), |d| d.normalize().to_string()),
+                    .map_or(String::new(), super::numbers::plain),
                 (statuses.len() > 1).to_string(),
             ]);
         }

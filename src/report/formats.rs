@@ -132,7 +132,7 @@ pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
         "measured_on",
         "gaps",
     ]));
-    let text = |v: Option<Decimal>| v.map_or(String::new(), |d| d.normalize().to_string());
+    let text = |v: Option<Decimal>| v.map_or(String::new(), super::numbers::plain);
     for outcome in outcomes {
         for r in &outcome.results {
             let row: [&str; 17] = [

@@ -5,6 +5,42 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::eval::outcome::{RequirementResult, Status};
 
+/// A decimal exactly, without trailing zeros: what `value.normalize()`
+/// displays (`1.5` for `1.50`, `0` for `-0`), written without its general
+/// formatting machinery, for outputs of one figure per cell (CSV, JSON).
+pub fn plain(value: Decimal) -> String {
+    let digits = value.mantissa().unsigned_abs();
+    if digits == 0 {
+        return "0".to_string();
+    }
+    let digits = digits.to_string();
+    // The trailing zeros of the decimals go (those of a whole number stay).
+    let zeros = digits.bytes().rev().take_while(|&b| b == b'0').count();
+    let scale = value.scale() as usize;
+    let digits = digits.get(..digits.len() - zeros.min(scale)).unwrap_or("0");
+    let scale = scale - zeros.min(scale);
+    let mut out = String::with_capacity(digits.len() + scale + 3);
+    if value.is_sign_negative() {
+        out.push('-');
+    }
+    match digits.len().checked_sub(scale) {
+        Some(0) | None => {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', scale - digits.len()));
+            out.push_str(digits);
+        }
+        Some(whole) => {
+            let (int, frac) = digits.split_at(whole);
+            out.push_str(int);
+            if !frac.is_empty() {
+                out.push('.');
+                out.push_str(frac);
+            }
+        }
+    }
+    out
+}
+
 /// `1,234.5` (one decimal, thousands separated).
 pub fn money(value: Decimal) -> String {
     grouped(value, 1)
@@ -54,7 +90,7 @@ pub fn in_unit(value: Decimal, unit: &str) -> String {
         "money" => money(value),
         "ratio" => percent(value),
         "share_of_gdp" => format!("{} of GDP", percent(value)),
-        _ => value.normalize().to_string(),
+        _ => plain(value),
     }
 }
 
@@ -132,9 +168,9 @@ pub fn count_margin(result: &RequirementResult) -> Option<String> {
     Some(if margin.is_zero() {
         "exactly".to_string()
     } else if margin.is_sign_negative() {
-        margin.normalize().to_string()
+        plain(margin)
     } else {
-        format!("+{}", margin.normalize())
+        format!("+{}", plain(margin))
     })
 }
 
@@ -168,6 +204,52 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap_or_default()
+    }
+
+    /// `plain` writes what `normalize().to_string()` writes, for decimals
+    /// of every scale, sign and size (a fixed sequence of them).
+    #[test]
+    fn plain_is_the_normalized_display() {
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut checked = 0;
+        for case in 0..200_000u64 {
+            let r = next();
+            // Mantissas of every length, from none to all 96 bits.
+            let bits = (case % 97) as u32;
+            let wide = (u128::from(r) << 64 | u128::from(next())) & ((1u128 << 96) - 1);
+            let mantissa = if bits == 0 { 0 } else { wide >> (96 - bits) };
+            let scale = (next() % 29) as u32;
+            let negative = next() % 2 == 0;
+            let value = Decimal::from_parts(
+                mantissa as u32,
+                (mantissa >> 32) as u32,
+                (mantissa >> 64) as u32,
+                negative,
+                scale,
+            );
+            assert_eq!(plain(value), value.normalize().to_string(), "{value:?}");
+            checked += 1;
+        }
+        for text in [
+            "0", "-0", "0.000", "-0.00", "1.50", "100", "-100.0", "0.05", "123.456",
+        ] {
+            assert_eq!(plain(d(text)), d(text).normalize().to_string(), "{text}");
+        }
+        for value in [
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(1, 28),
+            Decimal::new(-1, 28),
+        ] {
+            assert_eq!(plain(value), value.normalize().to_string());
+        }
+        assert_eq!(checked, 200_000);
     }
 
     #[test]

@@ -126,7 +126,7 @@ fn category_node(
         if let DecisionKind::Included(clause) = decode(*decision) {
             let item = state.items.get(position).copied().unwrap_or(0) as usize;
             let weight = state.weight(category, position);
-            let amount = data.amount.get(item).copied().unwrap_or_default() * weight;
+            let amount = data.amount.get(item).unwrap_or_default() * weight;
             counted.push((amount, item, clause, weight));
         }
     }
@@ -148,7 +148,7 @@ fn category_node(
         } else {
             format!(
                 "{} × {} = {}",
-                numbers::money(data.amount.get(*item).copied().unwrap_or_default()),
+                numbers::money(data.amount.get(*item).unwrap_or_default()),
                 numbers::percent(*weight).replace(".00%", "%"),
                 numbers::money(*amount)
             )

@@ -109,7 +109,7 @@ pub(crate) fn decimals<S: serde::Serializer>(
     use serde::ser::SerializeSeq;
     let mut seq = serializer.serialize_seq(Some(values.len()))?;
     for value in values {
-        seq.serialize_element(&value.map(|d| d.normalize().to_string()))?;
+        seq.serialize_element(&value.map(crate::report::numbers::plain))?;
     }
     seq.end()
 }

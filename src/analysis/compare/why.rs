@@ -264,7 +264,7 @@ impl<'a> Pair<'a> {
     ) -> Node {
         let data = &self.reference.dataset;
         let item = a.item(position);
-        let amount = data.amount.get(item).copied().unwrap_or_default();
+        let amount = data.amount.get(item).unwrap_or_default();
         let change = amount * (b.weight(position) - a.weight(position));
         Node::with(
             format!(

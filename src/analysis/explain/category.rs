@@ -300,7 +300,6 @@ impl Items<'_> {
             .items
             .get(position)
             .and_then(|&i| self.data.amount.get(i as usize))
-            .copied()
             .unwrap_or_default()
     }
 
