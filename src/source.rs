@@ -81,6 +81,14 @@ impl Sources {
         id
     }
 
+    /// The text of a file, shared rather than copied (empty for an unknown
+    /// id).
+    pub fn shared_text(&self, id: FileId) -> Arc<String> {
+        self.get(id)
+            .map(|f| Arc::clone(&f.text))
+            .unwrap_or_default()
+    }
+
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }

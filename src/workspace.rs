@@ -218,7 +218,8 @@ pub fn load_within(
     // (path, text, the chain of files that led here)
     let mut queue = vec![(root, text, Vec::<PathBuf>::new())];
     while let Some((file_path, text, chain)) = queue.pop() {
-        let id = sources.add(file_path.display().to_string(), text.clone());
+        let id = sources.add(file_path.display().to_string(), text);
+        let text = sources.shared_text(id);
         seen.insert(file_path.clone(), id);
         let parsed = match parse::parse_all(&text, id) {
             Ok(parsed) => parsed,

@@ -5,6 +5,8 @@
 //! file (a pledge without `{`, a missing `}`) end the search, because what
 //! follows them cannot be read in its right place.
 
+use std::borrow::Cow;
+
 use pest::Parser;
 
 use crate::lexical::{self, Piece};
@@ -78,7 +80,7 @@ pub fn parse_all(text: &str, file: FileId) -> Result<File, Vec<SyntaxError>> {
             break;
         }
         match blank_clause(&masked, position) {
-            Some(next) => masked = next,
+            Some(next) => masked = Cow::Owned(next),
             None => break,
         }
     }
@@ -237,10 +239,11 @@ fn balance(text: &str, start: usize, end: usize) -> usize {
 /// `3,5%`: a decimal comma in a percentage. Each one is an error that says
 /// to write a point; the text returned has points in their place, so that
 /// the rest of the file is read as meant.
-fn decimal_commas(text: &str, file: FileId) -> (Vec<SyntaxError>, String) {
+/// The text is borrowed as it is when it has no decimal comma.
+fn decimal_commas(text: &str, file: FileId) -> (Vec<SyntaxError>, Cow<'_, str>) {
     let bytes = text.as_bytes();
     let mut errors = Vec::new();
-    let mut fixed = bytes.to_vec();
+    let mut fixed: Option<Vec<u8>> = None;
     for (piece, from, to) in lexical::pieces(text) {
         if piece != Piece::Code {
             continue;
@@ -283,12 +286,16 @@ fn decimal_commas(text: &str, file: FileId) -> (Vec<SyntaxError>, String) {
                 label: "a decimal comma".to_string(),
                 span: Span::new(file, start, end + 1),
             });
+            let fixed = fixed.get_or_insert_with(|| bytes.to_vec());
             if let Some(byte) = fixed.get_mut(comma) {
                 *byte = b'.';
             }
         }
     }
-    let fixed = String::from_utf8(fixed).unwrap_or_else(|_| text.to_string());
+    let fixed = match fixed {
+        Some(fixed) => Cow::Owned(String::from_utf8(fixed).unwrap_or_else(|_| text.to_string())),
+        None => Cow::Borrowed(text),
+    };
     (errors, fixed)
 }
 
