@@ -30,6 +30,17 @@ fn power(exponent: u32) -> Option<i128> {
     POWERS.get(exponent as usize).copied()
 }
 
+/// `digits * power` when it fits. Amounts and powers of ten below 2^64
+/// (nearly all) are multiplied as 64-bit numbers into 128 bits, which
+/// cannot overflow; others with the general overflow check.
+#[inline]
+fn scale_up(digits: i128, power: i128) -> Option<i128> {
+    match (u64::try_from(digits), u64::try_from(power)) {
+        (Ok(d), Ok(p)) => i128::try_from(u128::from(d) * u128::from(p)).ok(),
+        _ => digits.checked_mul(power),
+    }
+}
+
 /// A running sum of decimals.
 pub(crate) trait Total {
     fn add(&mut self, term: Decimal);
@@ -111,7 +122,7 @@ impl Total for Fixed {
             .checked_sub(scale)
             .and_then(power)
             .filter(|_| term.is_sign_positive())
-            .and_then(|p| term.mantissa().checked_mul(p))
+            .and_then(|p| scale_up(term.mantissa(), p))
             .and_then(|m| self.total.checked_add(m))
             .filter(|t| *t < LIMIT);
         match scaled {
@@ -173,6 +184,30 @@ mod tests {
         ] {
             let (plain, fixed) = both(terms, 3);
             assert_eq!(plain, fixed, "{terms:?}");
+        }
+    }
+
+    #[test]
+    fn scaling_up_is_the_checked_product() {
+        let values = [
+            0i128,
+            1,
+            7,
+            u64::MAX as i128,
+            u64::MAX as i128 + 1,
+            i64::MAX as i128,
+            LIMIT,
+            i128::MAX / 10,
+            i128::MAX,
+        ];
+        for &digits in &values {
+            for exponent in 0..29 {
+                let p = power(exponent).unwrap_or(1);
+                assert_eq!(scale_up(digits, p), digits.checked_mul(p), "{digits} * {p}");
+            }
+            for &other in &values {
+                assert_eq!(scale_up(digits, other), digits.checked_mul(other));
+            }
         }
     }
 
