@@ -1,8 +1,8 @@
 //! The outcomes for programs: the JSON document of `eval --format json` and
 //! the CSV rows of `eval --format csv` (both documented in docs/output.md).
 
-use rust_decimal::Decimal;
 use serde::Serialize;
+use std::fmt::Write as _;
 
 use crate::data::Dataset;
 use crate::eval::outcome::{PledgeOutcome, RequirementResult};
@@ -132,19 +132,35 @@ pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
         "measured_on",
         "gaps",
     ]));
-    let text = |v: Option<Decimal>| v.map_or(String::new(), super::numbers::plain);
+    // The year and the four figures of a row are written into one text,
+    // reused from row to row, and each cell is a part of it.
+    let mut figures = String::new();
     for outcome in outcomes {
         for r in &outcome.results {
+            figures.clear();
+            let _ = write!(figures, "{}", r.year);
+            let mut bounds = [0..figures.len(), 0..0, 0..0, 0..0, 0..0];
+            let figures_of_row = [r.value, r.threshold, r.margin, r.margin_pp];
+            for (bound, value) in bounds.iter_mut().skip(1).zip(figures_of_row) {
+                let start = figures.len();
+                if let Some(value) = value {
+                    super::numbers::write_plain(&mut figures, value);
+                }
+                *bound = start..figures.len();
+            }
+            let [year, value, threshold, margin, margin_pp] =
+                bounds.map(|bound| figures.get(bound).unwrap_or_default());
+            let gaps = r.gaps.join("; ");
             let row: [&str; 17] = [
                 &r.pledge,
                 &r.requirement,
                 &r.country,
-                &r.year.to_string(),
+                year,
                 r.status.word(),
-                &text(r.value),
-                &text(r.threshold),
-                &text(r.margin),
-                &text(r.margin_pp),
+                value,
+                threshold,
+                margin,
+                margin_pp,
                 &r.margin_basis,
                 r.unit,
                 r.reason.as_deref().unwrap_or_default(),
@@ -156,7 +172,7 @@ pub fn csv(outcomes: &[PledgeOutcome], stamp: &crate::stamp::Stamp) -> String {
                     None => "",
                 },
                 &r.measured_on,
-                &r.gaps.join("; "),
+                &gaps,
             ];
             let _ = writer.write_record(row);
         }

@@ -9,36 +9,47 @@ use crate::eval::outcome::{RequirementResult, Status};
 /// displays (`1.5` for `1.50`, `0` for `-0`), written without its general
 /// formatting machinery, for outputs of one figure per cell (CSV, JSON).
 pub fn plain(value: Decimal) -> String {
+    let mut out = String::new();
+    write_plain(&mut out, value);
+    out
+}
+
+/// [`plain`], appended to `out` (no allocation of its own).
+pub fn write_plain(out: &mut String, value: Decimal) {
+    use std::fmt::Write as _;
+    /// "0." and as many zeros as a decimal has places.
+    const POINT_ZEROS: &str = "0.0000000000000000000000000000";
     let digits = value.mantissa().unsigned_abs();
     if digits == 0 {
-        return "0".to_string();
+        out.push('0');
+        return;
     }
-    let digits = digits.to_string();
-    // The trailing zeros of the decimals go (those of a whole number stay).
-    let zeros = digits.bytes().rev().take_while(|&b| b == b'0').count();
-    let scale = value.scale() as usize;
-    let digits = digits.get(..digits.len() - zeros.min(scale)).unwrap_or("0");
-    let scale = scale - zeros.min(scale);
-    let mut out = String::with_capacity(digits.len() + scale + 3);
     if value.is_sign_negative() {
         out.push('-');
     }
-    match digits.len().checked_sub(scale) {
-        Some(0) | None => {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', scale - digits.len()));
-            out.push_str(digits);
-        }
-        Some(whole) => {
-            let (int, frac) = digits.split_at(whole);
-            out.push_str(int);
-            if !frac.is_empty() {
-                out.push('.');
-                out.push_str(frac);
-            }
+    let start = out.len();
+    let _ = write!(out, "{digits}");
+    // The trailing zeros of the decimals go (those of a whole number stay).
+    let scale = value.scale() as usize;
+    let zeros = out
+        .bytes()
+        .rev()
+        .take_while(|&b| b == b'0')
+        .count()
+        .min(scale);
+    out.truncate(out.len() - zeros);
+    let scale = scale - zeros;
+    let written = out.len() - start;
+    if scale == 0 {
+        return;
+    }
+    match written.checked_sub(scale) {
+        Some(whole) if whole > 0 => out.insert(start + whole, '.'),
+        _ => {
+            let padding = POINT_ZEROS.get(..2 + scale - written).unwrap_or("0.");
+            out.insert_str(start, padding);
         }
     }
-    out
 }
 
 /// `1,234.5` (one decimal, thousands separated).
