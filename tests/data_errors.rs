@@ -358,3 +358,98 @@ fn cofog_gdp_is_derived_from_total_expenditure_and_its_share() {
     assert!(data.field_index("extract").is_some());
     assert!(data.field_index("source").is_none());
 }
+
+/// A large file's columns are stored narrow while their values allow and
+/// widened when a value needs more room (`pledge::data::packed`): a free-text
+/// field of 600 values (past one byte of symbols), an amount of 20 digits
+/// after 599 small ones, and a blank line half-way (item lines no longer one
+/// after the other). Every value reads back as written, and evaluation sees
+/// the same items.
+#[test]
+fn narrow_columns_widen_without_changing_a_value() {
+    let dir = std::env::temp_dir().join(format!("pledge-widen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = r#"{
+  "name": "Widening columns (fictional)",
+  "source": "Written by the loader tests.",
+  "edition": "test",
+  "money_unit": "EUR million (fictional)",
+  "line_items": "line_items.csv",
+  "indicators": "indicators.csv",
+  "countries": [{"code": "XNA", "name": "Northland (fictional)", "member_from": 1949}],
+  "fields": [{"name": "programme", "type": "text"}],
+  "tags": ["t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8"],
+  "indicator_series": [{"name": "gdp", "unit": "money"}]
+}"#;
+    let mut items = String::from("id,country,year,amount,programme,tags\n");
+    let mut amounts = Vec::new();
+    for i in 0..600 {
+        if i == 300 {
+            items.push('\n');
+        }
+        let amount = if i == 599 {
+            "98765432109876543.21".to_string()
+        } else {
+            format!("{}.{:0width$}", i, i % 7, width = i % 4 + 1)
+        };
+        let tag = if i % 3 == 0 { "t8" } else { "" };
+        items.push_str(&format!("i{i},XNA,2024,{amount},p{i},{tag}\n"));
+        amounts.push(amount);
+    }
+    std::fs::write(dir.join("dataset.json"), manifest).unwrap();
+    std::fs::write(dir.join("line_items.csv"), &items).unwrap();
+    std::fs::write(
+        dir.join("indicators.csv"),
+        "country,year,gdp\nXNA,2024,1000000\n",
+    )
+    .unwrap();
+    let data = load(&DataSource::Path(dir.clone())).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(data.len(), 600);
+    let programme = data.field_index("programme").unwrap();
+    for (i, amount) in amounts.iter().enumerate() {
+        assert_eq!(
+            data.field_text(i, programme),
+            Some(format!("p{i}")),
+            "item {i}"
+        );
+        assert_eq!(
+            data.amount.get(i).map(|a| a.to_string()).as_ref(),
+            Some(amount)
+        );
+        let line = i + 2 + usize::from(i >= 300);
+        assert_eq!(
+            data.describe_item(i),
+            format!("i{i} ({}:{line})", data.items_file),
+            "item {i}"
+        );
+        let tags: Vec<&str> = if i % 3 == 0 { vec!["t8"] } else { vec![] };
+        assert_eq!(data.tag_names(i), tags, "item {i}");
+    }
+    // Evaluation reads the same values: the last programme and the tag.
+    let rules = dir.join("widen.pledge");
+    std::fs::write(
+        &rules,
+        "pledge \"Widen\" {\n  category last \"Last\" { include programme == p599 }\n  \
+         category tagged \"Tagged\" { include tag t8 }\n  \
+         require r: last >= 1% of gdp\n  require s: tagged >= 1% of gdp\n}\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pledge"))
+        .args(["eval", &rules.display().to_string(), "--data"])
+        .arg(&dir)
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{csv}");
+    let value = |requirement: &str| {
+        csv.lines()
+            .find(|l| l.starts_with(&format!("Widen,{requirement},XNA,2024,")))
+            .and_then(|l| l.split(',').nth(5))
+            .map(str::to_string)
+    };
+    assert_eq!(value("r").as_deref(), Some("98765432109876543.21"));
+    let tagged: Decimal = (0..599).step_by(3).map(|i| d(&amounts[i])).sum();
+    assert_eq!(value("s"), Some(tagged.normalize().to_string()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
