@@ -1,6 +1,7 @@
 //! A loaded dataset, stored by column so that a million line items fit in
 //! little memory: amounts as exact decimals, text fields as interned symbols,
-//! tags as a bit set, and each item's place in its file for traces.
+//! tags as a bit set, and each item's place in its file for traces, each in
+//! as few bytes as its values allow (`packed.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 
