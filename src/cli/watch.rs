@@ -73,13 +73,18 @@ mod tests {
             Some(Duration::from_secs(20)),
         );
         let _ = writer.join();
-        let _ = std::fs::remove_dir_all(&dir);
         assert!(changed);
-        // Nothing changes: the limit ends the wait.
-        assert!(!wait_for_change(
-            &[std::env::temp_dir()],
+        // Nothing changes: the limit ends the wait. (A file of this test's
+        // own: the system's temporary folder changes whenever another test
+        // writes there.)
+        let still = dir.join("still.pledge");
+        let _ = std::fs::write(&still, "pledge \"C\" {}\n");
+        let unchanged = !wait_for_change(
+            &[still],
             Duration::from_millis(10),
-            Some(Duration::from_millis(50))
-        ));
+            Some(Duration::from_millis(50)),
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(unchanged);
     }
 }
