@@ -315,7 +315,7 @@ impl Lines {
     }
 
     pub fn push(&mut self, line: u32) {
-        if self.len == 0 && self.each.is_empty() {
+        if self.len == 0 {
             self.first = Some(line);
         } else if let Some(first) = self.first {
             let follows = u32::try_from(self.len)

@@ -619,15 +619,10 @@ impl<'a> Engine<'a> {
             }
             largest = largest.max(amount.scale());
         }
-        let weights = bodies
-            .iter()
-            .flat_map(|b| b.clauses.iter())
-            .filter_map(|(clause, _)| match clause.kind {
-                ClauseKind::Include(weight) => Some(weight),
-                ClauseKind::Exclude => None,
-            });
+        // The bodies' clause weights (an `exclude` clause's zero changes no
+        // scale).
         let mut weight_scale = 0;
-        for weight in weights {
+        for &weight in bodies.iter().flat_map(|b| b.weights.iter()) {
             if weight.is_sign_negative() || weight > Decimal::ONE {
                 return None;
             }
