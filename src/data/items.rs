@@ -6,10 +6,11 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
+use super::countries::CountryTable;
 use super::dataset::{Column, Dataset, ANY, NONE};
+use super::ids::{duplicate_ids, id_key};
 use super::schema::FieldType;
 use crate::diagnostics::suggest;
-use crate::fast_hash::{hash_bytes, Fast};
 
 use super::{errors::*, load::*, numbers::*};
 
@@ -216,7 +217,7 @@ impl Cells for TextCells {
 struct RowValues<'r> {
     country: Option<u16>,
     year: Option<i32>,
-    amount: Option<Decimal>,
+    amount: Option<ReadAmount>,
     /// The empty amount cell, when the row may give a share instead.
     amount_column: Option<usize>,
     share: Option<Decimal>,
@@ -230,8 +231,10 @@ pub(crate) struct ItemReader<'d> {
     dataset: &'d mut Dataset,
     layout: &'d Layout,
     item_line: &'d dyn Fn(Place) -> u32,
-    /// Country codes packed into integers, so each row looks up a number.
-    countries: HashMap<u64, u16, Fast>,
+    /// The manifest's countries by code.
+    countries: CountryTable,
+    /// Per field, whether it holds text (symbols).
+    text_fields: Vec<bool>,
     /// Per field, the values already seen (those checked against the
     /// field's allowed values, or the first few of a free-text field).
     known: Vec<Vec<(String, u32)>>,
@@ -251,18 +254,20 @@ impl<'d> ItemReader<'d> {
         layout: &'d Layout,
         item_line: &'d dyn Fn(Place) -> u32,
     ) -> ItemReader<'d> {
-        let mut countries: HashMap<u64, u16, Fast> = HashMap::default();
-        for (i, c) in dataset.manifest.countries.iter().enumerate() {
-            if let (Some(key), Ok(i)) = (pack(c.code.as_bytes()), u16::try_from(i)) {
-                countries.entry(key).or_insert(i);
-            }
-        }
+        let countries = CountryTable::new(dataset.manifest.countries.iter().map(|c| &*c.code));
+        let text_fields = dataset
+            .manifest
+            .fields
+            .iter()
+            .map(|f| f.ty == FieldType::Text)
+            .collect();
         let known = vec![Vec::new(); dataset.manifest.fields.len()];
         ItemReader {
             dataset,
             layout,
             item_line,
             countries,
+            text_fields,
             known,
             id_hashes: Vec::new(),
             pending: Vec::new(),
@@ -337,9 +342,11 @@ impl<'d> ItemReader<'d> {
     fn keep(&mut self, place: Place, values: RowValues<'_>) {
         let has_share = self.layout.has_share;
         let amount_published = values.amount.is_some();
-        let amount = values
-            .amount
-            .or(if has_share { Some(Decimal::ZERO) } else { None });
+        let amount = values.amount.or(if has_share {
+            Some(ReadAmount::ZERO)
+        } else {
+            None
+        });
         let (Some(country), Some(year), Some(amount)) = (values.country, values.year, amount)
         else {
             truncate_fields(self.dataset, self.index as usize);
@@ -353,7 +360,10 @@ impl<'d> ItemReader<'d> {
         let dataset = &mut *self.dataset;
         dataset.country.push(country);
         dataset.year.push(year);
-        dataset.amount.push(amount);
+        match amount {
+            ReadAmount::Packed(packed) => dataset.amount.push_packed(packed),
+            ReadAmount::Exact(amount) => dataset.amount.push(amount),
+        }
         if has_share {
             dataset.share.push(values.share);
             dataset.amount_missing.push(!amount_published);
@@ -367,7 +377,10 @@ impl<'d> ItemReader<'d> {
         self.index += 1;
     }
 
-    /// Reads one cell by the role of its column.
+    /// Reads one cell by the role of its column. The common cases take a
+    /// few steps here; every problem is made apart (`#[cold]`), so this
+    /// stays small enough to inline into the row loop.
+    #[inline(always)]
     fn cell<'r>(
         &mut self,
         role: &Role,
@@ -376,80 +389,79 @@ impl<'d> ItemReader<'d> {
         column: usize,
         values: &mut RowValues<'r>,
     ) {
-        let has_share = self.layout.has_share;
-        let problem = match role {
-            Role::Id => {
-                values.id = text;
-                None
-            }
-            Role::Country => store(&mut values.country, self.country(text, place, column)),
-            Role::Year if text.is_empty() => {
-                Some(empty_cell(place, column, "year", EMPTY_YEAR_HELP))
-            }
-            Role::Year => store(
-                &mut values.year,
-                parse_year(text).ok_or_else(|| {
-                    let value = text.to_string();
-                    Pending::new(place, Some(column), move |span| DataError::BadYear {
-                        value,
-                        span,
-                    })
-                }),
-            ),
-            Role::Amount if text.is_empty() && has_share => {
-                values.amount_column = Some(column);
-                None
-            }
-            Role::Amount if text.is_empty() => {
-                Some(empty_cell(place, column, "amount", EMPTY_AMOUNT_HELP))
-            }
-            Role::Amount => store(
-                &mut values.amount,
-                parse_amount(text).map_err(|p| p.pending(place, column, "amount")),
-            ),
-            Role::Share if text.is_empty() => None,
-            Role::Share => match parse_decimal(text) {
-                Ok(percent) => {
-                    values.share = percent.checked_div(Decimal::ONE_HUNDRED);
-                    None
-                }
-                Err(problem) => Some(problem.pending(place, column, "share_of_gdp")),
+        match role {
+            Role::Id => values.id = text,
+            Role::Country => match self.countries.get(text) {
+                Some(country) => values.country = Some(country),
+                None => self.bad_country(text, place, column),
             },
-            Role::Edition if text.is_empty() => None,
-            Role::Edition => match self.edition(text, place, column) {
-                Ok(edition) => {
-                    values.edition = edition;
-                    None
-                }
-                Err(problem) => Some(problem),
+            Role::Year => match parse_year(text) {
+                Some(year) => values.year = Some(year),
+                None => self.pending.push(bad_year(text, place, column)),
             },
-            Role::Unit => self.unit(text, place, column),
-            Role::Tags => {
-                self.tags(text, place, column, values);
-                None
-            }
+            Role::Amount => match read_amount(text) {
+                Ok(amount) => values.amount = Some(amount),
+                Err(_) if text.is_empty() && self.layout.has_share => {
+                    values.amount_column = Some(column);
+                }
+                Err(problem) => self.pending.push(bad_amount(problem, text, place, column)),
+            },
+            Role::Tags if text.is_empty() => {}
+            Role::Tags => self.tags(text, place, column, values),
             Role::Field(field) => self.field(*field, text, place, column),
-        };
-        if let Some(problem) = problem {
-            self.pending.push(problem);
+            Role::Share => self.share(text, place, column, values),
+            Role::Edition => self.edition_cell(text, place, column, values),
+            Role::Unit => {
+                if let Some(problem) = self.unit(text, place, column) {
+                    self.pending.push(problem);
+                }
+            }
         }
     }
 
-    /// The country of a cell: its index in the manifest.
-    fn country(&self, text: &str, place: Place, column: usize) -> Result<u16, Pending> {
-        if text.is_empty() {
+    #[cold]
+    #[inline(never)]
+    fn bad_country(&mut self, text: &str, place: Place, column: usize) {
+        let problem = if text.is_empty() {
             let help = empty_country_help(self.dataset);
-            return Err(empty_cell(place, column, "country", help));
+            empty_cell(place, column, "country", help)
+        } else {
+            let code = text.to_string();
+            let help = country_help(self.dataset, text);
+            Pending::new(place, Some(column), move |span| DataError::UnknownCountry {
+                code,
+                help,
+                span,
+            })
+        };
+        self.pending.push(problem);
+    }
+
+    fn share(&mut self, text: &str, place: Place, column: usize, values: &mut RowValues<'_>) {
+        if text.is_empty() {
+            return;
         }
-        match pack(text.as_bytes()).and_then(|packed| self.countries.get(&packed)) {
-            Some(&c) => Ok(c),
-            None => {
-                let code = text.to_string();
-                let help = country_help(self.dataset, text);
-                Err(Pending::new(place, Some(column), move |span| {
-                    DataError::UnknownCountry { code, help, span }
-                }))
-            }
+        match parse_decimal(text) {
+            Ok(percent) => values.share = percent.checked_div(Decimal::ONE_HUNDRED),
+            Err(problem) => self
+                .pending
+                .push(problem.pending(place, column, "share_of_gdp")),
+        }
+    }
+
+    fn edition_cell(
+        &mut self,
+        text: &str,
+        place: Place,
+        column: usize,
+        values: &mut RowValues<'_>,
+    ) {
+        if text.is_empty() {
+            return;
+        }
+        match self.edition(text, place, column) {
+            Ok(edition) => values.edition = edition,
+            Err(problem) => self.pending.push(problem),
         }
     }
 
@@ -505,16 +517,20 @@ impl<'d> ItemReader<'d> {
         }
     }
 
-    /// Appends a field value to its column, or returns the problem.
-    fn field(&mut self, field: usize, text: &str, place: Place, column: usize) -> Option<Pending> {
-        let text_field = self
-            .dataset
-            .manifest
-            .fields
-            .get(field)
-            .is_some_and(|f| f.ty == FieldType::Text);
-        if !text_field || text.is_empty() || text == "*" {
-            return push_field(self.dataset, field, text, place, column);
+    /// Appends a field value to its column, or records the problem.
+    fn field(&mut self, field: usize, text: &str, place: Place, column: usize) {
+        let text_field = self.text_fields.get(field).copied().unwrap_or(false);
+        if text_field && text.is_empty() {
+            if let Some(Column::Text(values)) = self.dataset.columns.get_mut(field) {
+                values.push(NONE);
+            }
+            return;
+        }
+        if !text_field || text == "*" {
+            if let Some(problem) = push_field(self.dataset, field, text, place, column) {
+                self.pending.push(problem);
+            }
+            return;
         }
         let known = self.known.get(field).and_then(|known| {
             known
@@ -525,7 +541,7 @@ impl<'d> ItemReader<'d> {
             if let Some(Column::Text(values)) = self.dataset.columns.get_mut(field) {
                 values.push(symbol);
             }
-            return None;
+            return;
         }
         let has_allowed = self
             .dataset
@@ -545,69 +561,8 @@ impl<'d> ItemReader<'d> {
                 known.push((text.to_string(), symbol));
             }
         }
-        problem
-    }
-}
-
-/// Up to eight bytes as one integer (`None` for longer codes, which then
-/// match nothing and are reported as unknown).
-pub(crate) fn pack(bytes: &[u8]) -> Option<u64> {
-    if bytes.is_empty() || bytes.len() > 8 {
-        return None;
-    }
-    let mut word = [0u8; 8];
-    word.get_mut(..bytes.len())?.copy_from_slice(bytes);
-    Some(u64::from_le_bytes(word))
-}
-
-/// The key by which ids are sorted to find those that occur twice: 32 bits
-/// of the id's hash above the item's index.
-fn id_key(id: &str, item: u32) -> u64 {
-    (hash_bytes(id.as_bytes()) >> 32 << 32) | u64::from(item)
-}
-
-/// Reports ids that occur twice. Sorting hashes keeps memory small for
-/// large files; equal hashes are confirmed by comparing the ids. Runs only
-/// when no row was dropped, so item `i` is record `i + 1` of the file.
-pub(crate) fn duplicate_ids(
-    dataset: &Dataset,
-    mut keys: Vec<u64>,
-    id_column: usize,
-    pending: &mut Vec<Pending>,
-) {
-    keys.sort_unstable();
-    // (second item, first item with the same id)
-    let mut twice: Vec<(usize, usize)> = Vec::new();
-    for run in keys.chunk_by(|a, b| a >> 32 == b >> 32) {
-        if run.len() > 1 {
-            same_ids(dataset, run, &mut twice);
-        }
-    }
-    twice.sort_unstable();
-    for (second, first) in twice.into_iter().take(MAX_PROBLEMS + 1) {
-        let id = dataset.id(second);
-        let first_line = dataset.line.get(first).unwrap_or(0);
-        let place = Place {
-            line: u64::from(dataset.line.get(second).unwrap_or(0)),
-            record: second as u64 + 1,
-        };
-        let what = format!("the id `{id}`");
-        let help = format!("ids must be unique; the first is on line {first_line}");
-        pending.push(Pending::new(place, Some(id_column), move |span| {
-            DataError::DuplicateKey { what, help, span }
-        }));
-    }
-}
-
-/// Among items whose ids hash alike, each item whose id an earlier item
-/// has, with the first such item. The items are sorted by id, so a file
-/// made to collide costs a sort, not a comparison of every pair.
-fn same_ids(dataset: &Dataset, run: &[u64], twice: &mut Vec<(usize, usize)>) {
-    let mut items: Vec<usize> = run.iter().map(|&k| (k & 0xFFFF_FFFF) as usize).collect();
-    items.sort_by(|&a, &b| dataset.id(a).cmp(dataset.id(b)).then(a.cmp(&b)));
-    for group in items.chunk_by(|&a, &b| dataset.id(a) == dataset.id(b)) {
-        if let Some((&first, later)) = group.split_first() {
-            twice.extend(later.iter().map(|&second| (second, first)));
+        if let Some(problem) = problem {
+            self.pending.push(problem);
         }
     }
 }
@@ -700,13 +655,77 @@ pub(crate) fn truncate_fields(dataset: &mut Dataset, len: usize) {
     }
 }
 
-/// Keeps a value read from a cell, or returns why it cannot be read.
-fn store<T>(slot: &mut Option<T>, read: Result<T, Pending>) -> Option<Pending> {
-    match read {
-        Ok(value) => {
-            *slot = Some(value);
-            None
+/// The problem of a year cell that [`parse_year`] refused.
+#[cold]
+#[inline(never)]
+fn bad_year(text: &str, place: Place, column: usize) -> Pending {
+    if text.is_empty() {
+        return empty_cell(place, column, "year", EMPTY_YEAR_HELP);
+    }
+    let value = text.to_string();
+    Pending::new(place, Some(column), move |span| DataError::BadYear {
+        value,
+        span,
+    })
+}
+
+/// The problem of an amount cell that [`read_amount`] refused.
+#[cold]
+#[inline(never)]
+fn bad_amount(problem: NumberProblem, text: &str, place: Place, column: usize) -> Pending {
+    if text.is_empty() {
+        return empty_cell(place, column, "amount", EMPTY_AMOUNT_HELP);
+    }
+    problem.pending(place, column, "amount")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn years_of_four_digits_read_as_the_general_parser_reads_them() {
+        use crate::data::numbers::parse_year;
+        for text in [
+            "2024", "0001", "0000", "9999", "20a4", "-202", "+202", "202", "12345",
+        ] {
+            let general = text.parse::<i32>().ok().filter(|y| (1..=9999).contains(y));
+            assert_eq!(parse_year(text), general, "{text}");
         }
-        Err(problem) => Some(problem),
+    }
+
+    #[test]
+    fn amounts_read_as_the_exact_parser_reads_them() {
+        use crate::data::numbers::{parse_decimal, read_amount, ReadAmount};
+        let texts = [
+            "12.25",
+            "-0.5",
+            "0",
+            "-0",
+            "7296.8",
+            "00.10",
+            "-12.50",
+            "1.",
+            ".5",
+            "-.5",
+            "1.2.3",
+            "-",
+            "",
+            "1_000",
+            "1e5",
+            "+5",
+            "123456789012345678",
+            "-123456789012345678",
+            "1234567890123456789",
+            "99999999999999999.9",
+            "0.000000000000000001",
+            "576460752303423487",
+            "576460752303423488",
+            "-576460752303423488",
+        ];
+        for text in texts {
+            let fast = read_amount(text).ok().map(ReadAmount::decimal);
+            let exact = parse_decimal(text).ok();
+            assert_eq!(fast, exact, "{text}");
+            assert_eq!(fast.map(|d| d.scale()), exact.map(|d| d.scale()), "{text}");
+        }
     }
 }

@@ -529,7 +529,10 @@ mod tests {
         assert_eq!(needed_scale("12.50"), 1);
         assert_eq!(needed_scale("100e-2"), 0);
         assert_eq!(needed_scale("-0.000001"), 6);
-        assert_eq!(parse_amount("12.25").ok(), Decimal::from_str("12.25").ok());
+        assert_eq!(
+            read_amount("12.25").ok().map(ReadAmount::decimal),
+            Decimal::from_str("12.25").ok()
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod csv_rows;
 mod csv_split;
 pub mod dataset;
 pub mod errors;
+mod ids;
 mod indicators;
 mod items;
 mod json;

@@ -5,6 +5,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use super::errors::*;
+use super::packed::pack_digits;
 
 /// Why a number cell cannot be read.
 pub(crate) enum NumberProblem {
@@ -30,8 +31,30 @@ impl NumberProblem {
     }
 }
 
-/// Reads an amount: a fast path for plain decimals, the general parser otherwise.
-pub(crate) fn parse_amount(text: &str) -> Result<Decimal, NumberProblem> {
+/// An amount as read from a cell: nearly every cell is a plain decimal
+/// whose digits fit the packed form of the amount column.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum ReadAmount {
+    /// Packed by [`pack_digits`].
+    Packed(i64),
+    Exact(Decimal),
+}
+
+impl ReadAmount {
+    pub(crate) const ZERO: ReadAmount = ReadAmount::Exact(Decimal::ZERO);
+
+    #[cfg(test)]
+    pub(crate) fn decimal(self) -> Decimal {
+        match self {
+            ReadAmount::Packed(packed) => super::packed::unpack(packed),
+            ReadAmount::Exact(amount) => amount,
+        }
+    }
+}
+
+/// Reads an amount: a fast path for plain decimals of up to 18 digits, the
+/// general parser otherwise.
+pub(crate) fn read_amount(text: &str) -> Result<ReadAmount, NumberProblem> {
     let bytes = text.as_bytes();
     let (negative, digits) = match bytes.first() {
         Some(b'-') => (true, bytes.get(1..).unwrap_or_default()),
@@ -39,32 +62,35 @@ pub(crate) fn parse_amount(text: &str) -> Result<Decimal, NumberProblem> {
     };
     if !digits.is_empty() && digits.len() <= 18 {
         let mut mantissa: i64 = 0;
-        let mut scale: Option<u32> = None;
+        // Where the `.` is, if any.
+        let mut point: Option<usize> = None;
         let mut ok = true;
-        for &b in digits {
-            match b {
-                b'0'..=b'9' => {
-                    mantissa = mantissa * 10 + i64::from(b - b'0');
-                    if let Some(s) = scale.as_mut() {
-                        *s += 1;
-                    }
-                }
-                b'.' if scale.is_none() => scale = Some(0),
-                _ => {
-                    ok = false;
-                    break;
-                }
+        for (i, &b) in digits.iter().enumerate() {
+            let digit = b.wrapping_sub(b'0');
+            if digit < 10 {
+                mantissa = mantissa * 10 + i64::from(digit);
+            } else if b == b'.' && point.is_none() {
+                point = Some(i);
+            } else {
+                ok = false;
+                break;
             }
         }
-        if ok && scale != Some(0) && digits.first() != Some(&b'.') {
-            let value = Decimal::new(
-                if negative { -mantissa } else { mantissa },
-                scale.unwrap_or(0),
-            );
-            return Ok(value);
+        // A `.` needs digits on both sides.
+        let scale = match point {
+            None => Some(0),
+            Some(p) if p > 0 && p + 1 < digits.len() => u32::try_from(digits.len() - p - 1).ok(),
+            Some(_) => None,
+        };
+        if let (true, Some(scale)) = (ok, scale) {
+            let mantissa = if negative { -mantissa } else { mantissa };
+            return Ok(match pack_digits(mantissa, scale) {
+                Some(packed) => ReadAmount::Packed(packed),
+                None => ReadAmount::Exact(Decimal::new(mantissa, scale)),
+            });
         }
     }
-    parse_decimal(text)
+    parse_decimal(text).map(ReadAmount::Exact)
 }
 
 /// Reads a decimal exactly, or says why it cannot.
@@ -140,5 +166,13 @@ pub(crate) fn plain_number(text: &str) -> bool {
 }
 
 pub(crate) fn parse_year(text: &str) -> Option<i32> {
+    // Nearly every year is four digits.
+    if let &[a, b, c, d] = text.as_bytes() {
+        if [a, b, c, d].iter().all(u8::is_ascii_digit) {
+            let digit = |x: u8| i32::from(x - b'0');
+            let year = digit(a) * 1000 + digit(b) * 100 + digit(c) * 10 + digit(d);
+            return (year >= 1).then_some(year);
+        }
+    }
     text.parse::<i32>().ok().filter(|y| (1..=9999).contains(y))
 }

@@ -36,7 +36,16 @@ fn pack(amount: Decimal) -> Option<i64> {
     Some(digits.checked_mul(1 << SCALE_BITS)? | i64::from(amount.scale()))
 }
 
-fn unpack(packed: i64) -> Decimal {
+/// `digits` with `scale` decimals, packed, when the digits fit in 59 bits
+/// (and the scale is one a decimal can have, 0 to 28).
+pub(crate) fn pack_digits(digits: i64, scale: u32) -> Option<i64> {
+    if scale > 28 {
+        return None;
+    }
+    Some(digits.checked_mul(1 << SCALE_BITS)? | i64::from(scale))
+}
+
+pub(crate) fn unpack(packed: i64) -> Decimal {
     let scale = (packed & ((1 << SCALE_BITS) - 1)) as u32;
     Decimal::try_new(packed >> SCALE_BITS, scale).unwrap_or_default()
 }
@@ -72,6 +81,14 @@ impl Amounts {
                 }
             },
             Amounts::Wide(v) => v.push(amount),
+        }
+    }
+
+    /// Appends an amount packed by [`pack_digits`].
+    pub(crate) fn push_packed(&mut self, packed: i64) {
+        match self {
+            Amounts::Packed(v) => v.push(packed),
+            Amounts::Wide(v) => v.push(unpack(packed)),
         }
     }
 
@@ -178,28 +195,36 @@ impl Symbols {
         }
     }
 
+    #[inline]
     pub fn push(&mut self, symbol: Symbol) {
         match self {
             Symbols::Byte(v) => match narrow(symbol, BYTE) {
                 Some(s) => v.push(s),
-                None => {
-                    let wider = v.iter().map(|&s| narrow(widen(u32::from(s), BYTE), SHORT));
-                    *self = match wider.collect::<Option<Vec<u16>>>() {
-                        Some(short) => Symbols::Short(short),
-                        None => Symbols::Full(self.iter().collect()),
-                    };
-                    self.push(symbol);
-                }
+                None => self.push_wider(symbol),
             },
             Symbols::Short(v) => match narrow(symbol, SHORT) {
                 Some(s) => v.push(s),
-                None => {
-                    *self = Symbols::Full(self.iter().collect());
-                    self.push(symbol);
-                }
+                None => self.push_wider(symbol),
             },
             Symbols::Full(v) => v.push(symbol),
         }
+    }
+
+    /// Widens the column to hold `symbol`, then appends it.
+    #[cold]
+    #[inline(never)]
+    fn push_wider(&mut self, symbol: Symbol) {
+        *self = match self {
+            Symbols::Byte(v) => {
+                let wider = v.iter().map(|&s| narrow(widen(u32::from(s), BYTE), SHORT));
+                match wider.collect::<Option<Vec<u16>>>() {
+                    Some(short) => Symbols::Short(short),
+                    None => Symbols::Full(self.iter().collect()),
+                }
+            }
+            _ => Symbols::Full(self.iter().collect()),
+        };
+        self.push(symbol);
     }
 
     pub fn truncate(&mut self, len: usize) {
