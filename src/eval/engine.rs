@@ -645,6 +645,9 @@ impl<'a> Engine<'a> {
         {
             return super::take::take_included(work, masks, new);
         }
+        if let Some(masks) = work.masks.filter(|_| !super::take::general_only()) {
+            return super::take::take_masked(work, categories, masks, new);
+        }
         let (mut gross, mut not_credited, mut excluded, mut unmatched) =
             (new(), new(), new(), new());
         let mut decisions = Vec::with_capacity(if work.keep { work.items.len() } else { 0 });

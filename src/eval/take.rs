@@ -4,8 +4,11 @@
 
 use rust_decimal::Decimal;
 
-use super::decision::{packed, Decision, UNMATCHED};
-use super::engine::Work;
+use super::decision::{
+    counted_in, decode, packed, weight_in, Decision, DecisionKind, EXCLUDE_BASE, NOT_IN_PARENT,
+    UNMATCHED,
+};
+use super::engine::{CategoryState, Work};
 use super::sum::Total;
 use crate::program::ClauseKind;
 
@@ -62,12 +65,21 @@ impl Taken {
     }
 }
 
+/// Whether every category is to decide item by item (set by a test that
+/// compares the fast paths with the general one).
+pub(super) fn general_only() -> bool {
+    #[cfg(test)]
+    if tests::GENERAL_ONLY.with(std::cell::Cell::get) {
+        return true;
+    }
+    false
+}
+
 /// Whether a category is only `include` clauses at 100%, with no `within`
 /// parent and no `counted in`: then an item counts in full when any clause
 /// matches it, and `decide` reduces to finding the last clause that does.
 pub(super) fn only_whole_includes(work: &Work<'_, '_>) -> bool {
-    #[cfg(test)]
-    if tests::GENERAL_ONLY.with(std::cell::Cell::get) {
+    if general_only() {
         return false;
     }
     work.parent.is_none()
@@ -109,6 +121,124 @@ pub(super) fn take_included<T: Total>(
     Taken::from_sums(
         decisions,
         [gross, new(), new(), unmatched],
+        items_counted,
+        None,
+    )
+}
+
+/// `Engine::take` for any category from the clauses' answers for every item
+/// (`masks`, one per clause): the same decisions and sums as `decide` item
+/// by item, made a clause at a time. The rule of `decide`, in reverse: the
+/// last matching include, then the first matching exclude over it, then the
+/// first `counted in` category that counts the item over that, and last an
+/// item outside the `within` parent over everything.
+pub(super) fn take_masked<T: Total>(
+    work: &Work<'_, '_>,
+    categories: &[CategoryState],
+    masks: &[Vec<bool>],
+    new: impl Fn() -> T,
+) -> Option<Taken> {
+    let body = work.body;
+    let count = work.items.len();
+    let mut decisions: Vec<Decision> = vec![UNMATCHED; count];
+    for (index, ((clause, _), mask)) in body.clauses.iter().zip(masks).enumerate() {
+        if let ClauseKind::Include(_) = clause.kind {
+            // (An index that cannot be packed leaves the item unmatched, as
+            // in `decide`.)
+            let decision = packed(0, index).unwrap_or(UNMATCHED);
+            for (slot, &matched) in decisions.iter_mut().zip(mask) {
+                if matched {
+                    *slot = decision;
+                }
+            }
+        }
+    }
+    for (index, ((clause, _), mask)) in body.clauses.iter().zip(masks).enumerate().rev() {
+        if let (ClauseKind::Exclude, Some(decision)) = (clause.kind, packed(EXCLUDE_BASE, index)) {
+            for (slot, &matched) in decisions.iter_mut().zip(mask) {
+                if matched {
+                    *slot = decision;
+                }
+            }
+        }
+    }
+    for &other in body.counted_in.iter().rev() {
+        if let Some(decision) = counted_in(other) {
+            for (position, slot) in decisions.iter_mut().enumerate() {
+                if !weight_in(categories, other, position).is_zero() {
+                    *slot = decision;
+                }
+            }
+        }
+    }
+    let parent_weights: Option<Vec<Decimal>> = work.parent.map(|parent| {
+        (0..count)
+            .map(|position| weight_in(categories, parent, position))
+            .collect()
+    });
+    if let Some(weights) = &parent_weights {
+        for (slot, weight) in decisions.iter_mut().zip(weights) {
+            if weight.is_zero() {
+                *slot = NOT_IN_PARENT;
+            }
+        }
+    }
+    let (mut gross, mut not_credited, mut excluded, mut unmatched) = (new(), new(), new(), new());
+    let mut items_counted = 0;
+    // Without a parent an included item counts at its clause's weight:
+    // whole, not at all, or in part.
+    let whole: Vec<Option<bool>> = body
+        .weights
+        .iter()
+        .map(|w| (*w == Decimal::ONE || w.is_zero()).then_some(*w == Decimal::ONE))
+        .collect();
+    for (position, (&decision, &amount)) in decisions.iter().zip(work.amounts).enumerate() {
+        let weight = match decode(decision) {
+            DecisionKind::Included(clause) => {
+                let own = body.weights.get(clause).copied().unwrap_or_default();
+                match parent_weights.as_ref().and_then(|w| w.get(position)) {
+                    Some(parent) => own.min(*parent),
+                    None => match whole.get(clause).copied().flatten() {
+                        Some(true) => {
+                            gross.add(amount);
+                            items_counted += 1;
+                            continue;
+                        }
+                        Some(false) => {
+                            not_credited.add(amount);
+                            continue;
+                        }
+                        None => own,
+                    },
+                }
+            }
+            DecisionKind::Excluded(_) | DecisionKind::CountedIn(_) => {
+                excluded.add(amount);
+                continue;
+            }
+            DecisionKind::NotInParent | DecisionKind::Unmatched => {
+                unmatched.add(amount);
+                continue;
+            }
+        };
+        if weight == Decimal::ONE {
+            gross.add(amount);
+            items_counted += 1;
+        } else if !weight.is_zero() {
+            let credited = amount * weight;
+            gross.add(credited);
+            not_credited.add(amount - credited);
+            items_counted += 1;
+        } else {
+            not_credited.add(amount);
+        }
+    }
+    if !work.keep {
+        decisions = Vec::new();
+    }
+    Taken::from_sums(
+        decisions,
+        [gross, not_credited, excluded, unmatched],
         items_counted,
         None,
     )
