@@ -119,6 +119,8 @@ pub(crate) struct CountryYear<'y> {
     amounts: &'y [Decimal],
     /// Text columns read once for every clause that tests them.
     texts: &'y TextColumns,
+    /// The first item whose amount is not published (only its share).
+    without_amount: Option<u32>,
     /// The source reports no expenditure for the country.
     no_expenditure: bool,
     /// The total of every item, and whether it could not be added exactly.
@@ -384,6 +386,11 @@ impl<'a> Engine<'a> {
             items: &items,
             amounts: &amounts,
             texts: &texts,
+            // Every category asks: the items are looked at once.
+            without_amount: items
+                .iter()
+                .find(|&&i| !self.data.has_amount(i as usize))
+                .copied(),
             no_expenditure: self
                 .data
                 .country_spec(country)
@@ -534,10 +541,10 @@ impl<'a> Engine<'a> {
                 None => format!("no spending line items for {code} in {year}"),
             }));
         }
-        if let Some(item) = items.iter().find(|&&i| !self.data.has_amount(i as usize)) {
+        if let Some(item) = at.without_amount {
             let edition = self
                 .data
-                .edition_of(*item as usize)
+                .edition_of(item as usize)
                 .map_or(String::new(), |e| format!(" ({})", e.name));
             return Some(Missing::new(format!(
                 "only shares of GDP are published for {code} in {year}{edition}, not amounts"
