@@ -18,7 +18,7 @@ pub use super::decision::*;
 pub use super::expr::compare;
 #[allow(unused_imports)]
 use super::expr::*;
-use super::sum::{Fixed, Plain, Total};
+use super::sum::{fixed_scale, input_total, Fixed, Plain, Scaled, Total};
 use super::take::Taken;
 
 /// The engine's caches are keyed by small integers (countries and years)
@@ -127,21 +127,9 @@ pub(crate) struct CountryYear<'y> {
     input: (Decimal, bool),
     /// The working scale of integer sums (see `fixed_scale`).
     fixed_scale: Option<u32>,
-}
-
-/// The total of every item of a country-year, and whether it could not be
-/// added exactly.
-fn input_total(amounts: &[Decimal], fixed_scale: Option<u32>) -> (Decimal, bool) {
-    fn add<T: Total>(amounts: &[Decimal], mut all: T) -> Option<(Decimal, bool)> {
-        for &amount in amounts {
-            all.add(amount);
-        }
-        all.value()
-    }
-    fixed_scale
-        .and_then(|scale| add(amounts, Fixed::new(scale)))
-        .or_else(|| add(amounts, Plain::new()))
-        .unwrap_or((Decimal::ZERO, true))
+    /// The amounts as integers at that scale, when the items are tested a
+    /// column at a time and their amounts allow (see `Scaled`).
+    scaled: Option<Scaled>,
 }
 
 /// The fewest items of a country-year whose clauses are tested a column at
@@ -379,7 +367,18 @@ impl<'a> Engine<'a> {
             .map(|&item| self.data.amount.get(item as usize).unwrap_or_default())
             .collect();
         let texts = TextColumns::default();
-        let fixed_scale = self.fixed_scale(&bodies, &amounts);
+        let weights = bodies.iter().flat_map(|b| b.weights.iter().copied());
+        let fixed_scale = fixed_scale(weights, &amounts);
+        let scaled = fixed_scale
+            .filter(|_| self.by_column(&items))
+            .and_then(|scale| Scaled::new(&amounts, scale));
+        // Every category sees every item: their total is added up once.
+        let input = match &scaled {
+            Some(scaled) => scaled
+                .value(scaled.total, || amounts.last().copied().unwrap_or_default())
+                .unwrap_or_else(|| input_total(&amounts, fixed_scale)),
+            None => input_total(&amounts, fixed_scale),
+        };
         let at = CountryYear {
             country,
             year,
@@ -395,9 +394,9 @@ impl<'a> Engine<'a> {
                 .data
                 .country_spec(country)
                 .is_some_and(|c| c.no_expenditure.is_some()),
-            // Every category sees every item: their total is added up once.
-            input: input_total(&amounts, fixed_scale),
+            input,
             fixed_scale,
+            scaled,
         };
         let mut categories: Vec<CategoryState> = Vec::with_capacity(bodies.len());
         for ((index, _), body) in self.program.categories_by_id().zip(bodies.iter()) {
@@ -459,10 +458,7 @@ impl<'a> Engine<'a> {
         categories: &[CategoryState],
     ) -> Taken {
         let items = at.items;
-        // Without `*` cells, each clause is tested on every item at once, a
-        // column at a time; a country-year of few items is tested item by
-        // item, which needs no room for the answers.
-        let by_column = !self.data.has_any && items.len() >= MASK_MIN_ITEMS;
+        let by_column = self.by_column(items);
         let masks: Option<Vec<Vec<bool>>> = by_column.then(|| {
             body.clauses
                 .iter()
@@ -477,6 +473,18 @@ impl<'a> Engine<'a> {
             masks: masks.as_deref(),
             keep: self.keeps(index),
         };
+        if let Some(masks) = work
+            .masks
+            .filter(|_| super::take::only_whole_includes(&work))
+        {
+            if let Some(taken) = at
+                .scaled
+                .as_ref()
+                .and_then(|scaled| super::take::take_included_scaled(&work, masks, scaled))
+            {
+                return taken;
+            }
+        }
         let taken = at
             .fixed_scale
             .and_then(|scale| self.take(&work, categories, || Fixed::new(scale)))
@@ -484,6 +492,14 @@ impl<'a> Engine<'a> {
         // (Adding decimal by decimal always gives an answer; were it not to,
         // the total would be "too large", never a wrong figure.)
         taken.unwrap_or_else(|| Taken::overflowed(items.len()))
+    }
+
+    /// Whether the clauses are tested on the items of a country-year a
+    /// column at a time: without `*` cells, each clause on every item at
+    /// once; a country-year of few items is tested item by item, which
+    /// needs no room for the answers.
+    fn by_column(&self, items: &[u32]) -> bool {
+        !self.data.has_any && items.len() >= MASK_MIN_ITEMS
     }
 
     /// The clauses of `body` the dataset cannot apply in the country-year,
@@ -613,29 +629,6 @@ impl<'a> Engine<'a> {
                 state.counted = Ok(counted);
             }
         }
-    }
-
-    /// The working scale of integer sums for a country-year: the largest
-    /// scale of its amounts plus the largest of the clause weights; `None`
-    /// when an amount is negative (sums on integers assume none is).
-    fn fixed_scale(&self, bodies: &[Body<'_>], amounts: &[Decimal]) -> Option<u32> {
-        let mut largest = 0;
-        for &amount in amounts {
-            if amount.is_sign_negative() && !amount.is_zero() {
-                return None;
-            }
-            largest = largest.max(amount.scale());
-        }
-        // The bodies' clause weights (an `exclude` clause's zero changes no
-        // scale).
-        let mut weight_scale = 0;
-        for &weight in bodies.iter().flat_map(|b| b.weights.iter()) {
-            if weight.is_sign_negative() || weight > Decimal::ONE {
-                return None;
-            }
-            weight_scale = weight_scale.max(weight.scale());
-        }
-        Some(largest + weight_scale).filter(|s| *s <= 28)
     }
 
     /// What one category does with each item of a country-year, and its

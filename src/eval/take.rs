@@ -9,7 +9,7 @@ use super::decision::{
     UNMATCHED,
 };
 use super::engine::{CategoryState, Work};
-use super::sum::Total;
+use super::sum::{Scaled, Total};
 use crate::program::ClauseKind;
 
 /// What one category did with the items of a country-year, and its sums.
@@ -124,6 +124,78 @@ pub(super) fn take_included<T: Total>(
         items_counted,
         None,
     )
+}
+
+/// `take_included` on the amounts as integers (`Scaled`): the same
+/// decisions and sums, the amounts that are not taken added as what is left
+/// of the country-year's total.
+pub(super) fn take_included_scaled(
+    work: &Work<'_, '_>,
+    masks: &[Vec<bool>],
+    scaled: &Scaled,
+) -> Option<Taken> {
+    let count = work.items.len();
+    // The decision of the item at a position, as in `take_included`.
+    let decide = |position: usize| {
+        masks
+            .iter()
+            .rposition(|mask| mask.get(position).copied().unwrap_or(false))
+            .and_then(|clause| packed(0, clause))
+    };
+    let mut decisions = Vec::with_capacity(if work.keep { count } else { 0 });
+    let (mut gross, mut items_counted) = (0i128, 0usize);
+    match masks {
+        [mask] if mask.len() == count && packed(0, 0).is_some() => {
+            for (&taken, &value) in mask.iter().zip(&scaled.values) {
+                gross += if taken { value } else { 0 };
+                items_counted += usize::from(taken);
+            }
+            if work.keep {
+                decisions.extend(mask.iter().map(|&taken| if taken { 0 } else { UNMATCHED }));
+            }
+        }
+        _ => {
+            // Clause after clause, the last matching one deciding.
+            let mut all = vec![UNMATCHED; count];
+            for (index, mask) in masks.iter().enumerate() {
+                let decision = packed(0, index).unwrap_or(UNMATCHED);
+                for (slot, &matched) in all.iter_mut().zip(mask) {
+                    if matched {
+                        *slot = decision;
+                    }
+                }
+            }
+            for (&decision, &value) in all.iter().zip(&scaled.values) {
+                let taken = decision != UNMATCHED;
+                gross += if taken { value } else { 0 };
+                items_counted += usize::from(taken);
+            }
+            if work.keep {
+                decisions = all;
+            }
+        }
+    }
+    let last_amount = |taken: bool| {
+        move || {
+            (0..count)
+                .rev()
+                .find(|&position| decide(position).is_some() == taken)
+                .and_then(|position| work.amounts.get(position).copied())
+                .unwrap_or(Decimal::ZERO)
+        }
+    };
+    let (gross_value, _) = scaled.value(gross, last_amount(true))?;
+    let (unmatched, _) = scaled.value(scaled.total - gross, last_amount(false))?;
+    Some(Taken {
+        decisions,
+        gross: gross_value,
+        not_credited: Decimal::ZERO,
+        excluded: Decimal::ZERO,
+        unmatched,
+        items_counted,
+        overflow: false,
+        split: None,
+    })
 }
 
 /// `Engine::take` for any category from the clauses' answers for every item
