@@ -10,7 +10,7 @@ use super::decision::{
 };
 use super::engine::{CategoryState, Work};
 use super::sum::{Scaled, Total};
-use crate::program::ClauseKind;
+use crate::program::{CategoryId, ClauseKind};
 
 /// What one category did with the items of a country-year, and its sums.
 pub(crate) struct Taken {
@@ -236,11 +236,7 @@ pub(super) fn take_masked<T: Total>(
     }
     for &other in body.counted_in.iter().rev() {
         if let Some(decision) = counted_in(other) {
-            for (position, slot) in decisions.iter_mut().enumerate() {
-                if !weight_in(categories, other, position).is_zero() {
-                    *slot = decision;
-                }
-            }
+            set_where_counted(categories, other, decision, &mut decisions);
         }
     }
     let parent_weights: Option<Vec<Decimal>> = work.parent.map(|parent| {
@@ -314,6 +310,36 @@ pub(super) fn take_masked<T: Total>(
         items_counted,
         None,
     )
+}
+
+/// Sets `decision` for the items that `other` counts (at a weight above
+/// zero, as `weight_in` tells).
+fn set_where_counted(
+    categories: &[CategoryState],
+    other: CategoryId,
+    decision: Decision,
+    decisions: &mut [Decision],
+) {
+    match categories.get(other.index()).filter(|s| s.parent.is_none()) {
+        // Without a parent the weight is the deciding clause's.
+        Some(state) => {
+            let counts: Vec<bool> = state.clause_weights.iter().map(|w| !w.is_zero()).collect();
+            for (slot, &theirs) in decisions.iter_mut().zip(&state.decisions) {
+                if let DecisionKind::Included(clause) = decode(theirs) {
+                    if counts.get(clause).copied().unwrap_or(false) {
+                        *slot = decision;
+                    }
+                }
+            }
+        }
+        None => {
+            for (position, slot) in decisions.iter_mut().enumerate() {
+                if !weight_in(categories, other, position).is_zero() {
+                    *slot = decision;
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
