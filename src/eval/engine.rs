@@ -105,6 +105,8 @@ pub(crate) struct Work<'w, 'p> {
     /// The amount of each item (same order as `items`).
     pub(super) amounts: &'w [Decimal],
     pub(super) masks: Option<&'w [Vec<bool>]>,
+    /// The amounts as integers, when the country-year has them.
+    pub(super) scaled: Option<&'w Scaled>,
     /// Whether the item's decisions are kept (see `Engine::kept`).
     pub(super) keep: bool,
 }
@@ -471,15 +473,15 @@ impl<'a> Engine<'a> {
             items,
             amounts: at.amounts,
             masks: masks.as_deref(),
+            scaled: at.scaled.as_ref(),
             keep: self.keeps(index),
         };
         if let Some(masks) = work
             .masks
             .filter(|_| super::take::only_whole_includes(&work))
         {
-            if let Some(taken) = at
+            if let Some(taken) = work
                 .scaled
-                .as_ref()
                 .and_then(|scaled| super::take::take_included_scaled(&work, masks, scaled))
             {
                 return taken;

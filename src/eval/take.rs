@@ -198,18 +198,13 @@ pub(super) fn take_included_scaled(
     })
 }
 
-/// `Engine::take` for any category from the clauses' answers for every item
-/// (`masks`, one per clause): the same decisions and sums as `decide` item
-/// by item, made a clause at a time. The rule of `decide`, in reverse: the
-/// last matching include, then the first matching exclude over it, then the
-/// first `counted in` category that counts the item over that, and last an
-/// item outside the `within` parent over everything.
-pub(super) fn take_masked<T: Total>(
+/// The decisions of `take_masked`, and the parent's weight of each item
+/// when the category has a `within` parent.
+fn masked_decisions(
     work: &Work<'_, '_>,
     categories: &[CategoryState],
     masks: &[Vec<bool>],
-    new: impl Fn() -> T,
-) -> Option<Taken> {
+) -> (Vec<Decision>, Option<Vec<Decimal>>) {
     let body = work.body;
     let count = work.items.len();
     let mut decisions: Vec<Decision> = vec![UNMATCHED; count];
@@ -251,6 +246,23 @@ pub(super) fn take_masked<T: Total>(
             }
         }
     }
+    (decisions, parent_weights)
+}
+
+/// `Engine::take` for any category from the clauses' answers for every item
+/// (`masks`, one per clause): the same decisions and sums as `decide` item
+/// by item, made a clause at a time. The rule of `decide`, in reverse: the
+/// last matching include, then the first matching exclude over it, then the
+/// first `counted in` category that counts the item over that, and last an
+/// item outside the `within` parent over everything.
+pub(super) fn take_masked<T: Total>(
+    work: &Work<'_, '_>,
+    categories: &[CategoryState],
+    masks: &[Vec<bool>],
+    new: impl Fn() -> T,
+) -> Option<Taken> {
+    let body = work.body;
+    let (decisions, parent_weights) = masked_decisions(work, categories, masks);
     let (mut gross, mut not_credited, mut excluded, mut unmatched) = (new(), new(), new(), new());
     let mut items_counted = 0;
     // Without a parent an included item counts at its clause's weight:
@@ -260,6 +272,9 @@ pub(super) fn take_masked<T: Total>(
         .iter()
         .map(|w| (*w == Decimal::ONE || w.is_zero()).then_some(*w == Decimal::ONE))
         .collect();
+    // The excluded and unmatched amounts as integers, when there are any.
+    let values = work.scaled.map(|scaled| &scaled.values);
+    let mut left_out = [0i128; 2];
     for (position, (&decision, &amount)) in decisions.iter().zip(work.amounts).enumerate() {
         let weight = match decode(decision) {
             DecisionKind::Included(clause) => {
@@ -281,11 +296,17 @@ pub(super) fn take_masked<T: Total>(
                 }
             }
             DecisionKind::Excluded(_) | DecisionKind::CountedIn(_) => {
-                excluded.add(amount);
+                match values.and_then(|v| v.get(position)) {
+                    Some(value) => left_out[0] += value,
+                    None => excluded.add(amount),
+                }
                 continue;
             }
             DecisionKind::NotInParent | DecisionKind::Unmatched => {
-                unmatched.add(amount);
+                match values.and_then(|v| v.get(position)) {
+                    Some(value) => left_out[1] += value,
+                    None => unmatched.add(amount),
+                }
                 continue;
             }
         };
@@ -301,15 +322,38 @@ pub(super) fn take_masked<T: Total>(
             not_credited.add(amount);
         }
     }
-    if !work.keep {
-        decisions = Vec::new();
-    }
-    Taken::from_sums(
-        decisions,
+    let mut taken = Taken::from_sums(
+        Vec::new(),
         [gross, not_credited, excluded, unmatched],
         items_counted,
         None,
-    )
+    )?;
+    if let Some(scaled) = work.scaled {
+        // The excluded and unmatched amounts, added as integers; a sum of
+        // zero is the last amount of its kind.
+        let (decisions, amounts) = (&decisions, work.amounts);
+        let last = |excluded: bool| move || last_left_out(decisions, amounts, excluded);
+        taken.excluded = scaled.value(left_out[0], last(true))?.0;
+        taken.unmatched = scaled.value(left_out[1], last(false))?.0;
+    }
+    if work.keep {
+        taken.decisions = decisions;
+    }
+    Some(taken)
+}
+
+/// The amount of the last item excluded (`excluded`) or left unmatched
+/// (outside the parent too), or zero when there is none.
+fn last_left_out(decisions: &[Decision], amounts: &[Decimal], excluded: bool) -> Decimal {
+    decisions
+        .iter()
+        .rposition(|&decision| match decode(decision) {
+            DecisionKind::Excluded(_) | DecisionKind::CountedIn(_) => excluded,
+            DecisionKind::NotInParent | DecisionKind::Unmatched => !excluded,
+            DecisionKind::Included(_) => false,
+        })
+        .and_then(|position| amounts.get(position).copied())
+        .unwrap_or(Decimal::ZERO)
 }
 
 /// Sets `decision` for the items that `other` counts (at a weight above
