@@ -266,15 +266,13 @@ impl<'a> Engine<'a> {
                 };
                 let symbol = *symbol;
                 let local = texts.get(*column, values, items);
+                // A text that no item has (`NONE`) is equal to no value,
+                // and an item without a value (`NONE`) to no text.
                 match op {
-                    CompareOp::Eq => local
-                        .iter()
-                        .map(|&actual| actual != NONE && actual == symbol)
-                        .collect(),
-                    CompareOp::Ne => local
-                        .iter()
-                        .map(|&actual| actual == NONE || actual != symbol)
-                        .collect(),
+                    CompareOp::Eq if symbol == NONE => vec![false; items.len()],
+                    CompareOp::Eq => local.iter().map(|&actual| actual == symbol).collect(),
+                    CompareOp::Ne if symbol == NONE => vec![true; items.len()],
+                    CompareOp::Ne => local.iter().map(|&actual| actual != symbol).collect(),
                     _ => vec![false; items.len()],
                 }
             }

@@ -18,7 +18,7 @@ pub use super::decision::*;
 pub use super::expr::compare;
 #[allow(unused_imports)]
 use super::expr::*;
-use super::sum::{Fixed, Plain, Total};
+use super::sum::{fixed_scale, input_total, Fixed, Plain, Scaled, Total};
 use super::take::Taken;
 
 /// The engine's caches are keyed by small integers (countries and years)
@@ -105,6 +105,8 @@ pub(crate) struct Work<'w, 'p> {
     /// The amount of each item (same order as `items`).
     pub(super) amounts: &'w [Decimal],
     pub(super) masks: Option<&'w [Vec<bool>]>,
+    /// The amounts as integers, when the country-year has them.
+    pub(super) scaled: Option<&'w Scaled>,
     /// Whether the item's decisions are kept (see `Engine::kept`).
     pub(super) keep: bool,
 }
@@ -119,27 +121,17 @@ pub(crate) struct CountryYear<'y> {
     amounts: &'y [Decimal],
     /// Text columns read once for every clause that tests them.
     texts: &'y TextColumns,
+    /// The first item whose amount is not published (only its share).
+    without_amount: Option<u32>,
     /// The source reports no expenditure for the country.
     no_expenditure: bool,
     /// The total of every item, and whether it could not be added exactly.
     input: (Decimal, bool),
     /// The working scale of integer sums (see `fixed_scale`).
     fixed_scale: Option<u32>,
-}
-
-/// The total of every item of a country-year, and whether it could not be
-/// added exactly.
-fn input_total(amounts: &[Decimal], fixed_scale: Option<u32>) -> (Decimal, bool) {
-    fn add<T: Total>(amounts: &[Decimal], mut all: T) -> Option<(Decimal, bool)> {
-        for &amount in amounts {
-            all.add(amount);
-        }
-        all.value()
-    }
-    fixed_scale
-        .and_then(|scale| add(amounts, Fixed::new(scale)))
-        .or_else(|| add(amounts, Plain::new()))
-        .unwrap_or((Decimal::ZERO, true))
+    /// The amounts as integers at that scale, when the items are tested a
+    /// column at a time and their amounts allow (see `Scaled`).
+    scaled: Option<Scaled>,
 }
 
 /// The fewest items of a country-year whose clauses are tested a column at
@@ -377,20 +369,36 @@ impl<'a> Engine<'a> {
             .map(|&item| self.data.amount.get(item as usize).unwrap_or_default())
             .collect();
         let texts = TextColumns::default();
-        let fixed_scale = self.fixed_scale(&bodies, &amounts);
+        let weights = bodies.iter().flat_map(|b| b.weights.iter().copied());
+        let fixed_scale = fixed_scale(weights, &amounts);
+        let scaled = fixed_scale
+            .filter(|_| self.by_column(&items))
+            .and_then(|scale| Scaled::new(&amounts, scale));
+        // Every category sees every item: their total is added up once.
+        let input = match &scaled {
+            Some(scaled) => scaled
+                .value(scaled.total, || amounts.last().copied().unwrap_or_default())
+                .unwrap_or_else(|| input_total(&amounts, fixed_scale)),
+            None => input_total(&amounts, fixed_scale),
+        };
         let at = CountryYear {
             country,
             year,
             items: &items,
             amounts: &amounts,
             texts: &texts,
+            // Every category asks: the items are looked at once.
+            without_amount: items
+                .iter()
+                .find(|&&i| !self.data.has_amount(i as usize))
+                .copied(),
             no_expenditure: self
                 .data
                 .country_spec(country)
                 .is_some_and(|c| c.no_expenditure.is_some()),
-            // Every category sees every item: their total is added up once.
-            input: input_total(&amounts, fixed_scale),
+            input,
             fixed_scale,
+            scaled,
         };
         let mut categories: Vec<CategoryState> = Vec::with_capacity(bodies.len());
         for ((index, _), body) in self.program.categories_by_id().zip(bodies.iter()) {
@@ -452,10 +460,7 @@ impl<'a> Engine<'a> {
         categories: &[CategoryState],
     ) -> Taken {
         let items = at.items;
-        // Without `*` cells, each clause is tested on every item at once, a
-        // column at a time; a country-year of few items is tested item by
-        // item, which needs no room for the answers.
-        let by_column = !self.data.has_any && items.len() >= MASK_MIN_ITEMS;
+        let by_column = self.by_column(items);
         let masks: Option<Vec<Vec<bool>>> = by_column.then(|| {
             body.clauses
                 .iter()
@@ -468,8 +473,20 @@ impl<'a> Engine<'a> {
             items,
             amounts: at.amounts,
             masks: masks.as_deref(),
+            scaled: at.scaled.as_ref(),
             keep: self.keeps(index),
         };
+        if let Some(masks) = work
+            .masks
+            .filter(|_| super::take::only_whole_includes(&work))
+        {
+            if let Some(taken) = work
+                .scaled
+                .and_then(|scaled| super::take::take_included_scaled(&work, masks, scaled))
+            {
+                return taken;
+            }
+        }
         let taken = at
             .fixed_scale
             .and_then(|scale| self.take(&work, categories, || Fixed::new(scale)))
@@ -477,6 +494,14 @@ impl<'a> Engine<'a> {
         // (Adding decimal by decimal always gives an answer; were it not to,
         // the total would be "too large", never a wrong figure.)
         taken.unwrap_or_else(|| Taken::overflowed(items.len()))
+    }
+
+    /// Whether the clauses are tested on the items of a country-year a
+    /// column at a time: without `*` cells, each clause on every item at
+    /// once; a country-year of few items is tested item by item, which
+    /// needs no room for the answers.
+    fn by_column(&self, items: &[u32]) -> bool {
+        !self.data.has_any && items.len() >= MASK_MIN_ITEMS
     }
 
     /// The clauses of `body` the dataset cannot apply in the country-year,
@@ -534,10 +559,10 @@ impl<'a> Engine<'a> {
                 None => format!("no spending line items for {code} in {year}"),
             }));
         }
-        if let Some(item) = items.iter().find(|&&i| !self.data.has_amount(i as usize)) {
+        if let Some(item) = at.without_amount {
             let edition = self
                 .data
-                .edition_of(*item as usize)
+                .edition_of(item as usize)
                 .map_or(String::new(), |e| format!(" ({})", e.name));
             return Some(Missing::new(format!(
                 "only shares of GDP are published for {code} in {year}{edition}, not amounts"
@@ -608,29 +633,6 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// The working scale of integer sums for a country-year: the largest
-    /// scale of its amounts plus the largest of the clause weights; `None`
-    /// when an amount is negative (sums on integers assume none is).
-    fn fixed_scale(&self, bodies: &[Body<'_>], amounts: &[Decimal]) -> Option<u32> {
-        let mut largest = 0;
-        for &amount in amounts {
-            if amount.is_sign_negative() && !amount.is_zero() {
-                return None;
-            }
-            largest = largest.max(amount.scale());
-        }
-        // The bodies' clause weights (an `exclude` clause's zero changes no
-        // scale).
-        let mut weight_scale = 0;
-        for &weight in bodies.iter().flat_map(|b| b.weights.iter()) {
-            if weight.is_sign_negative() || weight > Decimal::ONE {
-                return None;
-            }
-            weight_scale = weight_scale.max(weight.scale());
-        }
-        Some(largest + weight_scale).filter(|s| *s <= 28)
-    }
-
     /// What one category does with each item of a country-year, and its
     /// sums, added with `T`; `None` when `T` cannot add them exactly.
     fn take<T: Total>(
@@ -644,6 +646,9 @@ impl<'a> Engine<'a> {
             .filter(|_| super::take::only_whole_includes(work))
         {
             return super::take::take_included(work, masks, new);
+        }
+        if let Some(masks) = work.masks.filter(|_| !super::take::general_only()) {
+            return super::take::take_masked(work, categories, masks, new);
         }
         let (mut gross, mut not_credited, mut excluded, mut unmatched) =
             (new(), new(), new(), new());

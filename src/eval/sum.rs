@@ -150,6 +150,110 @@ impl Total for Fixed {
     }
 }
 
+/// The total of every item of a country-year, and whether it could not be
+/// added exactly.
+pub(crate) fn input_total(amounts: &[Decimal], fixed_scale: Option<u32>) -> (Decimal, bool) {
+    fn add<T: Total>(amounts: &[Decimal], mut all: T) -> Option<(Decimal, bool)> {
+        for &amount in amounts {
+            all.add(amount);
+        }
+        all.value()
+    }
+    fixed_scale
+        .and_then(|scale| add(amounts, Fixed::new(scale)))
+        .or_else(|| add(amounts, Plain::new()))
+        .unwrap_or((Decimal::ZERO, true))
+}
+
+/// The working scale of integer sums for a country-year: the largest
+/// scale of its amounts plus the largest of the clause weights; `None`
+/// when an amount is negative (sums on integers assume none is).
+pub(crate) fn fixed_scale(
+    weights: impl Iterator<Item = Decimal>,
+    amounts: &[Decimal],
+) -> Option<u32> {
+    let mut largest = 0;
+    for &amount in amounts {
+        if amount.is_sign_negative() && !amount.is_zero() {
+            return None;
+        }
+        largest = largest.max(amount.scale());
+    }
+    // The clause weights of the country's bodies (an `exclude` clause's
+    // zero changes no scale).
+    let mut weight_scale = 0;
+    for weight in weights {
+        if weight.is_sign_negative() || weight > Decimal::ONE {
+            return None;
+        }
+        weight_scale = weight_scale.max(weight.scale());
+    }
+    Some(largest + weight_scale).filter(|s| *s <= 28)
+}
+
+/// The amounts of a country-year as integers at the working scale, when
+/// every amount that is not zero is positive and has the same scale and
+/// their total fits: then any selection of them adds up, on integers, to
+/// what `Fixed` (and so `Plain`) gives for it, without looking at the
+/// decimals again.
+#[derive(Debug, Clone)]
+pub(crate) struct Scaled {
+    scale: u32,
+    /// The scale of every amount that is not zero.
+    common: u32,
+    /// Each amount at `scale` (zero for a zero amount).
+    pub(crate) values: Vec<i128>,
+    /// The sum of `values`.
+    pub(crate) total: i128,
+}
+
+impl Scaled {
+    pub(crate) fn new(amounts: &[Decimal], scale: u32) -> Option<Scaled> {
+        let mut common = None;
+        let mut values = Vec::with_capacity(amounts.len());
+        let mut total: i128 = 0;
+        for &amount in amounts {
+            if amount.is_zero() {
+                values.push(0);
+                continue;
+            }
+            let own = amount.scale();
+            if !amount.is_sign_positive() || *common.get_or_insert(own) != own {
+                return None;
+            }
+            let value = scale
+                .checked_sub(own)
+                .and_then(power)
+                .and_then(|p| scale_up(amount.mantissa(), p))?;
+            total = total.checked_add(value).filter(|t| *t < LIMIT)?;
+            values.push(value);
+        }
+        Some(Scaled {
+            scale,
+            common: common.unwrap_or(0),
+            values,
+            total,
+        })
+    }
+
+    /// The sum of some of the amounts, given the sum of their `values`: what
+    /// `Fixed` gives when they are added one after the other. A sum of zero
+    /// is the last amount added (all of them zero), which `last_zero` gives
+    /// (`Decimal::ZERO` when none was added).
+    pub(crate) fn value(
+        &self,
+        total: i128,
+        last_zero: impl FnOnce() -> Decimal,
+    ) -> Option<(Decimal, bool)> {
+        if total == 0 {
+            return Some((last_zero(), false));
+        }
+        let divisor = self.scale.checked_sub(self.common).and_then(power)?;
+        let total = Decimal::try_from_i128_with_scale(total.checked_div(divisor)?, self.common);
+        total.ok().map(|t| (t, false))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +288,60 @@ mod tests {
         ] {
             let (plain, fixed) = both(terms, 3);
             assert_eq!(plain, fixed, "{terms:?}");
+        }
+    }
+
+    #[test]
+    fn scaled_selections_add_up_to_the_decimal_sums() {
+        let lists: [&[&str]; 8] = [
+            &["1.5", "2.5", "0.0", "0", "3.0"],
+            &["0.00", "0.0", "-0.0"],
+            &["-0.0", "1.25", "0.000", "7.50"],
+            &["10", "20", "0"],
+            &[],
+            &["1.5", "2.25"],
+            &["-1.5", "2.5"],
+            &["0.5", "0.25"],
+        ];
+        for terms in lists {
+            let amounts: Vec<Decimal> = terms.iter().filter_map(|t| t.parse().ok()).collect();
+            for scale in [0, 1, 2, 4] {
+                let Some(scaled) = Scaled::new(&amounts, scale) else {
+                    // Mixed or negative amounts, or a scale too small.
+                    let mut all = Fixed::new(scale);
+                    amounts.iter().for_each(|&a| all.add(a));
+                    let same_scale = amounts
+                        .iter()
+                        .filter(|a| !a.is_zero())
+                        .map(|a| a.scale())
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .len()
+                        <= 1;
+                    assert!(all.value().is_none() || !same_scale, "{terms:?} at {scale}");
+                    continue;
+                };
+                for selection in 0..1u32 << amounts.len() {
+                    let chosen: Vec<Decimal> = (0..amounts.len())
+                        .filter(|i| selection & (1 << i) != 0)
+                        .filter_map(|i| amounts.get(i).copied())
+                        .collect();
+                    let mut plain = Plain::new();
+                    chosen.iter().for_each(|&a| plain.add(a));
+                    let total: i128 = (0..amounts.len())
+                        .filter(|i| selection & (1 << i) != 0)
+                        .filter_map(|i| scaled.values.get(i))
+                        .sum();
+                    let last = chosen.last().copied().unwrap_or(Decimal::ZERO);
+                    let show = |v: Option<(Decimal, bool)>| v.map(|(d, o)| (d.to_string(), o));
+                    assert_eq!(
+                        show(scaled.value(total, || last)),
+                        show(plain.value()),
+                        "{chosen:?} of {terms:?} at {scale}"
+                    );
+                }
+                let all: i128 = scaled.values.iter().sum();
+                assert_eq!(all, scaled.total);
+            }
         }
     }
 
