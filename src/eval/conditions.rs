@@ -4,11 +4,11 @@ use rust_decimal::Decimal;
 
 use crate::ast::CompareOp;
 use crate::data::dataset::{Column, ANY, NONE};
-use crate::data::packed::Symbols;
 use crate::program::*;
 
 use super::engine::*;
 use super::expr::*;
+use super::gather::TextColumns;
 
 /// A condition compiled against the dataset's columns and symbols.
 #[derive(Debug, Clone)]
@@ -229,7 +229,7 @@ impl<'a> Engine<'a> {
         &self,
         condition: &Compiled,
         items: &[u32],
-        texts: &TextColumns,
+        texts: &TextColumns<'_>,
     ) -> Vec<bool> {
         match condition {
             Compiled::And(a, b) => {
@@ -253,10 +253,13 @@ impl<'a> Engine<'a> {
                 }
                 out
             }
-            Compiled::Tag(bit) => items
-                .iter()
-                .map(|&i| self.data.tags.get(i as usize) & bit != 0)
-                .collect(),
+            Compiled::Tag(bit) => match texts.tags(items) {
+                Some(tags) => tags.iter().map(|&t| u64::from(t) & bit != 0).collect(),
+                None => items
+                    .iter()
+                    .map(|&i| self.data.tags.get(i as usize) & bit != 0)
+                    .collect(),
+            },
             Compiled::Text { column, op, symbol } => {
                 let Some(Column::Text(values)) = self.data.columns.get(*column) else {
                     return items
@@ -371,23 +374,6 @@ impl<'a> Engine<'a> {
                 _ => None,
             },
         }
-    }
-}
-
-/// The text columns of a country-year's items, each read from the dataset
-/// the first time a clause tests it and shared by the clauses after (the
-/// items of a country-year lie scattered in the file).
-#[derive(Default)]
-pub(crate) struct TextColumns(std::cell::RefCell<Vec<(usize, std::rc::Rc<[u32]>)>>);
-
-impl TextColumns {
-    fn get(&self, column: usize, values: &Symbols, items: &[u32]) -> std::rc::Rc<[u32]> {
-        if let Some((_, read)) = self.0.borrow().iter().find(|(c, _)| *c == column) {
-            return read.clone();
-        }
-        let read = values.gather(items);
-        self.0.borrow_mut().push((column, read.clone()));
-        read
     }
 }
 

@@ -18,6 +18,7 @@ pub use super::decision::*;
 pub use super::expr::compare;
 #[allow(unused_imports)]
 use super::expr::*;
+use super::gather::TextColumns;
 use super::sum::{fixed_scale, input_total, Fixed, Plain, Scaled, Total};
 use super::take::Taken;
 
@@ -120,7 +121,7 @@ pub(crate) struct CountryYear<'y> {
     /// category (the items of a country-year lie scattered in the file).
     amounts: &'y [Decimal],
     /// Text columns read once for every clause that tests them.
-    texts: &'y TextColumns,
+    texts: &'y TextColumns<'y>,
     /// The first item whose amount is not published (only its share).
     without_amount: Option<u32>,
     /// The source reports no expenditure for the country.
@@ -137,14 +138,14 @@ pub(crate) struct CountryYear<'y> {
 /// The fewest items of a country-year whose clauses are tested a column at
 /// a time (`Engine::mask`).
 #[cfg(not(test))]
-const MASK_MIN_ITEMS: usize = 64;
+pub(crate) const MASK_MIN_ITEMS: usize = 64;
 /// In unit tests every country-year with items is tested a column at a
 /// time, so that the small bundled datasets take the fast path of
 /// `take.rs` (compared there with the general one); the integration tests,
 /// built without `cfg(test)`, take the item-by-item path on the same data
 /// and compare it with the snapshots.
 #[cfg(test)]
-const MASK_MIN_ITEMS: usize = 1;
+pub(crate) const MASK_MIN_ITEMS: usize = 1;
 
 /// The weight of each clause (zero for `exclude` clauses).
 fn clause_weights(clauses: &[&Clause]) -> Rc<[Decimal]> {
@@ -192,6 +193,8 @@ pub struct Engine<'a> {
     /// Per category: whether its per-item decisions are kept (`None`: all,
     /// as the analyses that explain items need them).
     pub(crate) kept: Option<Vec<bool>>,
+    /// The columns of the country-years evaluated, read in file order.
+    pub(crate) gathered: Option<super::gather::Gathered>,
 }
 
 impl<'a> Engine<'a> {
@@ -229,6 +232,7 @@ impl<'a> Engine<'a> {
             shares: None,
             share_measured: Vec::new(),
             kept: None,
+            gathered: None,
         }
     }
 
@@ -364,11 +368,14 @@ impl<'a> Engine<'a> {
             .cloned()
             .unwrap_or_else(|| std::sync::Arc::from(Vec::new()));
         let bodies = self.bodies(country);
-        let amounts: Vec<Decimal> = items
-            .iter()
-            .map(|&item| self.data.amount.get(item as usize).unwrap_or_default())
-            .collect();
-        let texts = TextColumns::default();
+        let gathered = (self.gathered.as_ref()).and_then(|g| g.at(country, year, items.len()));
+        let amounts: Vec<Decimal> = match &gathered {
+            Some(at) => at.amounts(),
+            None => items
+                .iter()
+                .map(|&item| self.data.amount.get(item as usize).unwrap_or_default())
+                .collect(),
+        };
         let weights = bodies.iter().flat_map(|b| b.weights.iter().copied());
         let fixed_scale = fixed_scale(weights, &amounts);
         let scaled = fixed_scale
@@ -381,6 +388,7 @@ impl<'a> Engine<'a> {
                 .unwrap_or_else(|| input_total(&amounts, fixed_scale)),
             None => input_total(&amounts, fixed_scale),
         };
+        let texts = TextColumns::new(gathered.clone());
         let at = CountryYear {
             country,
             year,
@@ -388,10 +396,13 @@ impl<'a> Engine<'a> {
             amounts: &amounts,
             texts: &texts,
             // Every category asks: the items are looked at once.
-            without_amount: items
-                .iter()
-                .find(|&&i| !self.data.has_amount(i as usize))
-                .copied(),
+            without_amount: match &gathered {
+                Some(at) => at.without_amount(&items),
+                None => items
+                    .iter()
+                    .find(|&&i| !self.data.has_amount(i as usize))
+                    .copied(),
+            },
             no_expenditure: self
                 .data
                 .country_spec(country)

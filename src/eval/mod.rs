@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod decision;
 pub mod engine;
 mod expr;
+mod gather;
 pub mod outcome;
 pub mod requirement;
 mod sum;
@@ -262,7 +263,9 @@ fn evaluate_program(
     (countries, years): (&[u16], &[i32]),
     amounts_only: bool,
 ) -> (PledgeOutcome, Vec<EvalError>) {
-    let engine = Engine::new(program, data).keeping_read_decisions_only();
+    let engine = Engine::new(program, data)
+        .keeping_read_decisions_only()
+        .gathering(countries, years);
     let engine = if amounts_only {
         engine.amounts_only()
     } else {
