@@ -8,7 +8,6 @@ use crate::program::*;
 
 use super::engine::*;
 use super::expr::*;
-use super::gather::TextColumns;
 
 /// A condition compiled against the dataset's columns and symbols.
 #[derive(Debug, Clone)]
@@ -220,87 +219,6 @@ impl<'a> Engine<'a> {
                 }
             }
             Compiled::Absent { true_when_absent } => *true_when_absent,
-        }
-    }
-
-    /// `matches` for every item of `items` at once, a column at a time: the
-    /// same answers, for a dataset without `*` cells.
-    pub(crate) fn mask(
-        &self,
-        condition: &Compiled,
-        items: &[u32],
-        texts: &TextColumns<'_>,
-    ) -> Vec<bool> {
-        match condition {
-            Compiled::And(a, b) => {
-                let mut out = self.mask(a, items, texts);
-                for (x, y) in out.iter_mut().zip(self.mask(b, items, texts)) {
-                    *x &= y;
-                }
-                out
-            }
-            Compiled::Or(a, b) => {
-                let mut out = self.mask(a, items, texts);
-                for (x, y) in out.iter_mut().zip(self.mask(b, items, texts)) {
-                    *x |= y;
-                }
-                out
-            }
-            Compiled::Not(inner) => {
-                let mut out = self.mask(inner, items, texts);
-                for x in &mut out {
-                    *x = !*x;
-                }
-                out
-            }
-            Compiled::Tag(bit) => match texts.tags(items) {
-                Some(tags) => tags.iter().map(|&t| u64::from(t) & bit != 0).collect(),
-                None => items
-                    .iter()
-                    .map(|&i| self.data.tags.get(i as usize) & bit != 0)
-                    .collect(),
-            },
-            Compiled::Text { column, op, symbol } => {
-                let Some(Column::Text(values)) = self.data.columns.get(*column) else {
-                    return items
-                        .iter()
-                        .map(|&i| self.matches(condition, i as usize))
-                        .collect();
-                };
-                let symbol = *symbol;
-                let local = texts.get(*column, values, items);
-                // A text that no item has (`NONE`) is equal to no value,
-                // and an item without a value (`NONE`) to no text.
-                match op {
-                    CompareOp::Eq if symbol == NONE => vec![false; items.len()],
-                    CompareOp::Eq => local.iter().map(|&actual| actual == symbol).collect(),
-                    CompareOp::Ne if symbol == NONE => vec![true; items.len()],
-                    CompareOp::Ne => local.iter().map(|&actual| actual != symbol).collect(),
-                    _ => vec![false; items.len()],
-                }
-            }
-            Compiled::TextIn {
-                column,
-                symbols,
-                negated,
-            } => {
-                let Some(Column::Text(values)) = self.data.columns.get(*column) else {
-                    return items
-                        .iter()
-                        .map(|&i| self.matches(condition, i as usize))
-                        .collect();
-                };
-                texts
-                    .get(*column, values, items)
-                    .iter()
-                    .map(|&actual| (actual != NONE && symbols.contains(actual)) != *negated)
-                    .collect()
-            }
-            Compiled::Absent { true_when_absent } => vec![*true_when_absent; items.len()],
-            other => items
-                .iter()
-                .map(|&i| self.matches(other, i as usize))
-                .collect(),
         }
     }
 

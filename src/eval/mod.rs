@@ -9,6 +9,7 @@ pub mod decision;
 pub mod engine;
 mod expr;
 mod gather;
+mod mask;
 pub mod outcome;
 pub mod requirement;
 mod sum;
