@@ -41,21 +41,6 @@ impl<'a> Record<'a> {
         self.data.get(start..end)
     }
 
-    /// The cells as one text, when they are all UTF-8: then cell `i` is
-    /// `text.get(cell_range(i))`, without validating each cell apart.
-    pub(crate) fn text(&self) -> Option<&'a str> {
-        let start = self.cells.first()?.0;
-        let end = self.cells.last()?.1;
-        std::str::from_utf8(self.data.get(start..end)?).ok()
-    }
-
-    /// Where cell `index` lies within [`Record::text`].
-    pub(crate) fn cell_range(&self, index: usize) -> Option<std::ops::Range<usize>> {
-        let base = self.cells.first()?.0;
-        let &(start, end) = self.cells.get(index)?;
-        Some(start - base..end - base)
-    }
-
     /// Every cell, in order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         (0..self.len()).filter_map(|i| self.get(i))
