@@ -224,7 +224,8 @@ struct RowValues<'r> {
     share: Option<Decimal>,
     edition: u16,
     tags: u64,
-    id: &'r str,
+    /// UTF-8.
+    id: &'r [u8],
 }
 
 /// The row loop's state: the dataset being filled and what it has seen.
@@ -394,10 +395,10 @@ impl<'d> ItemReader<'d> {
         // known code or value, an empty cell, a checked id); any other cell
         // is checked to be text before it is read further.
         match role {
-            Role::Id => match std::str::from_utf8(bytes) {
-                Ok(id) => values.id = id,
-                Err(_) => self.not_utf8(place, column),
-            },
+            Role::Id if bytes.is_ascii() || std::str::from_utf8(bytes).is_ok() => {
+                values.id = bytes;
+            }
+            Role::Id => self.not_utf8(place, column),
             Role::Country => match self.countries.get(bytes) {
                 Some(country) => values.country = Some(country),
                 None => self.slow_cell(role, bytes, place, column, values),
