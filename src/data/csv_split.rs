@@ -476,7 +476,7 @@ mod tests {
 
     #[test]
     fn records_are_those_the_csv_crate_reads() {
-        let cases: [&[u8]; 14] = [
+        let cases: [&[u8]; 16] = [
             b"h1,h2\na,b\nc,d\n",
             b"h1,h2\r\na,b\r\nc,d\r\n",
             b"h1,h2\n\n\na,b\n\nc,d",
@@ -491,6 +491,9 @@ mod tests {
             b"",
             b"\n\n",
             b"a,\"q\"\"\r\n\",b\r\n\"\",\r\n",
+            // Punctuation and control bytes that end nothing, in words of eight and after.
+            b"a b!c#d$e%f&g'h(i)j*k+l, m ,  \t!#$%&'()*+,x\n !#$%&'()*+ , y\r\nz ,\"q r\"\n",
+            b"h1,h2\n\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x1f,\x7f\x80\xff\n",
         ];
         for text in cases {
             for block in [1, 2, 3, 7, 64] {
