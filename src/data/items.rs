@@ -474,7 +474,7 @@ impl<'d> ItemReader<'d> {
 
     /// Appends a text field's value when it is empty or one already seen;
     /// `false` leaves the cell to [`ItemReader::field`].
-    #[inline]
+    #[inline(always)]
     fn known_field(&mut self, field: usize, bytes: &[u8]) -> bool {
         if !self.text_fields.get(field).copied().unwrap_or(false) {
             return false;
