@@ -453,3 +453,58 @@ fn narrow_columns_widen_without_changing_a_value() {
     assert_eq!(value("s"), Some(tagged.normalize().to_string()));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bytes_that_are_not_utf8_are_refused_in_every_column() {
+    let dir = std::env::temp_dir().join(format!("pledge-not-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = r#"{
+  "name": "Bytes that are not text (fictional)",
+  "source": "Written by the loader tests.",
+  "edition": "test",
+  "money_unit": "EUR million (fictional)",
+  "line_items": "line_items.csv",
+  "indicators": "indicators.csv",
+  "countries": [{"code": "XNA", "name": "Northland (fictional)", "member_from": 1949}],
+  "fields": [{"name": "programme", "type": "text"}],
+  "tags": ["t0"],
+  "indicator_series": [{"name": "gdp", "unit": "money"}]
+}"#;
+    std::fs::write(dir.join("dataset.json"), manifest).unwrap();
+    std::fs::write(
+        dir.join("indicators.csv"),
+        "country,year,gdp\nXNA,2024,1000000\n",
+    )
+    .unwrap();
+    let header = "id,country,year,amount,programme,tags\n";
+    let good = "i1,XNA,2024,10.5,p1,t0\n";
+    // Each cell of the second row in turn holds a byte that UTF-8 never has,
+    // alone or after text a fast path would take (`XN`, `202`, digits, a
+    // known value).
+    for column in 0..6 {
+        for prefix in ["", "XN", "202", "10.", "p1", "t0"] {
+            let mut cells: Vec<Vec<u8>> = ["i2", "XNA", "2024", "7.25", "p1", "t0"]
+                .iter()
+                .map(|c| c.as_bytes().to_vec())
+                .collect();
+            let mut bad = prefix.as_bytes().to_vec();
+            bad.push(0xFF);
+            cells[column] = bad;
+            let mut file = format!("{header}{good}").into_bytes();
+            let offset = file.len() + cells[..column].iter().map(|c| c.len() + 1).sum::<usize>();
+            file.extend_from_slice(&cells.join(&b","[..]));
+            file.push(b'\n');
+            std::fs::write(dir.join("line_items.csv"), &file).unwrap();
+            let problems = load(&DataSource::Path(dir.clone())).unwrap_err();
+            let case = format!("column {column}, prefix {prefix:?}");
+            assert_eq!(problems.len(), 1, "{case}: {problems:?}");
+            match &problems[0].error {
+                pledge::data::DataError::NotUtf8 { span } => {
+                    assert_eq!(span.start as usize, offset, "{case}");
+                }
+                other => panic!("{case}: {other:?}"),
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

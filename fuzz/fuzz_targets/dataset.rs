@@ -1,5 +1,5 @@
 //! Coverage-guided: any bytes as a dataset (manifest, line items and
-//! indicators, separated by a 0xFF byte, which never occurs in UTF-8), written
+//! indicators, separated by a 0xFF byte, each kept as written), written
 //! to a folder, loaded and, when it loads, used to evaluate `rules/hague-2025.pledge`.
 #![no_main]
 
@@ -11,12 +11,9 @@ const HAGUE: &str = include_str!("../../rules/hague-2025.pledge");
 
 fuzz_target!(|bytes: &[u8]| {
     let mut parts = bytes.splitn(3, |&b| b == 0xff);
-    let mut next = || {
-        parts
-            .next()
-            .map(|p| String::from_utf8_lossy(p).into_owned())
-            .unwrap_or_default()
-    };
+    let mut next = || parts.next().unwrap_or_default();
+    // The files keep the fuzzer's bytes as they are: bytes that are not
+    // UTF-8 reach the loader, as they can in a user's file.
     let (manifest, items, indicators) = (next(), next(), next());
     // The dataset is written to files, as a user's dataset is read: the
     // manifest always names `line_items.csv` and `indicators.csv` unless the

@@ -351,7 +351,7 @@ pub fn example_dataset(
         data.amount.push(row.amount);
         data.line.push(u32::try_from(line).unwrap_or(u32::MAX));
         data.tags.push(tags);
-        data.push_id("");
+        data.push_id(b"");
     }
     let series: Vec<String> = data
         .manifest

@@ -60,17 +60,14 @@ pub(crate) fn read_items<R: Read>(
     items.finish(locate_all)
 }
 
-/// A CSV record, checked to be UTF-8 once for the whole row; a row that is
-/// not is read cell by cell, to say which cell is not.
+/// A CSV record as the row loop reads it.
 struct CsvCells<'a> {
     record: Record<'a>,
-    whole: Option<&'a str>,
 }
 
-impl<'a> CsvCells<'a> {
-    fn of(record: Record<'a>) -> CsvCells<'a> {
-        let whole = record.text();
-        CsvCells { record, whole }
+impl CsvCells<'_> {
+    fn of(record: Record<'_>) -> CsvCells<'_> {
+        CsvCells { record }
     }
 }
 
@@ -80,10 +77,7 @@ impl Cells for CsvCells<'_> {
     }
 
     #[inline]
-    fn cell(&self, index: usize) -> Option<&str> {
-        match self.whole {
-            Some(whole) => self.record.cell_range(index).and_then(|r| whole.get(r)),
-            None => std::str::from_utf8(self.record.get(index).unwrap_or_default()).ok(),
-        }
+    fn cell(&self, index: usize) -> &[u8] {
+        self.record.get(index).unwrap_or_default()
     }
 }

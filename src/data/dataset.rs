@@ -63,8 +63,9 @@ pub struct Dataset {
     pub shares: Option<Box<Dataset>>,
     /// 1-based line in the items file (CSV) or element number (JSON).
     pub line: Lines,
-    /// The `id` column, concatenated; `id_end[i]` is where item i's id ends.
-    ids: String,
+    /// The `id` column, concatenated (UTF-8: every id pushed is text);
+    /// `id_end[i]` is where item i's id ends.
+    ids: Vec<u8>,
     id_end: Vec<u32>,
     /// One column per manifest field, in manifest order.
     pub columns: Vec<Column>,
@@ -112,7 +113,7 @@ impl Dataset {
             has_any: false,
             shares: None,
             line: Lines::default(),
-            ids: String::new(),
+            ids: Vec::new(),
             id_end: Vec::new(),
             columns,
             tags,
@@ -179,8 +180,9 @@ impl Dataset {
         }
     }
 
-    pub(crate) fn push_id(&mut self, id: &str) {
-        self.ids.push_str(id);
+    /// Appends an item's id, which the caller has found to be UTF-8.
+    pub(crate) fn push_id(&mut self, id: &[u8]) {
+        self.ids.extend_from_slice(id);
         self.id_end
             .push(u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
     }
@@ -193,7 +195,7 @@ impl Dataset {
             self.id_end.get(item - 1).copied().unwrap_or(0) as usize
         };
         let end = self.id_end.get(item).copied().unwrap_or(0) as usize;
-        self.ids.get(start..end).unwrap_or("")
+        std::str::from_utf8(self.ids.get(start..end).unwrap_or_default()).unwrap_or("")
     }
 
     pub fn country_index(&self, code: &str) -> Option<u16> {

@@ -9,8 +9,8 @@ use crate::fast_hash::hash_bytes;
 
 /// The key by which ids are sorted to find those that occur twice: 32 bits
 /// of the id's hash above the item's index.
-pub(crate) fn id_key(id: &str, item: u32) -> u64 {
-    (hash_bytes(id.as_bytes()) >> 32 << 32) | u64::from(item)
+pub(crate) fn id_key(id: &[u8], item: u32) -> u64 {
+    (hash_bytes(id) >> 32 << 32) | u64::from(item)
 }
 
 /// Reports ids that occur twice. Sorting hashes keeps memory small for

