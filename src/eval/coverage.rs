@@ -32,6 +32,30 @@ pub fn unpublished(
     })
 }
 
+/// Whether `unpublished` can give a reason for the condition in some
+/// country-year: each leaf that can have a reason in one has one here, so
+/// where this gives none, none of the country-years has one.
+pub(crate) fn may_be_unpublished(data: &Dataset, condition: &Condition) -> bool {
+    let field = |field: &str, values: &[Literal]| {
+        let spec = data.manifest.field(field)?;
+        (spec.unpublished.is_some()
+            || spec.by_value
+            || unclassified(data, field, spec.values.as_deref(), values).is_some())
+        .then(String::new)
+    };
+    gap_of(condition, &|leaf| match leaf {
+        Condition::Tag(_) => data.manifest.unpublished_tags.clone(),
+        Condition::Compare {
+            field: f, value, ..
+        } => field(f, std::slice::from_ref(value)),
+        Condition::In {
+            field: f, values, ..
+        } => field(f, values),
+        _ => None,
+    })
+    .is_some()
+}
+
 /// Why a condition cannot match anything in any country-year of a dataset
 /// with this manifest: it can only match through fields or tags the
 /// dataset never publishes.
@@ -314,4 +338,59 @@ pub fn gaps(
         }
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// A clause with a reason in some country-year is one that
+    /// `may_be_unpublished` says may have one, on every bundled dataset.
+    #[test]
+    fn may_be_unpublished_misses_no_gap() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut gaps = 0;
+        for data in ["nato", "cofog", "nato-cofog", "sample"] {
+            let source = crate::data::bundled::source(data).expect("bundled");
+            let dataset = crate::data::load(&source).expect("loads");
+            let rules = std::fs::read_dir(format!("{root}/rules/alternatives"))
+                .expect("rules")
+                .chain(std::fs::read_dir(format!("{root}/rules")).expect("rules"));
+            for entry in rules {
+                let path = entry.expect("entry").path();
+                if path.extension().is_none_or(|e| e != "pledge") {
+                    continue;
+                }
+                let read = |p: &Path| std::fs::read_to_string(p);
+                let Ok(workspace) = crate::workspace::load(&path, &read) else {
+                    continue;
+                };
+                let (checked, _) = crate::check::check(&workspace, Some(&dataset.manifest))
+                    .into_problems(&workspace.sources);
+                let Some(checked) = checked else { continue };
+                for program in checked.pledges() {
+                    for category in program.categories() {
+                        let scoped = category.scoped.iter().map(|(_, change)| match change {
+                            ScopedChange::Amend(body) | ScopedChange::Replace(body) => body,
+                        });
+                        for body in std::iter::once(&category.body).chain(scoped) {
+                            for clause in &body.clauses {
+                                let may = may_be_unpublished(&dataset, &clause.condition);
+                                for &(country, year) in dataset.by_country_year.keys() {
+                                    let gap =
+                                        unpublished(&dataset, &clause.condition, country, year);
+                                    gaps += usize::from(gap.is_some());
+                                    assert!(may || gap.is_none(), "{} on {data}", clause.text);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(gaps > 0);
+    }
 }

@@ -59,6 +59,9 @@ pub struct Body<'p> {
 #[derive(Debug, Clone)]
 pub struct CompiledClause {
     pub(crate) condition: Compiled,
+    /// Whether the dataset may not publish what the clause needs in some
+    /// country-year (see `coverage::may_be_unpublished`).
+    pub(crate) may_be_unpublished: bool,
 }
 
 /// One category for one country and year.
@@ -335,6 +338,10 @@ impl<'a> Engine<'a> {
                         .map(|clause| {
                             let compiled = CompiledClause {
                                 condition: self.compile(&clause.condition),
+                                may_be_unpublished: super::coverage::may_be_unpublished(
+                                    self.data,
+                                    &clause.condition,
+                                ),
                             };
                             (clause, compiled)
                         })
@@ -528,11 +535,13 @@ impl<'a> Engine<'a> {
         let mut gaps = Vec::new();
         let (mut includes, mut unpublished_includes) = (0, 0);
         let mut first_gap = None;
-        for (clause, _) in &body.clauses {
+        for (clause, compiled) in &body.clauses {
             let include = matches!(clause.kind, ClauseKind::Include(_));
             includes += usize::from(include);
-            if let Some(reason) =
-                super::coverage::unpublished(self.data, &clause.condition, country, year)
+            if let Some(reason) = compiled
+                .may_be_unpublished
+                .then(|| super::coverage::unpublished(self.data, &clause.condition, country, year))
+                .flatten()
             {
                 if include {
                     unpublished_includes += 1;
