@@ -437,10 +437,8 @@ impl<'d> ItemReader<'d> {
         };
         match role {
             Role::Id => {}
-            Role::Country => match self.countries.get(bytes) {
-                Some(country) => values.country = Some(country),
-                None => self.bad_country(text, place, column),
-            },
+            // The code is none of the manifest's (`cell` looked it up).
+            Role::Country => self.bad_country(text, place, column),
             Role::Year => match parse_year(text) {
                 Some(year) => values.year = Some(year),
                 None => self.pending.push(bad_year(text, place, column)),
