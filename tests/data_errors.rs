@@ -359,6 +359,37 @@ fn cofog_gdp_is_derived_from_total_expenditure_and_its_share() {
     assert!(data.field_index("source").is_none());
 }
 
+/// A fresh folder holding the manifest (one country, XNA; one text field,
+/// `programme`; `tags`) and the indicators (its GDP in 2024) of a fictional
+/// dataset named `name`; the caller writes its line items.
+fn fictional_dataset(folder: &str, name: &str, tags: &[&str]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pledge-{folder}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tags: Vec<String> = tags.iter().map(|t| format!("\"{t}\"")).collect();
+    let manifest = format!(
+        r#"{{
+  "name": "{name} (fictional)",
+  "source": "Written by the loader tests.",
+  "edition": "test",
+  "money_unit": "EUR million (fictional)",
+  "line_items": "line_items.csv",
+  "indicators": "indicators.csv",
+  "countries": [{{"code": "XNA", "name": "Northland (fictional)", "member_from": 1949}}],
+  "fields": [{{"name": "programme", "type": "text"}}],
+  "tags": [{}],
+  "indicator_series": [{{"name": "gdp", "unit": "money"}}]
+}}"#,
+        tags.join(", ")
+    );
+    std::fs::write(dir.join("dataset.json"), manifest).unwrap();
+    std::fs::write(
+        dir.join("indicators.csv"),
+        "country,year,gdp\nXNA,2024,1000000\n",
+    )
+    .unwrap();
+    dir
+}
+
 /// A large file's columns are stored narrow while their values allow and
 /// widened when a value needs more room (`pledge::data::packed`): a free-text
 /// field of 600 values (past one byte of symbols), an amount of 20 digits
@@ -367,20 +398,8 @@ fn cofog_gdp_is_derived_from_total_expenditure_and_its_share() {
 /// the same items.
 #[test]
 fn narrow_columns_widen_without_changing_a_value() {
-    let dir = std::env::temp_dir().join(format!("pledge-widen-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let manifest = r#"{
-  "name": "Widening columns (fictional)",
-  "source": "Written by the loader tests.",
-  "edition": "test",
-  "money_unit": "EUR million (fictional)",
-  "line_items": "line_items.csv",
-  "indicators": "indicators.csv",
-  "countries": [{"code": "XNA", "name": "Northland (fictional)", "member_from": 1949}],
-  "fields": [{"name": "programme", "type": "text"}],
-  "tags": ["t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8"],
-  "indicator_series": [{"name": "gdp", "unit": "money"}]
-}"#;
+    let tags = ["t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8"];
+    let dir = fictional_dataset("widen", "Widening columns", &tags);
     let mut items = String::from("id,country,year,amount,programme,tags\n");
     let mut amounts = Vec::new();
     for i in 0..600 {
@@ -396,13 +415,7 @@ fn narrow_columns_widen_without_changing_a_value() {
         items.push_str(&format!("i{i},XNA,2024,{amount},p{i},{tag}\n"));
         amounts.push(amount);
     }
-    std::fs::write(dir.join("dataset.json"), manifest).unwrap();
     std::fs::write(dir.join("line_items.csv"), &items).unwrap();
-    std::fs::write(
-        dir.join("indicators.csv"),
-        "country,year,gdp\nXNA,2024,1000000\n",
-    )
-    .unwrap();
     let data = load(&DataSource::Path(dir.clone())).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(data.len(), 600);
     let programme = data.field_index("programme").unwrap();
@@ -456,26 +469,7 @@ fn narrow_columns_widen_without_changing_a_value() {
 
 #[test]
 fn bytes_that_are_not_utf8_are_refused_in_every_column() {
-    let dir = std::env::temp_dir().join(format!("pledge-not-utf8-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let manifest = r#"{
-  "name": "Bytes that are not text (fictional)",
-  "source": "Written by the loader tests.",
-  "edition": "test",
-  "money_unit": "EUR million (fictional)",
-  "line_items": "line_items.csv",
-  "indicators": "indicators.csv",
-  "countries": [{"code": "XNA", "name": "Northland (fictional)", "member_from": 1949}],
-  "fields": [{"name": "programme", "type": "text"}],
-  "tags": ["t0"],
-  "indicator_series": [{"name": "gdp", "unit": "money"}]
-}"#;
-    std::fs::write(dir.join("dataset.json"), manifest).unwrap();
-    std::fs::write(
-        dir.join("indicators.csv"),
-        "country,year,gdp\nXNA,2024,1000000\n",
-    )
-    .unwrap();
+    let dir = fictional_dataset("not-utf8", "Bytes that are not text", &["t0"]);
     let header = "id,country,year,amount,programme,tags\n";
     let good = "i1,XNA,2024,10.5,p1,t0\n";
     // Each cell of the second row in turn holds a byte that UTF-8 never has,

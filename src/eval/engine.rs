@@ -687,13 +687,7 @@ impl<'a> Engine<'a> {
             };
             let (decision, weight) =
                 self.decide(work.body, categories, at, parent_weight, &mut split);
-            if weight == Decimal::ONE {
-                gross.add(amount);
-                items_counted += 1;
-            } else if !weight.is_zero() {
-                let credited = amount * weight;
-                gross.add(credited);
-                not_credited.add(amount - credited);
+            if super::take::credit(amount, weight, &mut gross, &mut not_credited) {
                 items_counted += 1;
             } else {
                 let bucket = match decode(decision) {

@@ -300,19 +300,12 @@ impl<'g> TextColumns<'g> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
-    use std::path::Path;
-
     use crate::eval::engine::Engine;
 
     /// Every category of every country-year, as `explain` reads them, with
     /// the columns gathered or read country-year by country-year.
     fn states(file: &str, dataset: &crate::data::Dataset, gathered: bool) -> String {
-        let read = |p: &Path| std::fs::read_to_string(p);
-        let workspace = crate::workspace::load(Path::new(file), &read)
-            .unwrap_or_else(|_| panic!("{file} loads"));
-        let (checked, _) = crate::check::check(&workspace, Some(&dataset.manifest))
-            .into_problems(&workspace.sources);
-        let checked = checked.unwrap_or_else(|| panic!("{file} checks"));
+        let (checked, _) = crate::eval::checked_for_tests(file, dataset);
         let countries: Vec<u16> = (0..dataset.manifest.countries.len())
             .filter_map(|c| u16::try_from(c).ok())
             .collect();

@@ -192,8 +192,6 @@ impl<'a> Engine<'a> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
-    use std::path::Path;
-
     use crate::eval::engine::Engine;
     use crate::eval::gather::TextColumns;
 
@@ -236,12 +234,7 @@ mod tests {
         for (path, data) in &files {
             let source = crate::data::bundled::source(data).expect("bundled");
             let dataset = crate::data::load(&source).expect("loads");
-            let read = |p: &Path| std::fs::read_to_string(p);
-            let workspace = crate::workspace::load(Path::new(path), &read)
-                .unwrap_or_else(|_| panic!("{path} loads"));
-            let (checked, _) = crate::check::check(&workspace, Some(&dataset.manifest))
-                .into_problems(&workspace.sources);
-            let checked = checked.unwrap_or_else(|| panic!("{path} checks"));
+            let (checked, _) = crate::eval::checked_for_tests(path, &dataset);
             let engine = Engine::for_pledge(&checked, 0, &dataset).expect("a pledge");
             for (&(country, _), items) in &dataset.by_country_year {
                 let texts = TextColumns::default();

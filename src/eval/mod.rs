@@ -611,3 +611,17 @@ pub fn into_problems(errors: Vec<EvalError>, sources: &Sources) -> Vec<Problem> 
         .map(|error| error.into_problem(sources))
         .collect()
 }
+
+/// A rule file checked against a dataset's manifest, with its sources, for
+/// the evaluation's tests; panics when it does not load or check.
+#[cfg(test)]
+#[allow(clippy::panic)]
+pub(crate) fn checked_for_tests(file: &str, dataset: &Dataset) -> (Checked, Sources) {
+    let read = |p: &std::path::Path| std::fs::read_to_string(p);
+    let workspace = crate::workspace::load(std::path::Path::new(file), &read)
+        .unwrap_or_else(|_| panic!("{file} loads"));
+    let (checked, _) =
+        crate::check::check(&workspace, Some(&dataset.manifest)).into_problems(&workspace.sources);
+    let checked = checked.unwrap_or_else(|| panic!("{file} checks"));
+    (checked, workspace.sources)
+}

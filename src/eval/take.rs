@@ -249,6 +249,28 @@ fn masked_decisions(
     (decisions, parent_weights)
 }
 
+/// Credits an included item at `weight` of its amount: all of it to
+/// `gross`, or the weighted part with the rest to `not_credited`. `false`
+/// (nothing added) when the weight is zero, which each caller files in
+/// its own way.
+pub(super) fn credit<T: Total>(
+    amount: Decimal,
+    weight: Decimal,
+    gross: &mut T,
+    not_credited: &mut T,
+) -> bool {
+    if weight == Decimal::ONE {
+        gross.add(amount);
+    } else if !weight.is_zero() {
+        let credited = amount * weight;
+        gross.add(credited);
+        not_credited.add(amount - credited);
+    } else {
+        return false;
+    }
+    true
+}
+
 /// `Engine::take` for any category from the clauses' answers for every item
 /// (`masks`, one per clause): the same decisions and sums as `decide` item
 /// by item, made a clause at a time. The rule of `decide`, in reverse: the
@@ -310,13 +332,7 @@ pub(super) fn take_masked<T: Total>(
                 continue;
             }
         };
-        if weight == Decimal::ONE {
-            gross.add(amount);
-            items_counted += 1;
-        } else if !weight.is_zero() {
-            let credited = amount * weight;
-            gross.add(credited);
-            not_credited.add(amount - credited);
+        if credit(amount, weight, &mut gross, &mut not_credited) {
             items_counted += 1;
         } else {
             not_credited.add(amount);
@@ -389,8 +405,6 @@ fn set_where_counted(
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
-    use std::path::Path;
-
     thread_local! {
         /// Set by the test below: every category takes the general path.
         pub(super) static GENERAL_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -398,17 +412,12 @@ mod tests {
 
     /// The outcomes of one rule file on a bundled dataset, as debug text.
     fn outcomes(file: &str, dataset: &crate::data::Dataset, general_only: bool) -> String {
-        let read = |p: &Path| std::fs::read_to_string(p);
-        let workspace = crate::workspace::load(Path::new(file), &read)
-            .unwrap_or_else(|_| panic!("{file} loads"));
-        let (checked, _) = crate::check::check(&workspace, Some(&dataset.manifest))
-            .into_problems(&workspace.sources);
-        let checked = checked.unwrap_or_else(|| panic!("{file} checks"));
+        let (checked, sources) = crate::eval::checked_for_tests(file, dataset);
         GENERAL_ONLY.with(|g| g.set(general_only));
         let outcomes = crate::eval::evaluate(
             &checked,
             dataset,
-            &workspace.sources,
+            &sources,
             &crate::eval::Options::default(),
         );
         // Every decision of every category, as `explain` reads them.
