@@ -436,6 +436,7 @@ impl<'d> ItemReader<'d> {
             return;
         };
         match role {
+            // `cell` took every id that is text.
             Role::Id => {}
             // The code is none of the manifest's (`cell` looked it up).
             Role::Country => self.bad_country(text, place, column),
@@ -594,29 +595,14 @@ impl<'d> ItemReader<'d> {
         }
     }
 
-    /// Appends a field value to its column, or records the problem.
+    /// Appends a field value that [`ItemReader::known_field`] did not take
+    /// (a value of another type, `*`, or a text not seen yet) to its column,
+    /// or records the problem.
     fn field(&mut self, field: usize, text: &str, place: Place, column: usize) {
         let text_field = self.text_fields.get(field).copied().unwrap_or(false);
-        if text_field && text.is_empty() {
-            if let Some(Column::Text(values)) = self.dataset.columns.get_mut(field) {
-                values.push(NONE);
-            }
-            return;
-        }
         if !text_field || text == "*" {
             if let Some(problem) = push_field(self.dataset, field, text, place, column) {
                 self.pending.push(problem);
-            }
-            return;
-        }
-        let known = self.known.get(field).and_then(|known| {
-            known
-                .iter()
-                .find(|(value, _)| value.len() == text.len() && value == text)
-        });
-        if let Some(&(_, symbol)) = known {
-            if let Some(Column::Text(values)) = self.dataset.columns.get_mut(field) {
-                values.push(symbol);
             }
             return;
         }
